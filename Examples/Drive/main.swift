@@ -1,0 +1,1 @@
+print("Drive: not implemented yet")

@@ -1,0 +1,1 @@
+print("Predict: not implemented yet")

@@ -1,0 +1,1 @@
+print("Simulate: not implemented yet")

@@ -1,0 +1,1 @@
+print("TrainNvidia: not implemented yet")

@@ -1,0 +1,58 @@
+# BehavioralCloning: every target installs what it needs on a fresh Debian machine with Swift.
+# As root, missing system packages are installed with apt-get; otherwise the exact command is printed.
+
+SWIFT        ?= swift
+PYTHON       ?= python3
+CONFIG       ?= release
+APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config
+TEST_APT     := ffmpeg chromium
+BUILD_FLAGS  := -c $(CONFIG)
+BIN          := bin
+EXECUTABLES  := TrainNvidia Drive Predict Simulate Video Bench
+TEST_VENV    := .venv-test
+BENCH_VENV   := .venv-bench
+DEMO_SEED    ?= 1
+
+.PHONY: all deps test-deps build test lint demo bench clean fixtures
+
+all: build
+
+# System libraries the package links against.
+deps:
+	@Scripts/apt-ensure.sh $(APT_PACKAGES)
+
+# Extra tools the tests use: ffmpeg (Video), Chromium (the report page renders), and a Python
+# virtual environment with the peer clients the Drive conformance tests talk to.
+test-deps: deps
+	@Scripts/apt-ensure.sh $(TEST_APT)
+	@Scripts/venv-ensure.sh $(TEST_VENV) Scripts/requirements-test.txt
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+	@mkdir -p $(BIN)
+	@for e in $(EXECUTABLES); do ln -sf "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/$${e}Command" $(BIN)/$$e; done
+	@echo "executables: $(addprefix $(BIN)/,$(EXECUTABLES))"
+
+# Tests run in release mode: the numeric code is too slow unoptimised.
+test: test-deps
+	BC_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python $(SWIFT) test -c release -Xswiftc -enable-testing
+
+lint:
+	$(SWIFT) format lint --recursive Package.swift Sources Examples Tests
+
+# The main job: record laps with the simulator's expert, prepare, train, drive a lap, report.
+demo: build
+	@Scripts/demo.sh $(DEMO_SEED)
+
+# Benchmarks next to the peers users would pick instead (numpy, PyTorch, Keras, h5py, OpenCV...).
+bench: build
+	@Scripts/venv-ensure.sh $(BENCH_VENV) Benchmarks/requirements.txt
+	@Benchmarks/run.sh $(BENCH_VENV)
+
+# Regenerates the committed numeric fixtures from independent frameworks (PyTorch, Keras, OpenCV).
+fixtures:
+	@Scripts/venv-ensure.sh .venv-fixtures Scripts/requirements-fixtures.txt
+	@for s in Scripts/fixtures/*.py; do echo "== $$s"; .venv-fixtures/bin/python $$s || exit 1; done
+
+clean:
+	rm -rf .build $(BIN)

@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+// BehavioralCloning: record, train and drive an end-to-end steering network, in Swift.
+// Module graph (bottom to top) is drawn in README.md; each library product imports on its own.
+import PackageDescription
+
+let nio: [Target.Dependency] = [
+  .product(name: "NIOCore", package: "swift-nio"),
+  .product(name: "NIOPosix", package: "swift-nio"),
+  .product(name: "NIOHTTP1", package: "swift-nio"),
+  .product(name: "NIOWebSocket", package: "swift-nio"),
+]
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+  name: "BehavioralCloning",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "TensorCore", targets: ["TensorCore"]),
+    .library(name: "ConvNet", targets: ["ConvNet"]),
+    .library(name: "DrivingData", targets: ["DrivingData"]),
+    .library(name: "H5Store", targets: ["H5Store"]),
+    .library(name: "Drive", targets: ["Drive"]),
+    .library(name: "Simulator", targets: ["Simulator"]),
+    // Executable products cannot share the library product name `Drive`, so every example is
+    // linked under a `...Command` product and `make build` links `bin/<Name>` to it.
+    .executable(name: "TrainNvidiaCommand", targets: ["TrainNvidiaCommand"]),
+    .executable(name: "DriveCommand", targets: ["DriveCommand"]),
+    .executable(name: "PredictCommand", targets: ["PredictCommand"]),
+    .executable(name: "SimulateCommand", targets: ["SimulateCommand"]),
+    .executable(name: "VideoCommand", targets: ["VideoCommand"]),
+    .executable(name: "BenchCommand", targets: ["BenchCommand"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+  ],
+  targets: [
+    // C libraries from Debian packages. Shim symbols carry the module prefix.
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5",
+      providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(
+      name: "CJPEG", pkgConfig: "libjpeg",
+      providers: [.apt(["libjpeg-dev"])]),
+    .systemLibrary(
+      name: "CPNG", pkgConfig: "libpng",
+      providers: [.apt(["libpng-dev"])]),
+    // libjpeg and libpng report errors by longjmp: that control flow must stay in C.
+    .target(name: "CImageCodec", dependencies: ["CJPEG", "CPNG"]),
+
+    .target(name: "TensorCore", dependencies: ["CBLAS"]),
+    .target(name: "H5Store", dependencies: ["TensorCore", "CHDF5"]),
+    .target(name: "ConvNet", dependencies: ["TensorCore", "H5Store"]),
+    .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),
+    .target(name: "Simulator", dependencies: ["DrivingData", log] + nio),
+    .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", log] + nio),
+
+    .executableTarget(
+      name: "TrainNvidiaCommand", dependencies: ["ConvNet", "DrivingData", "H5Store", argumentParser],
+      path: "Examples/TrainNvidia"),
+    .executableTarget(
+      name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
+    .executableTarget(
+      name: "PredictCommand", dependencies: ["ConvNet", "DrivingData", argumentParser],
+      path: "Examples/Predict"),
+    .executableTarget(
+      name: "SimulateCommand", dependencies: ["Simulator", argumentParser, log], path: "Examples/Simulate"),
+    .executableTarget(
+      name: "VideoCommand", dependencies: ["DrivingData", argumentParser], path: "Examples/Video"),
+    .executableTarget(
+      name: "BenchCommand",
+      dependencies: ["TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", argumentParser],
+      path: "Examples/Bench"),
+
+    .target(
+      name: "TestSupport", dependencies: ["TensorCore", "DrivingData"], path: "Tests/TestSupport"),
+    .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+    .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"]),
+    .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"]),
+    .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"]),
+    .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),
+    .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

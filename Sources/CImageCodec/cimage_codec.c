@@ -1,0 +1,2 @@
+#include "cimage_codec.h"
+int cimg_version(void) { return 1; }

@@ -1,0 +1,2 @@
+// ConvNet: work in progress; see the module's issue.
+import TensorCore

@@ -1,0 +1,2 @@
+// Drive: work in progress; see the module's issue.
+import DrivingData

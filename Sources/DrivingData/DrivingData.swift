@@ -1,0 +1,2 @@
+// DrivingData: work in progress; see the module's issue.
+import TensorCore

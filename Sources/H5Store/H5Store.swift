@@ -1,0 +1,2 @@
+// H5Store: work in progress; see the module's issue.
+import TensorCore

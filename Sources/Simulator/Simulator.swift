@@ -1,0 +1,2 @@
+// Simulator: work in progress; see the module's issue.
+import DrivingData

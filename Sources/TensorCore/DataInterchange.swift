@@ -1,0 +1,80 @@
+// The vocabulary that data producers (DrivingData, H5Store) and consumers (ConvNet's trainer)
+// share. It lives at the bottom of the graph so those modules compose without importing each other.
+
+/// Which of the car's three cameras took an image.
+public enum Camera: UInt8, Sendable, Hashable, Codable, CaseIterable {
+  case center = 0
+  case left = 1
+  case right = 2
+}
+
+/// Where a stored training image came from, so any sample can be traced back to its source.
+public struct SampleProvenance: Sendable, Hashable, Codable {
+  /// Index of the recording in the preparation's recording list.
+  public var recording: Int32
+  /// Zero-based data row inside that recording's CSV.
+  public var row: Int32
+  public var camera: Camera
+  public var flipped: Bool
+
+  public init(recording: Int32, row: Int32, camera: Camera, flipped: Bool) {
+    self.recording = recording
+    self.row = row
+    self.camera = camera
+    self.flipped = flipped
+  }
+}
+
+/// A batch of preprocessed uint8 images with their steering labels.
+/// `images` is `(count, height, width, channels)` row-major (NHWC).
+public struct SampleBatch: Sendable {
+  public var images: [UInt8]
+  public var steering: [Float]
+  public var provenance: [SampleProvenance]
+  public var height: Int
+  public var width: Int
+  public var channels: Int
+
+  public var count: Int { steering.count }
+
+  public init(
+    images: [UInt8], steering: [Float], provenance: [SampleProvenance],
+    height: Int, width: Int, channels: Int
+  ) {
+    precondition(images.count == steering.count * height * width * channels, "images/labels mismatch")
+    precondition(provenance.isEmpty || provenance.count == steering.count, "provenance/labels mismatch")
+    self.images = images
+    self.steering = steering
+    self.provenance = provenance
+    self.height = height
+    self.width = width
+    self.channels = channels
+  }
+}
+
+/// Where a preparation pipeline writes samples (H5Store's sample store is one).
+public protocol SampleSink: AnyObject {
+  /// How many samples of `split` are already durably stored; a resumed preparation skips them.
+  func resumePoint(for split: String) throws -> Int
+  /// Appends `batch` to `split`. Images and labels of one sample always travel together.
+  func append(_ batch: SampleBatch, to split: String) throws
+  /// Marks the whole store complete. Until this returns, readers must treat it as unfinished.
+  func finish() throws
+}
+
+/// A stream of batches for one epoch. `next()` returns nil at the end of the epoch.
+public protocol BatchStream: AnyObject {
+  func next() throws -> SampleBatch?
+  /// Ends the epoch early and releases every resource (threads, buffers, file handles).
+  func cancel()
+}
+
+/// Anything the trainer can learn from: the HDF5 loader, an in-memory array, a generator.
+public protocol BatchSource: AnyObject {
+  /// Samples in one epoch.
+  var sampleCount: Int { get }
+  /// `(height, width, channels)` of every image.
+  var sampleShape: [Int] { get }
+  /// Batches of one epoch; the order is a function of (source seed, `epoch`) only.
+  func makeEpoch(_ epoch: Int, batchSize: Int) throws -> any BatchStream
+}
