@@ -1,1 +1,0 @@
-print("Bench: not implemented yet")
