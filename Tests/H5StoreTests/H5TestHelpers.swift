@@ -66,3 +66,47 @@ func h5pyDump(_ path: String, python: String) throws -> [String: Any] {
 func fixtureWeights(_ count: Int) -> [Float] {
   (0..<count).map { Float($0 % 97) / 64 - 0.75 }
 }
+
+// MARK: synthetic samples
+
+import TensorCore
+
+/// Sample `index` of a deterministic synthetic stream: every pixel, label and provenance field is a
+/// function of (split, index), so any reader can check what it got and a producer can replay.
+func syntheticBatch(_ split: String, _ range: Range<Int>, shape: [Int] = [4, 5, 3]) -> SampleBatch {
+  let pixels = shape.reduce(1, *)
+  let salt = split == "train" ? 0 : 7
+  var images = [UInt8](repeating: 0, count: range.count * pixels)
+  for (slot, index) in range.enumerated() {
+    for p in 0..<pixels { images[slot * pixels + p] = UInt8(truncatingIfNeeded: index &* 31 &+ p &* 7 &+ salt) }
+  }
+  return SampleBatch(
+    images: images, steering: range.map { syntheticSteering(split, $0) },
+    provenance: range.map {
+      SampleProvenance(recording: Int32($0 % 3), row: Int32($0), camera: Camera(rawValue: UInt8($0 % 3))!, flipped: $0 % 2 == 1)
+    }, height: shape[0], width: shape[1], channels: shape[2])
+}
+
+func syntheticSteering(_ split: String, _ index: Int) -> Float {
+  Float(index % 1000) / 1000 - (split == "train" ? 0.5 : 0.25)
+}
+
+let testMetadata = SampleStoreMetadata(
+  preprocessingJSON: "{\"resize\": [128, 128], \"flip\": true}", seed: 42, sourceFingerprint: "recordings:v1")
+
+/// Writes `counts` synthetic samples per split in batches of `batch`, starting at each split's
+/// resume point, and finishes.
+func writeSyntheticStore(
+  _ writer: SampleStoreWriter, counts: [String: Int], batch: Int
+) throws {
+  let shape = writer.imageShape
+  for split in writer.splits {
+    var start = try writer.resumePoint(for: split)
+    while start < counts[split, default: 0] {
+      let end = min(start + batch, counts[split, default: 0])
+      try writer.append(syntheticBatch(split, start..<end, shape: shape), to: split)
+      start = end
+    }
+  }
+  try writer.finish()
+}
