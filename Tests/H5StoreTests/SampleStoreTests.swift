@@ -91,7 +91,7 @@ import TensorCore
       let expected = syntheticBatch("train", 0..<23)
       #expect(images["sum"] as? Double == Double(expected.images.reduce(0) { $0 + Int($1) }))
       let steering = try #require(objects["/validation/steering"])
-      #expect(steering["head"] as? [Double] == syntheticBatch("validation", 0..<9).steering.map { Double($0) })
+      #expect((steering["head"] as? [Double])?.map { Float($0) } == syntheticBatch("validation", 0..<9).steering)
       let attrs = try #require(objects["/"]?["attrs"] as? [String: [String: Any]])
       #expect(attrs["format"]?["value"] as? String == "BehavioralCloning.SampleStore")
       #expect(attrs["complete"]?["value"] as? [Double] == [1])
