@@ -1,6 +1,19 @@
 import Foundation
 import TensorCore
 
+/// Names the OS thread (seen in /proc/<pid>/task/*/comm, top -H, gdb); at most 15 bytes on Linux.
+/// Foundation's `Thread.name` does not reliably reach the OS thread on Linux, so write it directly.
+private func nameCurrentThread(_ name: String) {
+  #if os(Linux)
+    if let handle = FileHandle(forWritingAtPath: "/proc/thread-self/comm") {
+      handle.write(Data(name.prefix(15).utf8))
+      try? handle.close()
+    }
+  #else
+    Thread.current.name = name
+  #endif
+}
+
 /// One chunk as read from the store: images `(n, H, W, C)`, labels and provenance of the same samples.
 final class ChunkData: @unchecked Sendable {
   var images: [UInt8]
@@ -38,6 +51,8 @@ final class EpochPipeline: @unchecked Sendable {
   private let condition = NSCondition()
   private let threads = DispatchGroup()
   private var started = false
+  /// Threads of this epoch that are running (they decrement just before exiting).
+  package private(set) var liveThreads = 0
   private var stopped = false
   private var producerDone = false
   private var failure: Error?
@@ -85,9 +100,15 @@ final class EpochPipeline: @unchecked Sendable {
 
   private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
     threads.enter()
-    let thread = Thread { [threads] in
-      Thread.current.name = name  // set from inside: that names the OS thread (seen in /proc, top -H)
+    let thread = Thread { [self] in
+      nameCurrentThread(name)
+      condition.lock()
+      liveThreads += 1
+      condition.unlock()
       body()
+      condition.lock()
+      liveThreads -= 1
+      condition.unlock()
       threads.leave()
     }
     thread.start()
@@ -139,14 +160,22 @@ final class EpochPipeline: @unchecked Sendable {
 
   // MARK: shuffler
 
+  /// The batch being filled: images preallocated for a whole batch, filled by memcpy.
   private struct Batch {
-    var images: [UInt8] = []
+    var images: [UInt8]
     var steering: [Float] = []
     var provenance: [SampleProvenance] = []
+
+    init(bytes: Int) {
+      // Every byte is overwritten before the batch leaves (a short last batch is truncated).
+      images = [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
+    }
   }
 
   private func shuffleLoop() {
     let capacity = schedule.capacity
+    let imageBytes = imageBytes
+    let batchBytes = batchSize * imageBytes
     var poolImages = [UInt8](repeating: 0, count: capacity * imageBytes)
     var poolSteering = [Float](repeating: 0, count: capacity)
     var poolProvenance = [SampleProvenance](
@@ -155,14 +184,16 @@ final class EpochPipeline: @unchecked Sendable {
     poolBytes = poolImages.count + capacity * (4 + MemoryLayout<SampleProvenance>.stride)
     condition.unlock()
     var buffer = ShuffleBuffer(capacity: capacity)
-    var batch = Batch()
-    let imageBytes = imageBytes
+    var batch = Batch(bytes: batchBytes)
 
     func emit() -> Bool {
       let slot = buffer.draw(&rng)
-      if batch.images.isEmpty { batch.images.reserveCapacity(batchSize * imageBytes) }
-      poolImages.withUnsafeBufferPointer { pool in
-        batch.images.append(contentsOf: pool[(slot * imageBytes)..<((slot + 1) * imageBytes)])
+      let position = batch.steering.count
+      batch.images.withUnsafeMutableBytes { target in
+        poolImages.withUnsafeBytes { pool in
+          target.baseAddress!.advanced(by: position * imageBytes).copyMemory(
+            from: pool.baseAddress!.advanced(by: slot * imageBytes), byteCount: imageBytes)
+        }
       }
       batch.steering.append(poolSteering[slot])
       batch.provenance.append(poolProvenance[slot])
@@ -171,10 +202,12 @@ final class EpochPipeline: @unchecked Sendable {
     }
 
     func push() -> Bool {
+      var images = batch.images
+      if batch.steering.count < batchSize { images.removeLast(batchBytes - batch.steering.count * imageBytes) }
       let finished = SampleBatch(
-        images: batch.images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
+        images: images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
         width: store.imageShape[1], channels: store.imageShape[2])
-      batch = Batch()
+      batch = Batch(bytes: batchBytes)
       condition.lock()
       defer { condition.unlock() }
       while !stopped && batches.count >= loader.prefetchBatches { condition.wait() }
@@ -289,6 +322,12 @@ final class EpochPipeline: @unchecked Sendable {
     let final = stats
     condition.unlock()
     if record { loader.record(final) }
+  }
+
+  var liveThreadCountLocked: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return liveThreads
   }
 
   var statistics: LoaderStatistics {

@@ -96,6 +96,9 @@ public final class LoaderEpoch: BatchStream, @unchecked Sendable {
   /// The name prefix of this epoch's threads (`h5l<id>-`), to check from outside that none is left.
   public var pipelineThreadPrefix: String { pipeline.threadNamePrefix }
 
+  /// Threads of this epoch still running.
+  package var liveThreadCount: Int { pipeline.liveThreadCountLocked }
+
   /// This epoch's numbers so far.
   public var statistics: LoaderStatistics { pipeline.statistics }
 }
