@@ -100,11 +100,11 @@ final class EpochPipeline: @unchecked Sendable {
 
   private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
     threads.enter()
+    condition.lock()
+    liveThreads += 1
+    condition.unlock()
     let thread = Thread { [self] in
       nameCurrentThread(name)
-      condition.lock()
-      liveThreads += 1
-      condition.unlock()
       body()
       condition.lock()
       liveThreads -= 1
