@@ -15,7 +15,7 @@ struct LoaderBench: ParsableCommand {
   @Option(help: "Seconds to stream.") var seconds = 20.0
   @Option(help: "Batch size.") var batchSize = 32
   @Option(help: "Images per chunk when creating the store.") var chunkImages = 256
-  @Option(help: "Shuffle buffer, in chunks.") var bufferChunks = 8
+  @Option(help: "Shuffle buffer, in chunks.") var bufferChunks = 16
   @Option(help: "Chunks read ahead.") var prefetchChunks = 4
   @Option(help: "Reader threads.") var readers = 2
   @Option(help: "Image side when creating the store (images are side x side x 3).") var side = 128
