@@ -46,8 +46,13 @@ public final class H5File: @unchecked Sendable {
       let flags = mode == .readOnly ? chdf5_f_acc_rdonly() : chdf5_f_acc_rdwr()
       let id = H5Fopen(path, flags, fapl)
       if id < 0 {
+        let detail = hdf5ErrorStack()
+        // Another process holding the file (HDF5 locks files it opens) is not damage.
+        if detail.localizedCaseInsensitiveContains("unable to lock") {
+          throw H5StoreError.hdf5(call: "H5Fopen", object: path, detail: detail)
+        }
         // The signature was found, so the damage is further in: a truncated or overwritten file.
-        throw H5StoreError.notHDF5(path: path, detail: hdf5ErrorStack())
+        throw H5StoreError.notHDF5(path: path, detail: detail)
       }
       return id
     }

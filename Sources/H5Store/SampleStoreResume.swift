@@ -23,6 +23,9 @@ extension SampleStoreWriter {
       if size > 0, case .notHDF5(_, let detail) = error, detail == "no HDF5 signature" {
         return .foreign(error)
       }
+      if case .hdf5 = error {
+        return .foreign(error)  // e.g. locked by a writer still running: never rebuild under it
+      }
       return .rebuild("could not open: \(error)")
     } catch {
       return .rebuild("could not open: \(error)")
