@@ -59,11 +59,4 @@ import Testing
     #expect(long.sameChunkFraction < 0.07)
     #expect(long.stepKS < 0.08)  // the same-chunk pairs are the near-zero steps: KS ~ their fraction
   }
-
-  @Test func everyEpochOrderIsAPermutation() {
-    for (count, chunk, pages) in [(103, 8, 3), (1, 4, 2), (64, 8, 16), (20_000, 256, 16)] {
-      let schedule = ShuffleSchedule(sampleCount: count, chunkImages: chunk, pages: pages)
-      #expect(schedule.epochOrder(seed: 3, epoch: 2).sorted() == Array(0..<count))
-    }
-  }
 }
