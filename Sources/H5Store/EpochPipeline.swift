@@ -118,7 +118,9 @@ final class EpochPipeline: @unchecked Sendable {
   private func readLoop() {
     while true {
       condition.lock()
-      while !stopped && failure == nil && claimed < chunkOrder.count && claimed >= consumed + loader.prefetchChunks {
+      while !stopped && failure == nil && claimed < chunkOrder.count
+        && claimed >= consumed + loader.prefetchChunks
+      {
         condition.wait()
       }
       if stopped || failure != nil || claimed >= chunkOrder.count {
@@ -185,7 +187,9 @@ final class EpochPipeline: @unchecked Sendable {
 
     func push() -> Bool {
       var images = batch.images
-      if batch.steering.count < batchSize { images.removeLast(batchBytes - batch.steering.count * imageBytes) }
+      if batch.steering.count < batchSize {
+        images.removeLast(batchBytes - batch.steering.count * imageBytes)
+      }
       let finished = SampleBatch(
         images: images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
         width: store.imageShape[1], channels: store.imageShape[2])
@@ -316,7 +320,8 @@ final class EpochPipeline: @unchecked Sendable {
     defer { condition.unlock() }
     var current = stats
     if let startTime, !recorded {
-      current.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
+      current.elapsedSeconds =
+        Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
     }
     return current
   }

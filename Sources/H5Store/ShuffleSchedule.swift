@@ -74,7 +74,9 @@ package struct ShuffleSchedule: Sendable {
       return true
     }
     while true {
-      while loaded < buffer.pageCount && position < chunkCount && (buffer.isEmpty || emitted >= loaded * warmStep) {
+      while loaded < buffer.pageCount && position < chunkCount
+        && (buffer.isEmpty || emitted >= loaded * warmStep)
+      {
         guard fill(loaded, &rng) else { return false }
         loaded += 1
       }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @testable import H5Store
 
@@ -125,7 +125,11 @@ import TensorCore
       // h5py holds the file open (HDF5 locks it) while we try to take it over for writing.
       let holder = Process()
       holder.executableURL = URL(fileURLWithPath: python)
-      holder.arguments = ["-c", "import h5py, sys, time\nf = h5py.File(sys.argv[1], 'r')\nprint('open', flush=True)\ntime.sleep(10)", path]
+      holder.arguments = [
+        "-c",
+        "import h5py, sys, time\nf = h5py.File(sys.argv[1], 'r')\nprint('open', flush=True)\ntime.sleep(10)",
+        path,
+      ]
       let out = Pipe()
       holder.standardOutput = out
       try holder.run()
