@@ -38,6 +38,8 @@ struct LoaderBench: ParsableCommand {
       String(
         format: "loader memory bound: %.1f MB",
         Double(loader.memoryBoundBytes(batchSize: batchSize)) / 1_048_576))
+    let quality = ShuffleQuality(order: loader.epochOrder(0), chunkImages: sampleStore.chunkImages)
+    print("shuffle quality (epoch 0): \(quality.summary)")
     let start = Date()
     var delivered = 0
     var checksum: UInt64 = 0
