@@ -49,7 +49,7 @@ public final class RecordingWriter: @unchecked Sendable {
 
   /// Encodes the three camera images as JPEG and appends a row.
   /// - Parameter timestamp: seconds since 1970 (UTC) of the frame; names the images.
-  /// - Returns: the row as written.
+  /// - Returns: the row as written (numbers rounded as in the CSV).
   @discardableResult
   public func append(
     center: RGBImage, left: RGBImage, right: RGBImage, steering: Float, throttle: Float, brake: Float,
@@ -127,9 +127,11 @@ public final class RecordingWriter: @unchecked Sendable {
   private func appendRow(
     _ paths: [String], _ steering: Float, _ throttle: Float, _ brake: Float, _ speed: Float
   ) throws -> DrivingLogRow {
+    // The row returned holds the values as the CSV stores them (7 significant digits).
+    let stored = [steering, throttle, brake, speed].map { Float(DotNetNumber.format($0)) ?? $0 }
     var row = DrivingLogRow(
-      center: paths[0], left: paths[1], right: paths[2], steering: steering, throttle: throttle,
-      brake: brake, speed: speed)
+      center: paths[0], left: paths[1], right: paths[2], steering: stored[0], throttle: stored[1],
+      brake: stored[2], speed: stored[3])
     let line = Array((row.csvLine + "\n").utf8)
     try line.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: logPath) }
     rows += 1
