@@ -17,7 +17,9 @@ struct Prepare {
     log("\(reading)")
     for issue in reading.issues.prefix(20) { log("  skipped \(issue)") }
     if reading.issues.count > 20 { log("  ... \(reading.issues.count - 20) more skipped rows") }
-    guard reading.rowsRead > 0 else { throw ValidationError("no usable rows in \(data.joined(separator: ", "))") }
+    guard reading.rowsRead > 0 else {
+      throw ValidationError("no usable rows in \(data.joined(separator: ", "))")
+    }
 
     let preparation = try DataPreparation(recordings: recordings, reading: reading, options: settings)
     let json = String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self)

@@ -8,7 +8,8 @@ struct TrainNvidia: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Prepare driving recordings into a sample store and train the NVIDIA-style steering network.")
 
-  @Option(name: .customLong("data"), help: "A recording folder, CSV file, or folder of recordings (repeatable).")
+  @Option(
+    name: .customLong("data"), help: "A recording folder, CSV file, or folder of recordings (repeatable).")
   var data: [String] = []
   @Option(help: "Sample store (HDF5) to create, resume or reuse.") var store: String
   @Flag(help: "Only prepare the sample store; do not train.") var prepareOnly = false
@@ -23,7 +24,8 @@ struct TrainNvidia: ParsableCommand {
     let prepared = try Prepare(data: data, store: store, options: preparation).run()
     guard prepareOnly else {
       // The trainer lives in ConvNet; until it is wired here, say so instead of pretending.
-      throw ValidationError("training is not wired into TrainNvidia yet; the store \(prepared) is ready (use --prepare-only)")
+      throw ValidationError(
+        "training is not wired into TrainNvidia yet; the store \(prepared) is ready (use --prepare-only)")
     }
   }
 }

@@ -30,7 +30,8 @@ public struct PlannedSample: Sendable, Hashable {
   public var augmentation: Augmentation?
 
   public var provenance: SampleProvenance {
-    SampleProvenance(recording: Int32(image.recording), row: Int32(image.row), camera: camera, flipped: flipped)
+    SampleProvenance(
+      recording: Int32(image.recording), row: Int32(image.row), camera: camera, flipped: flipped)
   }
 }
 
@@ -154,12 +155,14 @@ public enum SamplePlanner {
     for ref in order {
       for (label, steering) in (labels[ref] ?? []).enumerated() {
         for camera in options.cameras {
-          let corrected = steering + (camera == .left ? options.correction : camera == .right ? -options.correction : 0)
+          let corrected =
+            steering + (camera == .left ? options.correction : camera == .right ? -options.correction : 0)
           for flipped in options.flip ? [false, true] : [false] {
             let plain = flipped ? -corrected : corrected
             for copy in 0...copies {
               var sample = PlannedSample(
-                image: ref, camera: camera, flipped: flipped, copy: copy, steering: plain, plainSteering: plain,
+                image: ref, camera: camera, flipped: flipped, copy: copy, steering: plain,
+                plainSteering: plain,
                 augmentation: nil)
               if copy > 0 {
                 var random = SampleRandom(

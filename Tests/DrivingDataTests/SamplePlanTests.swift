@@ -1,15 +1,20 @@
-import Testing
-import TestSupport
 import TensorCore
+import TestSupport
+import Testing
+
 @testable import DrivingData
 
 /// Recordings with made-up rows (no files): planning never touches images.
-func syntheticRecordings(_ sizes: [Int], steering: (Int, Int) -> Float = { r, i in Float((r * 7 + i) % 21 - 10) / 10 }) -> [Recording] {
+func syntheticRecordings(
+  _ sizes: [Int], steering: (Int, Int) -> Float = { r, i in Float((r * 7 + i) % 21 - 10) / 10 }
+) -> [Recording] {
   sizes.enumerated().map { r, size in
     Recording(
       csvPath: "/data/run\(r).csv",
       rows: (0..<size).map { i in
-        DrivingLogRow(center: "/c\(r)_\(i)", left: "/l\(r)_\(i)", right: "/r\(r)_\(i)", steering: steering(r, i), throttle: 0, brake: 0, speed: 20, line: i + 1)
+        DrivingLogRow(
+          center: "/c\(r)_\(i)", left: "/l\(r)_\(i)", right: "/r\(r)_\(i)", steering: steering(r, i),
+          throttle: 0, brake: 0, speed: 20, line: i + 1)
       })
   }
 }
@@ -73,7 +78,9 @@ struct SamplePlanTests {
         let recording = recordings[sample.image.recording]
         let candidates = (0...4).compactMap { k -> Float? in
           let later = sample.image.row + k
-          guard later < recording.rows.count, rows.contains(RowReference(recording: sample.image.recording, row: later)) else { return nil }
+          guard later < recording.rows.count,
+            rows.contains(RowReference(recording: sample.image.recording, row: later))
+          else { return nil }
           return recording.rows[later].steering
         }
         #expect(candidates.contains(sample.steering))
@@ -82,7 +89,10 @@ struct SamplePlanTests {
     // Row count: each row once plus one extra per earlier in-split neighbour within 4.
     var expected = 0
     for ref in plan.trainRows {
-      expected += 1 + (1...4).filter { k in trainRows.contains(RowReference(recording: ref.recording, row: ref.row - k)) }.count
+      expected +=
+        1
+        + (1...4).filter { k in trainRows.contains(RowReference(recording: ref.recording, row: ref.row - k)) }
+        .count
     }
     #expect(plan.train.count == expected)
   }
@@ -98,7 +108,9 @@ struct SamplePlanTests {
     #expect(plan.droppedNearZero + trainZeros > 0)
     let kept = Float(trainZeros) / Float(trainZeros + plan.droppedNearZero)
     #expect(abs(kept - 0.25) < 0.06)
-    #expect(plan.trainRows.filter { recordings[0].rows[$0.row].steering != 0 }.count + trainZeros + plan.droppedNearZero == 800)
+    #expect(
+      plan.trainRows.filter { recordings[0].rows[$0.row].steering != 0 }.count + trainZeros
+        + plan.droppedNearZero == 800)
     #expect(zerosBefore == trainZeros + plan.droppedNearZero)
     #expect(plan.validationRows.count == 200)  // validation keeps the real distribution
   }
@@ -108,7 +120,8 @@ struct SamplePlanTests {
     var augmentation = AugmentationOptions()
     augmentation.copies = 2
     augmentation.maxShift = 10
-    let plan = SamplePlanner.plan(recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
+    let plan = SamplePlanner.plan(
+      recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
     #expect(plan.train.count == 24 * 6 * 3 && plan.validation.count == 6 * 6)
     #expect(plan.validation.allSatisfy { $0.augmentation == nil })
     let copies = plan.train.filter { $0.copy > 0 }
@@ -119,7 +132,8 @@ struct SamplePlanTests {
       #expect(abs(sample.steering - (sample.plainSteering + Float(shift) * 0.01)) < 1e-6)
     }
     #expect(Set(copies.map { $0.augmentation!.shift }).count > 10)
-    let again = SamplePlanner.plan(recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
+    let again = SamplePlanner.plan(
+      recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
     #expect(again.train == plan.train)
   }
 }
