@@ -30,6 +30,14 @@ struct PNGCodecTests {
     }
   }
 
+  @Test(arguments: ["png_palette", "png_grey", "png_grey_alpha", "png_rgba", "png_rgb16"])
+  func colourTypesDecodeToRGBAsOpenCVDoes(name: String) throws {
+    let decoded = try PNGCodec().decode(contentsOf: Fixtures.path(name + ".png"))
+    let expected = try Fixtures.image(name + "_expected_rgb.png")
+    #expect(decoded.width == 8 && decoded.height == 6)
+    #expect(decoded == expected)
+  }
+
   @Test func corruptOrTruncatedThrows() throws {
     let good = try frame.pngData()
     let codec = PNGCodec()
