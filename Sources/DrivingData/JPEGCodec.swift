@@ -57,7 +57,8 @@ public final class JPEGDecoder {
     let count = Int(width) * Int(height) * 3
     // A corrupt header can claim any size up to 65535 x 65535: refuse before allocating.
     guard count <= JPEGDecoder.maximumBytes else {
-      throw DrivingDataError.corruptImage(path: path, reason: "image of \(width)x\(height) is larger than allowed")
+      throw DrivingDataError.corruptImage(
+        path: path, reason: "image of \(width)x\(height) is larger than allowed")
     }
     if image.pixels.count != count {
       image.pixels = [UInt8](repeating: 0, count: count)

@@ -98,16 +98,26 @@ struct SamplePlanTests {
   }
 
   @Test func timestampsComeFromImageNamesAndTemporalSamplesSkipPauses() {
-    let early = DrivingLogRow(center: #"C:\x\IMG\center_2017_12_31_23_59_59_950.jpg"#, left: "", right: "", steering: 0, throttle: 0, brake: 0, speed: 0)
-    let late = DrivingLogRow(center: "/d/IMG/center_2018_01_01_00_00_00_020.jpg", left: "", right: "", steering: 0, throttle: 0, brake: 0, speed: 0)
+    let early = DrivingLogRow(
+      center: #"C:\x\IMG\center_2017_12_31_23_59_59_950.jpg"#, left: "", right: "", steering: 0, throttle: 0,
+      brake: 0, speed: 0)
+    let late = DrivingLogRow(
+      center: "/d/IMG/center_2018_01_01_00_00_00_020.jpg", left: "", right: "", steering: 0, throttle: 0,
+      brake: 0, speed: 0)
     #expect(abs(late.timestamp! - early.timestamp! - 0.07) < 1e-6)
-    #expect(DrivingLogRow(center: "/d/IMG/frame7.jpg", left: "", right: "", steering: 0, throttle: 0, brake: 0, speed: 0).timestamp == nil)
-    #expect(daysFromCivil(year: 1970, month: 1, day: 1) == 0 && daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
+    #expect(
+      DrivingLogRow(
+        center: "/d/IMG/frame7.jpg", left: "", right: "", steering: 0, throttle: 0, brake: 0, speed: 0
+      ).timestamp == nil)
+    #expect(
+      daysFromCivil(year: 1970, month: 1, day: 1) == 0
+        && daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
     // Rows 1/15 s apart, with a 5 s pause between row 4 and row 5.
     var recording = syntheticRecordings([10])[0]
     for i in recording.rows.indices {
       let ms = i * 66 + (i >= 5 ? 5000 : 0)
-      let stamp = "2018_01_01_10_00_\(String(ms / 1000).leftPad(2).replacingAll(" ", "0"))_\(String(ms % 1000).leftPad(3).replacingAll(" ", "0"))"
+      let stamp =
+        "2018_01_01_10_00_\(String(ms / 1000).leftPad(2).replacingAll(" ", "0"))_\(String(ms % 1000).leftPad(3).replacingAll(" ", "0"))"
       recording.rows[i].center = "/d/IMG/center_\(stamp).jpg"
     }
     var options = SamplePlanOptions()
