@@ -2,41 +2,45 @@
 // baked ground texture; each pixel above reads the sky panorama. Per-row and per-column tables make
 // a pixel a few adds and one lookup.
 import Foundation
+import DrivingData
 import TensorCore
 
 /// Renders 320x160 RGB frames (row-major, 3 bytes a pixel) of one track from the car's cameras.
 public final class Renderer: Sendable {
   public let track: Track
   public let rig: CameraRig
-  public let lighting: Lighting
   let ground: GroundMap
   let panorama: Panorama
   let tables: CameraTables
-  let lightingTables: [[UInt8]]
 
   public var frameBytes: Int { rig.width * rig.height * 3 }
 
   /// - Parameter mapCellSize: ground texture resolution in metres (0.1 looks sharp; coarser builds faster).
-  public init(track: Track, rig: CameraRig = CameraRig(), lighting: Lighting = .noon, mapCellSize: Double = 0.1) {
+  public init(track: Track, rig: CameraRig = CameraRig(), mapCellSize: Double = 0.1) {
     self.track = track
     self.rig = rig
-    self.lighting = lighting
     ground = GroundMap(track: track, cellSize: mapCellSize)
     panorama = Panorama(scenery: track.spec.style.scenery, seed: track.spec.textureSeed)
     tables = CameraTables(rig: rig, cellSize: mapCellSize, levels: ground.levels.count)
-    lightingTables = lighting.tables()
   }
 
   /// A new frame of `camera` for a car in `state`.
-  public func render(_ camera: Camera, state: VehicleState) -> [UInt8] {
+  public func render(_ camera: Camera, state: VehicleState, lighting: Lighting = .noon) -> [UInt8] {
     var frame = [UInt8](repeating: 0, count: frameBytes)
-    frame.withUnsafeMutableBufferPointer { render(camera, state: state, into: $0) }
+    frame.withUnsafeMutableBufferPointer { render(camera, state: state, lighting: lighting, into: $0) }
     return frame
+  }
+
+  /// A new frame as an image.
+  public func image(_ camera: Camera, state: VehicleState, lighting: Lighting = .noon) -> RGBImage {
+    RGBImage(uncheckedWidth: rig.width, height: rig.height, pixels: render(camera, state: state, lighting: lighting))
   }
 
   /// Renders into `out`, which holds at least `frameBytes` bytes.
   // out: (height, width, 3) uint8 RGB
-  public func render(_ camera: Camera, state: VehicleState, into out: UnsafeMutableBufferPointer<UInt8>) {
+  public func render(
+    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon, into out: UnsafeMutableBufferPointer<UInt8>
+  ) {
     precondition(out.count >= frameBytes, "frame buffer too small")
     let lens = rig.pose(camera, state: state)
     let forward = state.forward
@@ -93,7 +97,7 @@ public final class Renderer: Sendable {
         drawHood(row: row, v: v, starts: hood)
       }
     }
-    if !lighting.isIdentity { applyLighting(out) }
+    if !lighting.isIdentity { apply(lighting, to: out) }
   }
 
   @inline(__always)
@@ -116,10 +120,11 @@ public final class Renderer: Sendable {
     }
   }
 
-  private func applyLighting(_ out: UnsafeMutableBufferPointer<UInt8>) {
-    let r = lightingTables[0]
-    let g = lightingTables[1]
-    let b = lightingTables[2]
+  private func apply(_ lighting: Lighting, to out: UnsafeMutableBufferPointer<UInt8>) {
+    let tables = lighting.tables()
+    let r = tables[0]
+    let g = tables[1]
+    let b = tables[2]
     for i in stride(from: 0, to: frameBytes, by: 3) {
       out[i] = r[Int(out[i])]
       out[i + 1] = g[Int(out[i + 1])]
@@ -130,7 +135,7 @@ public final class Renderer: Sendable {
   /// Naive reference: the same picture computed pixel by pixel from first principles (one ray,
   /// one texture lookup or one panorama lookup each), without the incremental tables; only the
   /// mip level and fog weight come from the tables. Tests check the fast path against it.
-  package func renderReference(_ camera: Camera, state: VehicleState) -> [UInt8] {
+  package func renderReference(_ camera: Camera, state: VehicleState, lighting: Lighting = .noon) -> [UInt8] {
     var frame = [UInt8](repeating: 0, count: frameBytes)
     let lens = rig.pose(camera, state: state)
     let f = rig.focal
@@ -171,7 +176,7 @@ public final class Renderer: Sendable {
     frame.withUnsafeMutableBufferPointer { buffer in
       let starts = tables.hoodStart[Int(camera.rawValue)]
       for v in 0..<rig.height { drawHood(row: buffer.baseAddress! + v * rig.width * 3, v: v, starts: starts) }
-      if !lighting.isIdentity { applyLighting(buffer) }
+      if !lighting.isIdentity { apply(lighting, to: buffer) }
     }
     return frame
   }
