@@ -55,7 +55,7 @@ public final class DriveSession {
     var frames = 0
     var stalled = false
     var nextProgress = 1.0
-    while world.laps.lapsCompleted < options.laps, world.time < options.timeLimit {
+    while world.laps.lapsCompleted < options.laps, world.time < options.timeLimit - 1e-9 {
       let needFrame = controller.wantsImages || options.framesDirectory != nil
       let frame = needFrame ? renderer.image(.center, state: world.vehicle.state, lighting: options.lighting) : nil
       if let frame, let dir = options.framesDirectory {

@@ -47,7 +47,7 @@ final class UnityWebSocketClient: Sendable {
             upgraded.succeed(())
           }
         )
-        return channel.pipeline.addHTTPClientHandlers(withClientUpgrade: config).flatMap {
+        return channel.pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, withClientUpgrade: config).flatMap {
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
               UpgradeRequestHandler(host: host, port: port, upgraded: upgraded), name: "unity-upgrade-request")
