@@ -24,9 +24,13 @@ final class GroundMap: Sendable {
     let spec = track.spec
     let palette = Palette(seed: spec.textureSeed)
     let (lo, hi) = track.bounds
-    origin = Vec2(x: lo.x - margin, y: lo.y - margin)
-    let width = Int(((hi.x - lo.x + 2 * margin) / cellSize).rounded(.up))
-    let height = Int(((hi.y - lo.y + 2 * margin) / cellSize).rounded(.up))
+    // The texel grid is aligned to multiples of the coarsest mip cell, so every level's texels sit
+    // at fixed world positions whatever the track's exact bounds.
+    let coarsest = cellSize * Double(1 << (mipLevels - 1))
+    origin = Vec2(
+      x: ((lo.x - margin) / coarsest).rounded(.down) * coarsest, y: ((lo.y - margin) / coarsest).rounded(.down) * coarsest)
+    let width = Int(((hi.x + margin - origin.x) / coarsest).rounded(.up)) * (1 << (mipLevels - 1))
+    let height = Int(((hi.y + margin - origin.y) / coarsest).rounded(.up)) * (1 << (mipLevels - 1))
     var texels = [UInt32](repeating: 0, count: width * height)
     let origin = self.origin
 
