@@ -34,12 +34,18 @@ final class GroundMap: Sendable {
     var texels = [UInt32](repeating: 0, count: width * height)
     let origin = self.origin
 
-    // Off-road ground and regions everywhere.
-    for iy in 0..<height {
-      let y = origin.y + (Double(iy) + 0.5) * cellSize
-      for ix in 0..<width {
-        let x = origin.x + (Double(ix) + 0.5) * cellSize
-        texels[iy * width + ix] = GroundMap.groundColor(spec: spec, palette: palette, x, y)
+    // Off-road ground and regions everywhere; rows are independent, so bands of rows run in parallel.
+    texels.withUnsafeMutableBufferPointer { buffer in
+      let out = SendablePointer(base: buffer.baseAddress!)
+      let bands = 16
+      DispatchQueue.concurrentPerform(iterations: bands) { band in
+        for iy in stride(from: band, to: height, by: bands) {
+          let y = origin.y + (Double(iy) + 0.5) * cellSize
+          for ix in 0..<width {
+            let x = origin.x + (Double(ix) + 0.5) * cellSize
+            out.base[iy * width + ix] = GroundMap.groundColor(spec: spec, palette: palette, x, y)
+          }
+        }
       }
     }
 
@@ -164,4 +170,9 @@ final class GroundMap: Sendable {
     guard ix >= 0, iy >= 0, ix < l.width, iy < l.height else { return outside }
     return l.texels[iy * l.width + ix]
   }
+}
+
+/// A raw pointer handed to parallel workers that write disjoint elements.
+private struct SendablePointer: @unchecked Sendable {
+  let base: UnsafeMutablePointer<UInt32>
 }
