@@ -120,6 +120,18 @@ public struct Tensor: Sendable {
     return try body(storage.base)
   }
 
+  /// The mutable base pointer after making the storage unique; valid until the tensor is next
+  /// copied or reassigned. For layer workspaces whose size was just fixed with `prepare(shape:)`.
+  package var mutableBase: UnsafeMutablePointer<Float> {
+    mutating get {
+      if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+      return storage.base
+    }
+  }
+
+  /// The read-only base pointer (valid while this tensor's storage is alive).
+  package var base: UnsafePointer<Float> { UnsafePointer(storage.base) }
+
   /// Makes this tensor `shape`, reusing the storage when it is unshared and the same size.
   /// Contents are unspecified afterwards: for workspaces that kernels overwrite.
   package mutating func prepare(shape newShape: [Int]) {
