@@ -39,3 +39,47 @@ enum KerasFixtures {
     return path
   }
 }
+
+extension KerasFixtures {
+  /// A small seed-like model (32x32x3 in) with every savable layer kind, trained `steps` Adam steps
+  /// on seeded data so its weights, BatchNormalization statistics and Adam moments are all non-trivial.
+  static func trainedSmallModel(steps: Int = 3, dropout: Bool = true) throws -> (Sequential, Adam, [UInt8]) {
+    let bn = BatchNormalization(channels: 6)
+    var layers: [any Layer] = [
+      Cropping2D(rows: (6, 2)), Rescaling(scale: 1 / 127.5, offset: -1),
+      Conv2D(inputChannels: 3, outputChannels: 6, kernelSize: (3, 3), stride: (2, 2), activation: .elu),
+      MaxPooling2D(poolSize: (2, 2)), bn,
+      Conv2D(inputChannels: 6, outputChannels: 8, kernelSize: (3, 3), padding: .same, activation: .relu),
+    ]
+    if dropout { layers.append(Dropout(rate: 0.25, seed: 3)) }
+    layers += [
+      Flatten(), ActivationLayer(.elu),
+      Dense(inputCount: 5 * 7 * 8, outputCount: 10, activation: .elu), Dense(inputCount: 10, outputCount: 1),
+    ]
+    let model = try Sequential(inputShape: [32, 32, 3], layers: layers, seed: 42, threads: 1)
+    var g = SplitMix64(seed: 9)
+    bn.movingMean = (0..<6).map { _ in g.nextUnitFloat() * 0.4 - 0.2 }
+    bn.movingVariance = (0..<6).map { _ in g.nextUnitFloat() + 0.5 }
+    let adam = Adam(learningRate: 1e-3)
+    try continueTraining(model, adam, steps: steps)
+    return (model, adam, Array(trainingImages[0..<(4 * 32 * 32 * 3)]))
+  }
+
+  /// Eight seeded 32x32 RGB images and their targets.
+  static let trainingImages: [UInt8] = {
+    var g = SplitMix64(seed: 10)
+    return (0..<(8 * 32 * 32 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next() >> 56) }
+  }()
+  static let trainingTargets: [Float] = [0.1, -0.2, 0.3, 0, -0.4, 0.25, 0.05, -0.1]
+
+  /// `steps` more Adam steps on the fixed batch.
+  static func continueTraining(_ model: Sequential, _ adam: Adam, steps: Int) throws {
+    let x = try Tensor(shape: [8, 32, 32, 3], scalars: trainingImages.map(Float.init))
+    for _ in 0..<steps {
+      model.zeroGradients()
+      let y = try model.forward(x, mode: .training)
+      try model.backward(try mseLoss(predictions: y, targets: trainingTargets).gradient)
+      adam.step(model.parameters)
+    }
+  }
+}

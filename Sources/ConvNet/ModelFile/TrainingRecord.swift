@@ -2,24 +2,7 @@
 // seed, how many epochs and the loss history, so a model file says how it was made.
 import Foundation
 
-/// One epoch of history.
-public struct EpochRecord: Sendable, Equatable, Codable {
-  public var epoch: Int
-  public var loss: Double
-  public var validationLoss: Double?
-  public var learningRate: Double?
-  public var seconds: Double?
-
-  public init(epoch: Int, loss: Double, validationLoss: Double? = nil, learningRate: Double? = nil, seconds: Double? = nil) {
-    self.epoch = epoch
-    self.loss = loss
-    self.validationLoss = validationLoss
-    self.learningRate = learningRate
-    self.seconds = seconds
-  }
-}
-
-/// How a model was trained. Every field is optional except the history list (possibly empty).
+/// How a model was trained. Every field is optional; `history` is the Trainer's own.
 public struct TrainingRecord: Sendable, Equatable, Codable {
   /// Recordings or sample stores trained on.
   public var data: [String]
@@ -28,7 +11,7 @@ public struct TrainingRecord: Sendable, Equatable, Codable {
   public var seed: UInt64?
   public var epochs: Int?
   public var batchSize: Int?
-  public var history: [EpochRecord]
+  public var history: TrainingHistory?
   /// Free-form notes (rollbacks, learning-rate changes...).
   public var notes: [String]
   /// ISO 8601 time the file was written.
@@ -37,7 +20,7 @@ public struct TrainingRecord: Sendable, Equatable, Codable {
 
   public init(
     data: [String] = [], trainingSamples: Int? = nil, validationSamples: Int? = nil, seed: UInt64? = nil,
-    epochs: Int? = nil, batchSize: Int? = nil, history: [EpochRecord] = [], notes: [String] = [],
+    epochs: Int? = nil, batchSize: Int? = nil, history: TrainingHistory? = nil, notes: [String] = [],
     savedAt: String? = nil, tool: String? = nil
   ) {
     self.data = data
