@@ -27,9 +27,11 @@ struct KerasModelWriter {
   }
 
   func trainingConfig() -> [String: Any] {
-    var optimizerConfig: [String: Any] = ["class_name": "Adam", "config": ["name": "Adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false] as [String: Any]]
+    // "Custom>Adam" is how tf-keras 2.11+ names its (non-legacy) Adam; plain "Adam" would make tf-keras
+    // build its legacy Adam, whose slot order differs, and drop the saved state. Keras 3 reads both.
+    var optimizerConfig: [String: Any] = ["class_name": "Custom>Adam", "config": ["name": "Adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false] as [String: Any]]
     if let adam = optimizer as? Adam {
-      optimizerConfig["config"] = [
+      optimizerConfig["config"] = [  // no jit_compile/is_legacy_optimizer: Keras 3 rejects them
         "name": "Adam", "learning_rate": Double(adam.learningRate), "beta_1": Double(adam.beta1),
         "beta_2": Double(adam.beta2), "epsilon": Double(adam.epsilon), "amsgrad": false,
       ] as [String: Any]
@@ -37,7 +39,7 @@ struct KerasModelWriter {
       optimizerConfig = ["class_name": "SGD", "config": ["name": "SGD", "learning_rate": Double(sgd.learningRate), "momentum": Double(sgd.momentum), "nesterov": false] as [String: Any]]
     }
     return [
-      "loss": "mse", "metrics": NSNull(), "weighted_metrics": NSNull(), "loss_weights": NSNull(),
+      "loss": "mean_squared_error", "metrics": NSNull(), "weighted_metrics": NSNull(), "loss_weights": NSNull(),
       "optimizer_config": optimizerConfig,
     ]
   }
