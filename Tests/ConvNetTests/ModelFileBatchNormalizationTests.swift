@@ -1,7 +1,8 @@
+import TestSupport
 // BatchNormalization (frozen statistics): forward against the formula computed naively, and
 // finite-difference gradients for input, gamma and beta.
 import Testing
-import TestSupport
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -22,7 +23,8 @@ import TestSupport
     let xs = x.scalars
     let expected = (0..<xs.count).map { i -> Float in
       let c = i % 3
-      return [0.5, 1.5, -1][c] * (xs[i] - bn.movingMean[c]) / (bn.movingVariance[c] + 1e-3).squareRoot() + [0.1, -0.2, 0.3][c]
+      return [0.5, 1.5, -1][c] * (xs[i] - bn.movingMean[c]) / (bn.movingVariance[c] + 1e-3).squareRoot()
+        + [0.1, -0.2, 0.3][c]
     }
     #expect(closenessRatio(y.scalars, expected) <= 1)
     #expect(throws: ConvNetError.self) { try bn(seededTensor([2, 4], seed: 1)) }

@@ -8,6 +8,7 @@
 import Foundation
 import H5Store
 import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -22,7 +23,9 @@ import Testing
       pipeline: InputPipeline(
         sourceWidth: 64, sourceHeight: 32, resizeWidth: 32, resizeHeight: 32, normalization: .symmetric,
         modelInputShape: [32, 32, 3]),
-      optimizer: adam, training: TrainingRecord(data: ["synthetic"], seed: 42, epochs: 1, batchSize: 8, tool: "ModelFileKerasCheckTests"))
+      optimizer: adam,
+      training: TrainingRecord(
+        data: ["synthetic"], seed: 42, epochs: 1, batchSize: 8, tool: "ModelFileKerasCheckTests"))
     let ours = try KerasFixtures.predict(model, images, count: 4)
     let ioPath = "\(dir)/ours_small.io.h5"
     let file = try H5File(creating: ioPath)

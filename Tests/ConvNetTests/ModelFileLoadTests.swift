@@ -2,11 +2,14 @@
 // predictions with the ones Python computed (Keras's predict, or an independent numpy forward).
 import Foundation
 import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
 @Suite struct ModelFileLoadTests {
-  func check(_ name: String, options: KerasLoadOptions = KerasLoadOptions(loadOptimizer: false)) throws -> LoadedKerasModel {
+  func check(_ name: String, options: KerasLoadOptions = KerasLoadOptions(loadOptimizer: false)) throws
+    -> LoadedKerasModel
+  {
     let loaded = try KerasModelFile.load(path: KerasFixtures.path("\(name).h5"), options: options)
     let expected = try KerasFixtures.expected(name)
     #expect(Array(expected.shape.dropFirst()) == loaded.model.inputShape)
@@ -20,10 +23,12 @@ import Testing
     let loaded = try check("tfkeras_2_21", options: KerasLoadOptions())
     #expect(loaded.kerasVersion == "2.21.0")
     #expect(!loaded.writtenByBehavioralCloning)
-    #expect(loaded.model.layers.map(\.typeName) == [
-      "Cropping2D", "Rescaling", "Conv2D", "MaxPooling2D", "BatchNormalization", "Conv2D", "Dropout", "Flatten",
-      "Dense", "Dense",
-    ])
+    #expect(
+      loaded.model.layers.map(\.typeName) == [
+        "Cropping2D", "Rescaling", "Conv2D", "MaxPooling2D", "BatchNormalization", "Conv2D", "Dropout",
+        "Flatten",
+        "Dense", "Dense",
+      ])
     // It was fit for 2 steps: the Adam state comes back with it.
     let adam = try #require(loaded.optimizer)
     #expect(adam.iterations == 2)
@@ -68,7 +73,9 @@ import Testing
     #expect(layer == "lambda_1")
     #expect(error?.description.contains("--normalize") == true)
     // Stated, it loads and matches the numpy forward computed with x/127.5-1.
-    let loaded = try check("keras_2_2_4_unknown_lambda", options: KerasLoadOptions(normalization: .symmetric, loadOptimizer: false))
+    let loaded = try check(
+      "keras_2_2_4_unknown_lambda", options: KerasLoadOptions(normalization: .symmetric, loadOptimizer: false)
+    )
     #expect(loaded.notes.contains { $0.contains("stated") })
   }
 }

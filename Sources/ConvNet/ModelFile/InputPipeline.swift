@@ -33,7 +33,10 @@ public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertib
     var i = rest.index(after: rest.startIndex)
     while i < rest.endIndex {
       let previous = rest[rest.index(before: i)]
-      if (rest[i] == "+" || rest[i] == "-") && previous != "e" { split = i; break }
+      if (rest[i] == "+" || rest[i] == "-") && previous != "e" {
+        split = i
+        break
+      }
       i = rest.index(after: i)
     }
     guard let factor = Double(rest[..<split]), factor != 0, factor.isFinite else {
