@@ -1,6 +1,7 @@
 // Loading real and hand-built Keras files (Scripts/fixtures/keras_models.py) and comparing our
 // predictions with the ones Python computed (Keras's predict, or an independent numpy forward).
 import Foundation
+import H5Store
 import Testing
 
 @testable import ConvNet
@@ -60,6 +61,22 @@ import Testing
   @Test func keras224LayoutWithBase64LambdaAndBatchNorm() throws {
     let loaded = try check("keras_2_2_4")
     #expect(loaded.model.layers.contains { $0 is BatchNormalization })
+  }
+
+  @Test func keras224PositionalAdamStateIsRestored() throws {
+    let loaded = try KerasModelFile.load(path: KerasFixtures.path("keras_2_2_4.h5"))
+    let adam = try #require(loaded.optimizer)
+    #expect(adam.iterations == 37)
+    #expect(adam.epsilon == 1e-8 && adam.learningRate == 1e-3)
+    // Slot order is [iterations, m x 6, v x 6, vhat x 6]: conv2d_1's kernel m is Variable:0 and
+    // dense_1's bias v is Variable_11:0.
+    let file = try H5File(opening: KerasFixtures.path("keras_2_2_4.h5"))
+    defer { try? file.close() }
+    let group = try file.root().group("optimizer_weights")
+    let m = try group.dataset("training/Adam/Variable:0").read(as: Float.self)
+    let v = try group.dataset("training/Adam/Variable_11:0").read(as: Float.self)
+    #expect(try adam.slot("m", for: loaded.model.parameter(named: "conv2d_1.kernel")).scalars == m)
+    #expect(try adam.slot("v", for: loaded.model.parameter(named: "dense_1.bias")).scalars == v)
   }
 
   @Test func unrecognisableLambdaIsRefusedNamingTheOption() throws {
