@@ -109,6 +109,18 @@ public struct InputPipeline: Sendable, Equatable, Codable {
     self.modelInputShape = modelInputShape
   }
 
+  /// One line for logs: "320x160 -> crop 0,0 -> resize 128x128 -> rgb -> model (128, 128, 3), x/127.5-1".
+  public var summary: String {
+    var parts: [String] = []
+    if let w = sourceWidth, let h = sourceHeight { parts.append("\(w)x\(h)") }
+    if cropTop > 0 || cropBottom > 0 { parts.append("crop rows \(cropTop),\(cropBottom)") }
+    if let w = resizeWidth, let h = resizeHeight { parts.append("resize \(w)x\(h)") }
+    parts.append(colorSpace.rawValue)
+    let shape = modelInputShape.map(String.init).joined(separator: ", ")
+    parts.append("model (\(shape))" + (normalization.map { ", normalizes \($0)" } ?? ""))
+    return parts.joined(separator: " -> ")
+  }
+
   /// The seed project's: simulator frame 320x160 -> 128x128 RGB; the model crops and normalizes.
   public static let seed = InputPipeline(
     sourceWidth: 320, sourceHeight: 160, resizeWidth: 128, resizeHeight: 128, colorSpace: .rgb,
