@@ -139,4 +139,17 @@ import Testing
       return
     }
   }
+
+  @Test func buildInputShapeStandsInForAMissingInputShape() throws {
+    let dir = try KerasFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = try edited("keras_2_2_4.h5", in: dir) {
+      $0.replacingOccurrences(of: "\"batch_input_shape\"", with: "\"unused\"")
+        .replacingOccurrences(
+          of: "\"name\": \"sequential_1\",",
+          with: "\"name\": \"sequential_1\", \"build_input_shape\": [null, 32, 32, 3],")
+    }
+    let loaded = try KerasModelFile.load(path: path)
+    #expect(loaded.model.inputShape == [32, 32, 3])
+  }
 }

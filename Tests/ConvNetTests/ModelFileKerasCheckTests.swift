@@ -81,12 +81,14 @@ import Testing
     let adam = Adam(learningRate: 1e-3, epsilon: 1e-8)
     let x = try Tensor(shape: [4, 128, 128, 3], scalars: images.map(Float.init))
     model.zeroGradients()
-    try model.backward(try mseLoss(predictions: try model.forward(x, mode: .training), targets: [0.1, 0, -0.1, 0.2]).gradient)
+    try model.backward(
+      try mseLoss(predictions: try model.forward(x, mode: .training), targets: [0.1, 0, -0.1, 0.2]).gradient)
     adam.step(model.parameters)
     try KerasModelFile.save(model, to: "\(dir)/model.h5", pipeline: .seed, optimizer: adam)
     let file = try H5File(creating: "\(dir)/io.h5")
     try file.root().createDataset("inputs", values: images, shape: [4, 128, 128, 3])
-    try file.root().createDataset("outputs", values: try KerasFixtures.predict(model, images, count: 4), shape: [4, 1])
+    try file.root().createDataset(
+      "outputs", values: try KerasFixtures.predict(model, images, count: 4), shape: [4, 1])
     try file.close()
     let (status, output) = try Self.runKerasCheck([Self.script, "\(dir)/model.h5", "\(dir)/io.h5"])
     #expect(status == 0, "keras_check.py failed:\n\(output)")

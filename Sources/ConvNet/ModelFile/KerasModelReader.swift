@@ -26,7 +26,12 @@ struct KerasModelReader {
       throw .notKerasModel(path: path, detail: "model_config is unreadable: \(error)")
     }
     let kerasVersion = try? root.stringAttribute("keras_version")
-    let layerConfigs = try sequentialLayers(KerasJSON.parse(configText, what: path))
+    let json = try KerasJSON.parse(configText, what: path)
+    let layerConfigs = try sequentialLayers(json)
+    // A model built with model.build(shape) and no InputLayer keeps its shape at the top level.
+    let topConfig = ((json as? [String: Any])?["config"] as? [String: Any]) ?? [:]
+    let buildShape = LayerConfig(layer: "sequential", className: "Sequential", values: topConfig)
+      .shape("build_input_shape")
     var notes: [String] = []
 
     // Layers, tracking the per-sample shape.
@@ -36,7 +41,8 @@ struct KerasModelReader {
     var shape: [Int] = []
     for c in layerConfigs {
       if inputShape == nil {
-        guard let declared = c.shape("batch_input_shape", "batch_shape"), declared.count >= 2 else {
+        guard let declared = c.shape("batch_input_shape", "batch_shape") ?? buildShape, declared.count >= 2
+        else {
           throw .unsupportedModel("the first layer (\(c.layer)) declares no input shape")
         }
         guard declared.dropFirst().allSatisfy({ $0 != nil }) else {
