@@ -32,7 +32,9 @@ struct InferBench: ParsableCommand {
     }
     latencies.sort()
     func pct(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
-    print("runs \(latencies.count), mean \(String(format: "%.3f", latencies.reduce(0, +) / Double(latencies.count))) ms (checksum \(sink))")
+    print(
+      "runs \(latencies.count), mean \(String(format: "%.3f", latencies.reduce(0, +) / Double(latencies.count))) ms (checksum \(sink))"
+    )
     print("infer b1 ms: p50 \(String(format: "%.3f", pct(0.5))) p99 \(String(format: "%.3f", pct(0.99)))")
   }
 }

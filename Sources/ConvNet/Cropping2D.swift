@@ -52,7 +52,8 @@ public final class Cropping2D: Layer {
     let (oh, ow) = (dy.shape[1], dy.shape[2])
     for i in 0..<n {
       for r in 0..<oh {
-        (dx + ((i * h + rows.top + r) * w + columns.left) * c).update(from: dy.base + (i * oh + r) * ow * c, count: ow * c)
+        (dx + ((i * h + rows.top + r) * w + columns.left) * c).update(
+          from: dy.base + (i * oh + r) * ow * c, count: ow * c)
       }
     }
     return inputGradient

@@ -17,7 +17,9 @@ public final class MaxPooling2D: Layer {
   private var inputShape: [Int] = []
   private var inputGradient = Tensor.zeros([0])
 
-  public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
+  public init(
+    poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid, name: String = ""
+  ) {
     self.name = name
     self.poolSize = (poolSize.0, poolSize.1)
     self.stride = stride.map { ($0.0, $0.1) } ?? (poolSize.0, poolSize.1)

@@ -54,7 +54,9 @@ public struct Tensor: Sendable {
   public init(_ scalars: [Float]) {
     self.shape = [scalars.count]
     storage = TensorStorage(count: scalars.count)
-    scalars.withUnsafeBufferPointer { if let b = $0.baseAddress { storage.base.update(from: b, count: scalars.count) } }
+    scalars.withUnsafeBufferPointer {
+      if let b = $0.baseAddress { storage.base.update(from: b, count: scalars.count) }
+    }
   }
 
   package init(shape: [Int], storage: TensorStorage) {
@@ -100,7 +102,9 @@ public struct Tensor: Sendable {
     let unknown = s.indices.filter { s[$0] == -1 }
     if unknown.count > 1 || s.contains(where: { $0 < -1 }) { throw .invalidArgument("bad shape \(newShape)") }
     if let u = unknown.first {
-      guard known > 0, count % known == 0 else { throw .shapeMismatch("cannot reshape \(shape) to \(newShape)") }
+      guard known > 0, count % known == 0 else {
+        throw .shapeMismatch("cannot reshape \(shape) to \(newShape)")
+      }
       s[u] = count / known
     }
     guard s.reduce(1, *) == count else { throw .shapeMismatch("cannot reshape \(shape) to \(newShape)") }
