@@ -81,7 +81,7 @@ public final class Sequential {
 
   /// x: (N, inputShape...) -> (N, outputShape...).
   public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
-    guard x.rank == inputShape.count + 1, Array(x.shape.dropFirst()) == inputShape else {
+    guard x.rank == inputShape.count + 1, x.shape.dropFirst().elementsEqual(inputShape) else {
       throw .shapeMismatch(
         "model expects (N, \(inputShape.map(String.init).joined(separator: ", "))), got \(x.shape)")
     }
@@ -108,7 +108,11 @@ public final class Sequential {
     guard images.count == n * per else {
       throw .shapeMismatch("\(images.count) bytes are not \(n) images of \(inputShape)")
     }
-    input.prepare(shape: [n] + inputShape)
+    if input.rank != inputShape.count + 1 || input.shape[0] != n
+      || !input.shape.dropFirst().elementsEqual(inputShape)
+    {
+      input.prepare(shape: [n] + inputShape)
+    }
     convertUInt8(images.baseAddress!, count: images.count, scale: 1, offset: 0, into: input.mutableBase)
     return input
   }

@@ -136,6 +136,25 @@ public struct Tensor: Sendable {
   /// The read-only base pointer (valid while this tensor's storage is alive).
   package var base: UnsafePointer<Float> { UnsafePointer(storage.base) }
 
+  /// `prepare(shape:)` for rank 2 that builds no shape array when nothing changes (hot paths).
+  package mutating func prepare(_ a: Int, _ b: Int) {
+    if shape.count == 2 && shape[0] == a && shape[1] == b && isKnownUniquelyReferenced(&storage) { return }
+    prepare(shape: [a, b])
+  }
+
+  /// `prepare(shape:)` for rank 4 that builds no shape array when nothing changes (hot paths).
+  package mutating func prepare(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
+    if shape.count == 4 && shape[0] == a && shape[1] == b && shape[2] == c && shape[3] == d
+      && isKnownUniquelyReferenced(&storage)
+    {
+      return
+    }
+    prepare(shape: [a, b, c, d])
+  }
+
+  /// The same storage under another shape with the same count (no checks, no copy).
+  package func sharingStorage(shape newShape: [Int]) -> Tensor { Tensor(shape: newShape, storage: storage) }
+
   /// Makes this tensor `shape`, reusing the storage when it is unshared and the same size.
   /// Contents are unspecified afterwards: for workspaces that kernels overwrite.
   package mutating func prepare(shape newShape: [Int]) {
