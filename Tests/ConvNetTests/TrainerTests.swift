@@ -138,3 +138,24 @@ func smallModel(seed: UInt64) throws -> Sequential {
     #expect(clock(75) == "1:15")
   }
 }
+
+@Suite struct HistoryChartTests {
+  @Test func chartDrawsBothCurvesAndMarksRollbacks() {
+    var h = TrainingHistory()
+    h.records = [
+      EpochRecord(
+        epoch: 1, loss: 0.1, valLoss: 0.08, learningRate: 1e-3, seconds: 1, imagesPerSecond: 1,
+        predictionStd: 0.1, event: "best"),
+      EpochRecord(
+        epoch: 2, loss: 0.5, valLoss: 0.9, learningRate: 1e-3, seconds: 1, imagesPerSecond: 1,
+        predictionStd: 0.1, event: "rollback: spike"),
+    ]
+    h.bestEpoch = 1
+    h.bestLoss = 0.08
+    let svg = h.svg()
+    #expect(svg.hasPrefix("<svg"))
+    #expect(svg.components(separatedBy: "<path").count == 3)
+    #expect(svg.contains("rollback"))
+    #expect(svg.hasSuffix("</svg>\n"))
+  }
+}
