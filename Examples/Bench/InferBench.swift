@@ -10,6 +10,7 @@ struct InferBench: ParsableCommand {
     commandName: "infer", abstract: "Seed-model batch-1 inference latency (one thread), p50 and p99.")
 
   @Option(help: "Seconds to measure (after warm-up).") var seconds = 10.0
+  @Option(help: "Stop after this many runs (e.g. to count allocations under valgrind).") var runs = Int.max
 
   func run() throws {
     BLAS.threads = 1
@@ -23,7 +24,7 @@ struct InferBench: ParsableCommand {
       for _ in 0..<20 { sink += try model.predict(image: buffer) }
       let start = DispatchTime.now().uptimeNanoseconds
       var now = start
-      while Double(now - start) < seconds * 1e9 {
+      while Double(now - start) < seconds * 1e9 && latencies.count < runs {
         let t0 = DispatchTime.now().uptimeNanoseconds
         sink += try model.predict(image: buffer)
         now = DispatchTime.now().uptimeNanoseconds
@@ -32,7 +33,9 @@ struct InferBench: ParsableCommand {
     }
     latencies.sort()
     func pct(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
-    print("runs \(latencies.count), mean \(String(format: "%.3f", latencies.reduce(0, +) / Double(latencies.count))) ms (checksum \(sink))")
+    print(
+      "runs \(latencies.count), mean \(String(format: "%.3f", latencies.reduce(0, +) / Double(latencies.count))) ms (checksum \(sink))"
+    )
     print("infer b1 ms: p50 \(String(format: "%.3f", pct(0.5))) p99 \(String(format: "%.3f", pct(0.99)))")
   }
 }

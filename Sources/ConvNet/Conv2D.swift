@@ -83,8 +83,8 @@ public final class Conv2D: Layer {
     let p = g.outputPixels
     let k = g.patchSize
     let oc = outputChannels
-    col.prepare(shape: [n * p, k])
-    output.prepare(shape: [n, g.outputHeight, g.outputWidth, oc])
+    col.prepare(n * p, k)
+    output.prepare(n, g.outputHeight, g.outputWidth, oc)
     let pc = col.mutableBase
     let py = output.mutableBase
     let px = x.base
@@ -116,12 +116,12 @@ public final class Conv2D: Layer {
     let k = g.patchSize
     let oc = outputChannels
     let workers = max(1, min(threads, n))
-    delta.prepare(shape: [n * p, oc])
+    delta.prepare(n * p, oc)
     if partials.count != workers || partials.first?.count != k * oc + oc {
       partials = (0..<workers).map { _ in Tensor.zeros([k * oc + oc]) }
     }
     let partialBases = (0..<workers).map { partials[$0].mutableBase }
-    if computesInputGradient { inputGradient.prepare(shape: [n, g.inputHeight, g.inputWidth, g.channels]) }
+    if computesInputGradient { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let needDx = computesInputGradient
     let pdx = needDx ? inputGradient.mutableBase : nil
     let pd = delta.mutableBase

@@ -75,7 +75,8 @@ public final class Trainer {
         optimizer.reset()
         let old = optimizer.learningRate
         optimizer.learningRate *= c.rollbackLearningRateFactor
-        record.event = "rollback: \(reason); restored epoch \(history.bestEpoch ?? 0) weights, lr \(old) -> \(optimizer.learningRate)"
+        record.event =
+          "rollback: \(reason); restored epoch \(history.bestEpoch ?? 0) weights, lr \(old) -> \(optimizer.learningRate)"
         log("  collapse guard: \(record.event!)")
         history.records.append(record)
         if rollbacks > c.maxRollbacks {
@@ -153,7 +154,8 @@ public final class Trainer {
     progress("\n")
     return EpochRecord(
       epoch: epoch, loss: Float(lossSum / Double(max(seen, 1))), valLoss: nil,
-      learningRate: optimizer.learningRate, seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+      learningRate: optimizer.learningRate, seconds: elapsed,
+      imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
       predictionStd: nil, event: nil)
   }
 
@@ -182,7 +184,8 @@ public final class Trainer {
 
   private func summaryLine(_ r: EpochRecord) -> String {
     let steps = (training.sampleCount + configuration.batchSize - 1) / configuration.batchSize
-    var s = "\(progressBar(step: steps, total: steps)) - \(Int(r.seconds.rounded()))s - \(Int(r.imagesPerSecond)) img/s - loss: \(fmt(r.loss))"
+    var s =
+      "\(progressBar(step: steps, total: steps)) - \(Int(r.seconds.rounded()))s - \(Int(r.imagesPerSecond)) img/s - loss: \(fmt(r.loss))"
     if let v = r.valLoss { s += " - val_loss: \(fmt(v))" }
     return s
   }
@@ -200,7 +203,9 @@ func progressBar(step: Int, total: Int, width: Int = 30) -> String {
 
 func clock(_ seconds: Double) -> String {
   let s = Int(seconds.rounded())
-  return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+  return s >= 3600
+    ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+    : String(format: "%d:%02d", s / 60, s % 60)
 }
 
 func fmt(_ v: Float) -> String { String(format: "%.4g", v) }

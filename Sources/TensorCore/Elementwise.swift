@@ -59,7 +59,8 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
   }
 
   /// dy *= act'(from output y), in place over `count` scalars.
-  package func backward(output y: UnsafePointer<Float>, gradient dy: UnsafeMutablePointer<Float>, count: Int) {
+  package func backward(output y: UnsafePointer<Float>, gradient dy: UnsafeMutablePointer<Float>, count: Int)
+  {
     switch self {
     case .linear: return
     case .relu: for i in 0..<count where y[i] <= 0 { dy[i] = 0 }

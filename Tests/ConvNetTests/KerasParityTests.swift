@@ -1,8 +1,9 @@
 // Parity with Keras 3 (JAX backend): fixtures from Scripts/fixtures/convnet_keras_parity.py. Both
 // sides draw weights and inputs from SplitMix64, so only Keras's results are committed.
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -36,16 +37,20 @@ struct ParityFixture: Decodable {
   var seed_model: Seed
   var small_model: Small
 
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Fixtures")
 
   static func load() throws -> ParityFixture {
-    try JSONDecoder().decode(ParityFixture.self, from: Data(contentsOf: directory.appendingPathComponent("convnet_parity.json")))
+    try JSONDecoder().decode(
+      ParityFixture.self, from: Data(contentsOf: directory.appendingPathComponent("convnet_parity.json")))
   }
 
   static func floats(_ file: String) throws -> [Float] {
     let data = try Data(contentsOf: directory.appendingPathComponent(file))
     return data.withUnsafeBytes { raw in
-      (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+      (0..<(data.count / 4)).map {
+        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+      }
     }
   }
 }
@@ -60,7 +65,8 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
   func seedBatch(_ f: ParityFixture.Seed) -> SampleBatch {
     var g = SplitMix64(seed: f.input_seed)
     let images = (0..<(2 * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
-    return SampleBatch(images: images, steering: f.labels, provenance: [], height: 128, width: 128, channels: 3)
+    return SampleBatch(
+      images: images, steering: f.labels, provenance: [], height: 128, width: 128, channels: 3)
   }
 
   @Test func seedModelForwardGradientsAndAdam() throws {
@@ -75,7 +81,9 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
     let batch = seedBatch(f)
     model.zeroGradients()
     let y = try model.forward(batch: batch, mode: .training)
-    #expect(closenessRatio(y.scalars, f.outputs, rtol: 1e-4, atol: 1e-5) <= 1, "outputs \(y.scalars) vs \(f.outputs)")
+    #expect(
+      closenessRatio(y.scalars, f.outputs, rtol: 1e-4, atol: 1e-5) <= 1,
+      "outputs \(y.scalars) vs \(f.outputs)")
     let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
     #expect(abs(loss - f.loss) <= 1e-4 * f.loss + 1e-7)
     try model.backward(dy)
@@ -101,7 +109,9 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
       try fresh.backward(g)
       adam.step(fresh.parameters)
     }
-    #expect(closenessRatio(losses, f.adam.losses, rtol: 1e-3, atol: 1e-6) <= 1, "losses \(losses) vs \(f.adam.losses)")
+    #expect(
+      closenessRatio(losses, f.adam.losses, rtol: 1e-3, atol: 1e-6) <= 1,
+      "losses \(losses) vs \(f.adam.losses)")
     let final = try ParityFixture.floats(f.adam.weights_file)
     let start = model.parameters.snapshot()
     let got = fresh.parameters.snapshot()
@@ -118,7 +128,9 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
     let model = try Sequential(
       inputShape: [7, 8, 2],
       layers: [
-        Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: (3, 2), stride: (2, 2), padding: .same, activation: .relu),
+        Conv2D(
+          inputChannels: 2, outputChannels: 3, kernelSize: (3, 2), stride: (2, 2), padding: .same,
+          activation: .relu),
         MaxPooling2D(poolSize: (2, 2), padding: .same),
         Conv2D(inputChannels: 3, outputChannels: 4, kernelSize: (2, 2), padding: .same, activation: .elu),
         Flatten(),

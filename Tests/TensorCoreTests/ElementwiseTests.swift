@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import TensorCore
 
 @Suite struct ElementwiseTests {
@@ -57,7 +58,9 @@ import TestSupport
   @Test func biasIsAddedBeforeTheActivation() throws {
     var y: [Float] = [-1, 0, 1, 2, -3, 4]
     let b: [Float] = [1, -1, 0.5]
-    y.withUnsafeMutableBufferPointer { biasActivate($0.baseAddress!, rows: 2, columns: 3, bias: b, activation: .relu) }
+    y.withUnsafeMutableBufferPointer {
+      biasActivate($0.baseAddress!, rows: 2, columns: 3, bias: b, activation: .relu)
+    }
     #expect(y == [0, 0, 1.5, 3, 0, 4.5])
   }
 }
