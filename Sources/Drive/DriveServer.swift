@@ -137,6 +137,6 @@ public final class DriveServer: Sendable {
       core.count(\.sessions)
       handler = EngineWebSocketHandler(session: session, server: core, probing: false)
     }
-    try channel.pipeline.syncOperations.addHandlers([aggregator, handler])
+    try channel.pipeline.syncOperations.addHandlers([MaskedFrameCheck(), aggregator, handler])
   }
 }

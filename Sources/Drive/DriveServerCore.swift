@@ -17,6 +17,8 @@ public struct DriveStatistics: Sendable, Equatable {
   public var malformed = 0
   /// Connections closed because a message exceeded the size limit.
   public var oversized = 0
+  /// Pongs (`3`) received: answers to the server's pings (EIO4).
+  public var pongs = 0
 }
 
 /// Everything the connection handlers share: the autopilot, settings, sessions and counters.

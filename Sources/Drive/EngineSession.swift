@@ -224,7 +224,9 @@ package final class EngineSession: @unchecked Sendable {
     switch packet.type {
     case .ping:
       reaction.replies.append("3" + packet.data)
-    case .pong, .noop, .open:
+    case .pong:
+      server.count(\.pongs)
+    case .noop, .open:
       break
     case .upgrade:
       reaction.upgrade = true

@@ -112,6 +112,10 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         session.logger.warning("fragmentation error \(error); closing")
         close(context: context, code: .protocolError)
       }
+    } else if error is MaskedFrameCheck.UnmaskedFrame {
+      server.count(\.malformed)
+      session.logger.warning("unmasked client frame; closing")
+      close(context: context, code: .protocolError)
     } else if let error = error as? NIOWebSocketError {
       // WebSocketProtocolErrorHandler has already sent the close frame.
       if case .invalidFrameLength = error { server.count(\.oversized) } else { server.count(\.malformed) }

@@ -22,3 +22,36 @@ import Testing
     #expect(stats.steer + stats.manual == stats.telemetry)
   }
 }
+
+extension DriveServerTests {
+  func socketIOChain(_ python: PeerPython, transport: String, frames: Int = 12) async throws {
+    let server = try await startServer()
+    let result = try await python.run(
+      "socketio_client.py", [String(server.localPort), Fixtures.cameraPath, String(frames), transport])
+    try await server.stop()
+    #expect(result.status == 0, "\(result.output)\n\(result.errors.suffix(2000))")
+    let s = try summary(result.output)
+    #expect((s["steers"] as? [[Double]])?.count == frames)
+    #expect(s["manuals"] as? Int == 2)
+    #expect(s["transport"] as? String == "websocket")
+    let stats = server.statistics
+    #expect(stats.telemetry == frames + 2)
+    #expect(stats.steer + stats.manual == stats.telemetry)
+  }
+
+  @Test func pythonSocketIO4WebSocket() async throws {
+    try await socketIOChain(.eio3, transport: "websocket")
+  }
+
+  @Test func pythonSocketIO4PollingThenUpgrade() async throws {
+    try await socketIOChain(.eio3, transport: "polling")
+  }
+
+  @Test func pythonSocketIO5WebSocket() async throws {
+    try await socketIOChain(.eio4, transport: "websocket")
+  }
+
+  @Test func pythonSocketIO5PollingThenUpgrade() async throws {
+    try await socketIOChain(.eio4, transport: "polling")
+  }
+}

@@ -53,13 +53,14 @@ enum Fixtures {
 /// Starts a server on a free port with a quiet logger.
 func startServer(
   predictor: sending any SteeringPredictor = BrightnessBalance(), maxMessageSize: Int = 1_000_000,
-  pingInterval: TimeAmountMS = 25_000, recorder: FrameRecorder? = nil,
+  pingInterval: TimeAmountMS = 25_000, pingTimeout: TimeAmountMS = 60_000, recorder: FrameRecorder? = nil,
   onFrame: (@Sendable (FrameReport) -> Void)? = nil
 ) async throws -> DriveServer {
   var logger = Logger(label: "drive.test")
   logger.logLevel = ProcessInfo.processInfo.environment["BC_TEST_LOG"] == nil ? .critical : .debug
   let configuration = DriveServer.Configuration(
-    port: 0, maxMessageSize: maxMessageSize, pingInterval: .milliseconds(pingInterval), threads: 2)
+    port: 0, maxMessageSize: maxMessageSize, pingInterval: .milliseconds(pingInterval),
+    pingTimeout: .milliseconds(pingTimeout), threads: 2)
   return try await DriveServer(
     configuration: configuration, autopilot: Autopilot(predictor: predictor, recorder: recorder), logger: logger,
     onFrame: onFrame)
