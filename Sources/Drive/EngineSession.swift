@@ -190,10 +190,10 @@ package final class EngineSession: @unchecked Sendable {
       if case .webSocket(let channel) = transport { return (pendingPoll, channel, timer) }
       return (pendingPoll, nil, timer)
     }
+    server.registry.remove(self)
     task?.cancel()
     poll?.succeed(["1"])
     channel?.close(promise: nil)
-    server.registry.remove(self)
   }
 
   /// Processes one incoming packet and returns the replies for the same transport.
