@@ -101,9 +101,11 @@ public final class FrameRecorder: Sendable {
 
   /// `2026_11_25_10_47_54_123` in UTC.
   package static func fileName(for date: Date) -> String {
-    let t = date.timeIntervalSince1970
-    var seconds = time_t(t.rounded(.down))
-    let millis = min(Int(((t - Double(seconds)) * 1000).rounded(.down)), 999)
+    // Whole microseconds first (as Python's datetime does), then truncate to milliseconds.
+    let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    let (q, r) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+    var seconds = time_t(r < 0 ? q - 1 : q)
+    let millis = Int((r < 0 ? r + 1_000_000 : r) / 1000)
     var parts = tm()
     gmtime_r(&seconds, &parts)
     func pad(_ v: Int32, _ n: Int) -> String {

@@ -26,8 +26,15 @@ public struct Telemetry: Sendable {
   /// Numbers arrive as strings in the OS locale (`"9.0412"`, `"0,0000"`, `"-0.0000"`); generic
   /// clients may send JSON numbers.
   package static func number(_ value: Any?, field: String, required: Bool) throws(DriveError) -> Double {
+    if let value, type(of: value) == Bool.self {
+      throw .badTelemetry("\(field) is a boolean")
+    }
     switch value {
-    case let n as NSNumber where !(n is Bool):
+    case let d as Double:
+      return d
+    case let i as Int:
+      return Double(i)
+    case let n as NSNumber:
       return n.doubleValue
     case let s as String:
       if let v = parseLenient(s) { return v }
