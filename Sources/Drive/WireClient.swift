@@ -107,6 +107,13 @@ package final class WireClient {
     inbox += chunk[..<n]
   }
 
+  /// Everything the server sends until it closes the connection (or the timeout).
+  package func readUntilClosed() -> [UInt8] {
+    while (try? fill()) != nil {}
+    defer { inbox.removeAll() }
+    return inbox
+  }
+
   /// Writes bytes as they are (no framing).
   package func sendRaw(_ bytes: [UInt8]) throws {
     var sent = 0
