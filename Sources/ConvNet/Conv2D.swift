@@ -1,0 +1,165 @@
+// Conv2D over NHWC images as im2col + one GEMM per worker slice of the batch, bias and activation
+// fused into the GEMM's output pass. Kernel layout HWIO, as Keras stores it.
+// x: (N, H, W, C), kernel: (KH, KW, C, OC), bias: (OC) -> y: (N, OH, OW, OC)
+import TensorCore
+
+public final class Conv2D: Layer {
+  public var name: String
+  public var typeName: String { "Conv2D" }
+  public var namePrefix: String { "conv2d" }
+  public let kernel: Parameter
+  public let bias: Parameter
+  public let inputChannels: Int
+  public let outputChannels: Int
+  public let kernelSize: (height: Int, width: Int)
+  public let stride: (y: Int, x: Int)
+  public let padding: Padding
+  public let activation: Activation
+  public var computesInputGradient = true
+  public var threads = 1
+  public var parameters: [Parameter] { [kernel, bias] }
+
+  // Workspaces, reused across steps (no per-step allocation once shapes settle).
+  private var geometry: ConvGeometry?
+  private var col = Tensor.zeros([0])  // (N * OH * OW, KH * KW * C); reused for dcol in backward
+  private var output = Tensor.zeros([0])
+  private var delta = Tensor.zeros([0])  // dy * act'(y)
+  private var inputGradient = Tensor.zeros([0])
+  private var partials: [Tensor] = []  // per-worker (K * OC + OC) weight/bias gradient partials
+  private var haveForward = false
+
+  public init(
+    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+    padding: Padding = .valid, activation: Activation = .linear, name: String = ""
+  ) {
+    self.name = name
+    self.inputChannels = inputChannels
+    self.outputChannels = outputChannels
+    self.kernelSize = (kernelSize.0, kernelSize.1)
+    self.stride = (stride.0, stride.1)
+    self.padding = padding
+    self.activation = activation
+    kernel = Parameter(name: "kernel", shape: [kernelSize.0, kernelSize.1, inputChannels, outputChannels])
+    bias = Parameter(name: "bias", shape: [outputChannels])
+  }
+
+  private func makeGeometry(_ h: Int, _ w: Int, _ c: Int) throws(ConvNetError) -> ConvGeometry {
+    guard c == inputChannels else {
+      throw .shapeMismatch("\(name) expects \(inputChannels) input channels, got \(c)")
+    }
+    do {
+      return try ConvGeometry(
+        inputHeight: h, inputWidth: w, channels: c, kernelHeight: kernelSize.height,
+        kernelWidth: kernelSize.width, strideY: stride.y, strideX: stride.x, padding: padding)
+    } catch { throw error.convNet }
+  }
+
+  public func outputShape(inputShape s: [Int]) throws(ConvNetError) -> [Int] {
+    guard s.count == 3 else { throw .shapeMismatch("\(name) expects (H, W, C), got \(s)") }
+    let g = try makeGeometry(s[0], s[1], s[2])
+    return [g.outputHeight, g.outputWidth, outputChannels]
+  }
+
+  public func initialize(generator: inout SplitMix64) {
+    let k = kernelSize.height * kernelSize.width
+    let w = Tensor.glorotUniform(
+      kernel.shape, fanIn: k * inputChannels, fanOut: k * outputChannels, generator: &generator)
+    try? kernel.assign(w)
+    bias.values.update(repeating: 0, count: bias.count)
+  }
+
+  public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
+    guard x.rank == 4 else { throw .shapeMismatch("\(name) expects (N, H, W, C), got \(x.shape)") }
+    let g: ConvGeometry
+    if let cached = geometry, cached.inputHeight == x.shape[1], cached.inputWidth == x.shape[2],
+      cached.channels == x.shape[3]
+    {
+      g = cached
+    } else {
+      g = try makeGeometry(x.shape[1], x.shape[2], x.shape[3])
+      geometry = g
+    }
+    let n = x.shape[0]
+    let p = g.outputPixels
+    let k = g.patchSize
+    let oc = outputChannels
+    col.prepare(shape: [n * p, k])
+    output.prepare(shape: [n, g.outputHeight, g.outputWidth, oc])
+    let pc = col.mutableBase
+    let py = output.mutableBase
+    let px = x.base
+    let pw = UnsafePointer(kernel.values)
+    let pb = UnsafePointer(bias.values)
+    let act = activation
+    parallelSlices(count: n, workers: threads) { _, images in
+      let rows = images.count * p
+      let c = pc + images.lowerBound * p * k
+      let y = py + images.lowerBound * p * oc
+      im2col(px, images: images, geometry: g, col: c)
+      for r in 0..<rows { (y + r * oc).update(from: pb, count: oc) }
+      sgemm(
+        transposeA: false, transposeB: false, m: rows, n: oc, k: k, a: c, lda: k, b: pw, ldb: oc,
+        beta: 1, c: y, ldc: oc)
+      act.apply(y, count: rows * oc)
+    }
+    haveForward = mode == .training
+    return output
+  }
+
+  public func backward(_ dy: Tensor) throws(ConvNetError) -> Tensor {
+    guard haveForward, let g = geometry else { throw .backwardBeforeForward(layer: name) }
+    guard dy.shape == output.shape else {
+      throw .shapeMismatch("\(name) backward expects \(output.shape), got \(dy.shape)")
+    }
+    haveForward = false
+    let n = dy.shape[0]
+    let p = g.outputPixels
+    let k = g.patchSize
+    let oc = outputChannels
+    let workers = max(1, min(threads, n))
+    delta.prepare(shape: [n * p, oc])
+    if partials.count != workers || partials.first?.count != k * oc + oc {
+      partials = (0..<workers).map { _ in Tensor.zeros([k * oc + oc]) }
+    }
+    let partialBases = (0..<workers).map { partials[$0].mutableBase }
+    if computesInputGradient { inputGradient.prepare(shape: [n, g.inputHeight, g.inputWidth, g.channels]) }
+    let needDx = computesInputGradient
+    let pdx = needDx ? inputGradient.mutableBase : nil
+    let pd = delta.mutableBase
+    let pc = col.mutableBase
+    let py = output.base
+    let pdy = dy.base
+    let pw = UnsafePointer(kernel.values)
+    let act = activation
+    parallelSlices(count: n, workers: workers) { worker, images in
+      let rows = images.count * p
+      let first = images.lowerBound * p
+      let d = pd + first * oc
+      d.update(from: pdy + first * oc, count: rows * oc)
+      act.backward(output: py + first * oc, gradient: d, count: rows * oc)
+      // dW_w = col_w^T x delta_w: (K, rows) x (rows, OC); db_w = column sums of delta_w.
+      let part = partialBases[worker]
+      let c = pc + first * k
+      sgemm(
+        transposeA: true, transposeB: false, m: k, n: oc, k: rows, a: c, lda: k, b: d, ldb: oc,
+        beta: 0, c: part, ldc: oc)
+      let pbias = part + k * oc
+      pbias.update(repeating: 0, count: oc)
+      for r in 0..<rows { for j in 0..<oc { pbias[j] += d[r * oc + j] } }
+      if let pdx {
+        // dcol = delta x W^T: (rows, OC) x (OC, K), written over this slice's col, then scattered.
+        sgemm(
+          transposeA: false, transposeB: true, m: rows, n: k, k: oc, a: d, lda: oc, b: pw, ldb: oc,
+          beta: 0, c: c, ldc: k)
+        col2im(c, images: images, geometry: g, dx: pdx)
+      }
+    }
+    let gw = kernel.gradients
+    let gb = bias.gradients
+    for part in partialBases {
+      for i in 0..<(k * oc) { gw[i] += part[i] }
+      for j in 0..<oc { gb[j] += part[k * oc + j] }
+    }
+    return needDx ? inputGradient : noGradient
+  }
+}

@@ -1,2 +1,0 @@
-// ConvNet: work in progress; see the module's issue.
-import TensorCore

@@ -1,0 +1,18 @@
+/// Errors ConvNet reports for bad shapes, names or inputs, instead of crashing.
+public enum ConvNetError: Error, Equatable, Sendable, CustomStringConvertible {
+  case shapeMismatch(String)
+  case invalidArgument(String)
+  case unknownParameter(String)
+  case backwardBeforeForward(layer: String)
+  case io(String)
+
+  public var description: String {
+    switch self {
+    case .shapeMismatch(let m): "shape mismatch: \(m)"
+    case .invalidArgument(let m): "invalid argument: \(m)"
+    case .unknownParameter(let n): "no parameter named \(n)"
+    case .backwardBeforeForward(let l): "\(l): backward called without a training-mode forward"
+    case .io(let m): "i/o: \(m)"
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Dense: y = act(x W + b). x: (N, in), kernel: (in, out), bias: (out) -> y: (N, out)
+import TensorCore
+
+public final class Dense: Layer {
+  public var name: String
+  public var typeName: String { "Dense" }
+  public var namePrefix: String { "dense" }
+  public let kernel: Parameter
+  public let bias: Parameter
+  public let inputCount: Int
+  public let outputCount: Int
+  public let activation: Activation
+  public var computesInputGradient = true
+  public var threads = 1  // small GEMMs: one thread is fastest
+  public var parameters: [Parameter] { [kernel, bias] }
+
+  private var input = Tensor.zeros([0])
+  private var output = Tensor.zeros([0])
+  private var delta = Tensor.zeros([0])
+  private var inputGradient = Tensor.zeros([0])
+  private var haveForward = false
+
+  public init(inputCount: Int, outputCount: Int, activation: Activation = .linear, name: String = "") {
+    self.name = name
+    self.inputCount = inputCount
+    self.outputCount = outputCount
+    self.activation = activation
+    kernel = Parameter(name: "kernel", shape: [inputCount, outputCount])
+    bias = Parameter(name: "bias", shape: [outputCount])
+  }
+
+  public func outputShape(inputShape s: [Int]) throws(ConvNetError) -> [Int] {
+    guard s == [inputCount] else { throw .shapeMismatch("\(name) expects (\(inputCount)), got \(s)") }
+    return [outputCount]
+  }
+
+  public func initialize(generator: inout SplitMix64) {
+    try? kernel.assign(
+      Tensor.glorotUniform(kernel.shape, fanIn: inputCount, fanOut: outputCount, generator: &generator))
+    bias.values.update(repeating: 0, count: bias.count)
+  }
+
+  public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
+    let n = try batchCount(x, expected: [inputCount])
+    output.prepare(shape: [n, outputCount])
+    let y = output.mutableBase
+    for r in 0..<n { (y + r * outputCount).update(from: bias.values, count: outputCount) }
+    sgemm(
+      transposeA: false, transposeB: false, m: n, n: outputCount, k: inputCount, a: x.base,
+      lda: inputCount, b: kernel.values, ldb: outputCount, beta: 1, c: y, ldc: outputCount)
+    activation.apply(y, count: n * outputCount)
+    if mode == .training { input = x }
+    haveForward = mode == .training
+    return output
+  }
+
+  public func backward(_ dy: Tensor) throws(ConvNetError) -> Tensor {
+    guard haveForward else { throw .backwardBeforeForward(layer: name) }
+    guard dy.shape == output.shape else {
+      throw .shapeMismatch("\(name) backward expects \(output.shape), got \(dy.shape)")
+    }
+    haveForward = false
+    let n = dy.shape[0]
+    delta.prepare(shape: dy.shape)
+    let d = delta.mutableBase
+    d.update(from: dy.base, count: dy.count)
+    activation.backward(output: output.base, gradient: d, count: dy.count)
+    // dW += x^T delta: (in, N) x (N, out); db += column sums; dx = delta W^T: (N, out) x (out, in).
+    sgemm(
+      transposeA: true, transposeB: false, m: inputCount, n: outputCount, k: n, a: input.base,
+      lda: inputCount, b: d, ldb: outputCount, beta: 1, c: kernel.gradients, ldc: outputCount)
+    let gb = bias.gradients
+    for r in 0..<n { for j in 0..<outputCount { gb[j] += d[r * outputCount + j] } }
+    input = noGradient  // release: the producer's workspace becomes unshared again
+    guard computesInputGradient else { return noGradient }
+    inputGradient.prepare(shape: [n, inputCount])
+    sgemm(
+      transposeA: false, transposeB: true, m: n, n: inputCount, k: outputCount, a: d, lda: outputCount,
+      b: kernel.values, ldb: outputCount, beta: 0, c: inputGradient.mutableBase, ldc: inputCount)
+    return inputGradient
+  }
+}

@@ -1,0 +1,140 @@
+// Sequential: layers in order over a fixed per-sample input shape. On construction it names layers
+// Keras-style ("conv2d_1"), checks every shape, initializes weights from a seed, and packs all
+// parameters into one flat store (values + gradients) for the optimizer.
+import TensorCore
+
+public final class Sequential {
+  public let layers: [any Layer]
+  /// Per-sample input shape, e.g. (128, 128, 3).
+  public let inputShape: [Int]
+  /// Per-sample output shape of each layer.
+  public let layerOutputShapes: [[Int]]
+  public let parameters: ParameterStore
+  /// Worker threads for batch splitting (default: all cores; BLAS runs single-threaded then).
+  public var threads: Int {
+    didSet { configureThreads() }
+  }
+
+  private var input = Tensor.zeros([0])  // uint8 images converted to Float
+
+  public init(inputShape: [Int], layers: [any Layer], seed: UInt64 = 0, threads: Int = availableCores) throws(ConvNetError) {
+    self.inputShape = inputShape
+    self.layers = layers
+    self.threads = max(1, threads)
+    var counters: [String: Int] = [:]
+    var used = Set(layers.map(\.name).filter { !$0.isEmpty })
+    for layer in layers where layer.name.isEmpty {
+      var name: String
+      repeat {
+        counters[layer.namePrefix, default: 0] += 1
+        name = "\(layer.namePrefix)_\(counters[layer.namePrefix]!)"
+      } while used.contains(name)
+      used.insert(name)
+      layer.name = name
+    }
+    guard used.count == layers.count else { throw .invalidArgument("layer names are not unique") }
+    var shape = inputShape
+    var shapes: [[Int]] = []
+    for layer in layers {
+      shape = try layer.outputShape(inputShape: shape)
+      shapes.append(shape)
+    }
+    layerOutputShapes = shapes
+    var generator = SplitMix64(seed: seed)
+    for layer in layers { layer.initialize(generator: &generator) }
+    let total = layers.flatMap(\.parameters).reduce(0) { $0 + $1.count }
+    parameters = ParameterStore(count: total)
+    var offset = 0
+    for p in layers.flatMap(\.parameters) {
+      p.rebind(to: parameters, offset: offset)
+      offset += p.count
+    }
+    // Layers up to and including the first trainable one need no input gradient.
+    var seenTrainable = false
+    for layer in layers {
+      layer.computesInputGradient = seenTrainable
+      if !layer.parameters.isEmpty { seenTrainable = true }
+    }
+    configureThreads()
+  }
+
+  private func configureThreads() {
+    if threads > 1 { BLAS.threads = 1 }
+    for layer in layers where layer is Conv2D { layer.threads = threads }
+  }
+
+  public var parameterCount: Int { parameters.count }
+
+  /// Every parameter with its model-wide name "<layer>.<param>", in storage order.
+  public var namedParameters: [(name: String, parameter: Parameter)] {
+    layers.flatMap { l in l.parameters.map { ("\(l.name).\($0.name)", $0) } }
+  }
+
+  public func parameter(named name: String) throws(ConvNetError) -> Parameter {
+    guard let p = namedParameters.first(where: { $0.name == name }) else { throw .unknownParameter(name) }
+    return p.parameter
+  }
+
+  public func layer(named name: String) -> (any Layer)? { layers.first { $0.name == name } }
+
+  /// x: (N, inputShape...) -> (N, outputShape...).
+  public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
+    guard x.rank == inputShape.count + 1, Array(x.shape.dropFirst()) == inputShape else {
+      throw .shapeMismatch("model expects (N, \(inputShape.map(String.init).joined(separator: ", "))), got \(x.shape)")
+    }
+    var h = x
+    for layer in layers { h = try layer.forward(h, mode: mode) }
+    return h
+  }
+
+  /// Backpropagates dy through every layer (after a training forward); parameter gradients accumulate.
+  @discardableResult
+  public func backward(_ dy: Tensor) throws(ConvNetError) -> Tensor {
+    var g = dy
+    for layer in layers.reversed() { g = try layer.backward(g) }
+    return g
+  }
+
+  /// Converts uint8 NHWC images into the model's Float input workspace (values 0...255).
+  package func loadInput(_ images: UnsafeBufferPointer<UInt8>, count n: Int) throws(ConvNetError) -> Tensor {
+    let per = inputShape.reduce(1, *)
+    guard images.count == n * per else {
+      throw .shapeMismatch("\(images.count) bytes are not \(n) images of \(inputShape)")
+    }
+    input.prepare(shape: [n] + inputShape)
+    convertUInt8(images.baseAddress!, count: images.count, scale: 1, offset: 0, into: input.mutableBase)
+    return input
+  }
+
+  /// Forward on a uint8 batch (training or inference).
+  public func forward(batch: SampleBatch, mode: Mode) throws(ConvNetError) -> Tensor {
+    guard [batch.height, batch.width, batch.channels] == inputShape else {
+      throw .shapeMismatch("batch images are \([batch.height, batch.width, batch.channels]), model wants \(inputShape)")
+    }
+    let x = try batch.images.withUnsafeBufferPointer { (b) throws(ConvNetError) -> Tensor in
+      try loadInput(b, count: batch.count)
+    }
+    return try forward(x, mode: mode)
+  }
+
+  /// One prediction per image of `batch` (first output of each).
+  public func predict(batch: SampleBatch) throws(ConvNetError) -> [Float] {
+    let y = try forward(batch: batch, mode: .inference)
+    let per = y.count / max(batch.count, 1)
+    return (0..<batch.count).map { y.base[$0 * per] }
+  }
+
+  /// Predictions for a Float batch (N, inputShape...).
+  public func predict(_ x: Tensor) throws(ConvNetError) -> Tensor { try forward(x, mode: .inference) }
+
+  /// One uint8 HWC image -> its first output. After the first call, allocates nothing: every
+  /// workspace is reused. Not safe to call concurrently with training on the same model.
+  public func predict(image: UnsafeBufferPointer<UInt8>) throws(ConvNetError) -> Float {
+    let x = try loadInput(image, count: 1)
+    var h = x
+    for layer in layers { h = try layer.forward(h, mode: .inference) }
+    return h.base[0]
+  }
+
+  public func zeroGradients() { parameters.zeroGradients() }
+}

@@ -1,0 +1,80 @@
+// A portable seeded generator: SplitMix64 (Steele, Lea, Flood 2014) uses only 64-bit integer
+// adds, xor-shifts and multiplies, so one seed gives bit-identical numbers on every machine.
+// Floats take the top 24 bits (exact in Float32); normals use Box-Muller on those floats.
+
+/// SplitMix64: the same seed yields the same sequence everywhere (see the Python twin in
+/// Scripts/fixtures/convnet_splitmix.py).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  public private(set) var state: UInt64
+
+  public init(seed: UInt64) { state = seed }
+
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// Uniform in [0, 1): `(next() >> 40) * 2^-24`.
+  public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+  /// Uniform in [low, high).
+  public mutating func nextFloat(in low: Float, _ high: Float) -> Float {
+    low + (high - low) * nextUnitFloat()
+  }
+
+  /// Standard normal by Box-Muller (one draw uses two uniforms; the second normal is discarded
+  /// so the stream position never depends on history).
+  public mutating func nextNormal() -> Float {
+    let u1 = 1 - nextUnitFloat()  // (0, 1]: log is finite
+    let u2 = nextUnitFloat()
+    return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
+  }
+
+  /// An independent generator for a sub-task (e.g. one epoch's shuffle), derived from this seed.
+  public func derived(_ stream: UInt64) -> SplitMix64 {
+    var g = SplitMix64(seed: state ^ (stream &* 0xD1B5_4A32_D192_ED03))
+    _ = g.next()
+    return g
+  }
+}
+
+extension Tensor {
+  /// Uniform scalars in [low, high), drawn in row-major order.
+  public static func uniform(
+    _ shape: [Int], low: Float = 0, high: Float = 1, generator: inout SplitMix64
+  ) -> Tensor {
+    var t = Tensor(uninitializedShape: shape)
+    let n = t.count
+    t.withUnsafeMutablePointer { p in for i in 0..<n { p[i] = generator.nextFloat(in: low, high) } }
+    return t
+  }
+
+  /// Normal scalars with `mean` and `standardDeviation`, drawn in row-major order.
+  public static func normal(
+    _ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, generator: inout SplitMix64
+  ) -> Tensor {
+    var t = Tensor(uninitializedShape: shape)
+    let n = t.count
+    t.withUnsafeMutablePointer { p in
+      for i in 0..<n { p[i] = mean + standardDeviation * generator.nextNormal() }
+    }
+    return t
+  }
+
+  /// Keras's Glorot (Xavier) uniform: U(-l, l) with l = sqrt(6 / (fanIn + fanOut)).
+  public static func glorotUniform(
+    _ shape: [Int], fanIn: Int, fanOut: Int, generator: inout SplitMix64
+  ) -> Tensor {
+    let limit = (6 / Float(fanIn + fanOut)).squareRoot()
+    return uniform(shape, low: -limit, high: limit, generator: &generator)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

@@ -1,0 +1,12 @@
+/// Errors TensorCore reports for bad shapes or arguments instead of crashing.
+public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
+  case shapeMismatch(String)
+  case invalidArgument(String)
+
+  public var description: String {
+    switch self {
+    case .shapeMismatch(let m): "shape mismatch: \(m)"
+    case .invalidArgument(let m): "invalid argument: \(m)"
+    }
+  }
+}
