@@ -40,6 +40,8 @@ public struct RecordingSummary: Sendable, CustomStringConvertible {
   public var rowsRead: Int = 0
   public var issues: [RecordingIssue] = []
 
+  public init() {}
+
   public var rowsSkipped: Int { issues.count }
 
   /// Skipped rows per reason.

@@ -18,6 +18,16 @@ struct JPEGCodecTests {
     #expect(rough.meanAbsoluteDifference(to: frame) > decoded.meanAbsoluteDifference(to: frame))
   }
 
+  @Test func decodeMatchesOpenCVAndPillow() throws {
+    // frame.jpg was encoded by Pillow (q75, 4:2:0); OpenCV and Pillow decode it identically.
+    let decoded = try JPEGDecoder().decode(contentsOf: Fixtures.path("frame.jpg"))
+    let expected = try Fixtures.image("frame_decoded_opencv.png")
+    #expect(decoded.width == 320 && decoded.height == 160)
+    #expect(decoded.maximumDifference(to: expected) == 0)
+    let box = try JPEGDecoder(fancyUpsampling: false).decode(contentsOf: Fixtures.path("frame.jpg"))
+    #expect(box.maximumDifference(to: expected) > 0)
+  }
+
   @Test func encodesBaselineWith420Subsampling() throws {
     let bytes = try JPEGEncoder(quality: 75).encode(frame)
     // SOF0 (baseline): FF C0, length, precision 8, height, width, 3 components (id, HV, table).
