@@ -96,11 +96,10 @@ public final class Conv2D: Layer {
       let c = pc + images.lowerBound * p * k
       let y = py + images.lowerBound * p * oc
       im2col(px, images: images, geometry: g, col: c)
-      for r in 0..<rows { (y + r * oc).update(from: pb, count: oc) }
       sgemm(
         transposeA: false, transposeB: false, m: rows, n: oc, k: k, a: c, lda: k, b: pw, ldb: oc,
-        beta: 1, c: y, ldc: oc)
-      act.apply(y, count: rows * oc)
+        beta: 0, c: y, ldc: oc)
+      biasActivate(y, rows: rows, columns: oc, bias: pb, activation: act)
     }
     haveForward = mode == .training
     return output

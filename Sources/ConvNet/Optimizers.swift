@@ -17,28 +17,44 @@ public protocol Optimizer: AnyObject {
   func reset()
 }
 
-/// Flat slot buffers sized to a store on first use.
+/// Flat slot buffers (one per slot, each as long as the parameter store), zeroed on first use.
 package final class SlotBuffers {
-  package var buffers: [[Float]]
-  package init(slots: Int) { buffers = Array(repeating: [], count: slots) }
+  package private(set) var pointers: [UnsafeMutablePointer<Float>] = []
+  package private(set) var count = 0
+  private let slots: Int
 
-  package func ensure(_ count: Int) {
-    for i in buffers.indices where buffers[i].count != count {
-      buffers[i] = [Float](repeating: 0, count: count)
+  package init(slots: Int) { self.slots = slots }
+  deinit { release() }
+
+  private func release() {
+    for p in pointers { p.deallocate() }
+    pointers = []
+    count = 0
+  }
+
+  package func reset() { release() }
+
+  package func ensure(_ n: Int) {
+    guard n != count || pointers.isEmpty else { return }
+    release()
+    pointers = (0..<slots).map { _ in
+      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+      p.initialize(repeating: 0, count: max(n, 1))
+      return p
     }
+    count = n
   }
 
   package func get(_ i: Int, _ p: Parameter) throws(ConvNetError) -> Tensor {
     ensure(p.store.count)
-    let s = Array(buffers[i][p.offset..<(p.offset + p.count)])
+    let s = Array(UnsafeBufferPointer(start: pointers[i] + p.offset, count: p.count))
     do { return try Tensor(shape: p.shape, scalars: s) } catch { throw error.convNet }
   }
 
   package func set(_ i: Int, _ p: Parameter, _ t: Tensor) throws(ConvNetError) {
     guard t.shape == p.shape else { throw .shapeMismatch("slot for \(p.name): \(t.shape) vs \(p.shape)") }
     ensure(p.store.count)
-    let s = t.scalars
-    for j in 0..<p.count { buffers[i][p.offset + j] = s[j] }
+    t.withUnsafePointer { (pointers[i] + p.offset).update(from: $0, count: p.count) }
   }
 }
 
@@ -69,14 +85,12 @@ public final class Adam: Optimizer {
     let (b1, b2, eps) = (beta1, beta2, epsilon)
     let p = store.values
     let g = store.gradients
-    slots.buffers[0].withUnsafeMutableBufferPointer { m in
-      slots.buffers[1].withUnsafeMutableBufferPointer { v in
-        for i in 0..<store.count {
-          m[i] = b1 * m[i] + (1 - b1) * g[i]
-          v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-          p[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-        }
-      }
+    let m = slots.pointers[0]
+    let v = slots.pointers[1]
+    for i in 0..<store.count {
+      m[i] = b1 * m[i] + (1 - b1) * g[i]
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+      p[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
     }
   }
 
@@ -95,7 +109,7 @@ public final class Adam: Optimizer {
 
   public func reset() {
     iterations = 0
-    for i in slots.buffers.indices { slots.buffers[i] = [] }
+    slots.reset()
   }
 }
 
@@ -118,11 +132,10 @@ public final class SGD: Optimizer {
     let (lr, mu) = (learningRate, momentum)
     let p = store.values
     let g = store.gradients
-    slots.buffers[0].withUnsafeMutableBufferPointer { v in
-      for i in 0..<store.count {
-        v[i] = mu * v[i] - lr * g[i]
-        p[i] += v[i]
-      }
+    let v = slots.pointers[0]
+    for i in 0..<store.count {
+      v[i] = mu * v[i] - lr * g[i]
+      p[i] += v[i]
     }
   }
 
@@ -138,7 +151,7 @@ public final class SGD: Optimizer {
 
   public func reset() {
     iterations = 0
-    slots.buffers[0] = []
+    slots.reset()
   }
 }
 

@@ -87,11 +87,15 @@ public final class Sequential {
     return h
   }
 
-  /// Backpropagates dy through every layer (after a training forward); parameter gradients accumulate.
+  /// Backpropagates dy down to the first trainable layer (after a training forward); parameter gradients accumulate.
   @discardableResult
   public func backward(_ dy: Tensor) throws(ConvNetError) -> Tensor {
     var g = dy
-    for layer in layers.reversed() { g = try layer.backward(g) }
+    for layer in layers.reversed() {
+      g = try layer.backward(g)
+      // Layers before this one hold no parameters (see init): nothing left to compute.
+      if !layer.computesInputGradient { break }
+    }
     return g
   }
 

@@ -1,0 +1,206 @@
+// The training loop: for epoch { for batch { forward, loss, backward, step } } over any BatchSource,
+// with validation, a Keras-like progress line, history, keep-best, early stopping, and a guard
+// against the seed's collapse (loss spike or constant predictor -> roll back, lower the LR, log it).
+import Foundation
+import TensorCore
+
+public struct TrainerConfiguration: Sendable {
+  public var epochs = 10
+  public var batchSize = 32
+  public var learningRate: Float = 1e-3
+  /// Epochs without a better monitored loss before stopping; nil never stops early.
+  public var earlyStoppingPatience: Int? = 4
+  /// Put the best weights back in the model when training ends.
+  public var restoreBestWeights = true
+  /// Collapse: monitored loss above `spikeFactor` x best, a non-finite loss, or prediction spread
+  /// below `constantPredictorRatio` x the best epoch's spread.
+  public var collapseGuard = true
+  public var spikeFactor: Float = 3
+  public var constantPredictorRatio: Float = 0.1
+  /// LR multiplier after each rollback, and how many rollbacks before giving up.
+  public var rollbackLearningRateFactor: Float = 0.5
+  public var maxRollbacks = 3
+  /// Seconds between progress-line refreshes.
+  public var progressInterval = 1.0
+
+  public init() {}
+}
+
+public final class Trainer {
+  public let model: Sequential
+  public let optimizer: any Optimizer
+  public let training: any BatchSource
+  public let validation: (any BatchSource)?
+  public var configuration: TrainerConfiguration
+  /// Complete lines (epoch summaries, rollbacks). Default: stdout.
+  public var log: (String) -> Void = { print($0) }
+  /// In-place progress updates (no newline; a terminal shows them with "\r"). Default: stderr.
+  public var progress: (String) -> Void = { FileHandle.standardError.write(Data(("\r" + $0).utf8)) }
+  /// Called whenever the monitored loss improves (e.g. to write model.h5); errors stop training.
+  public var onImprovement: ((Sequential, any Optimizer, EpochRecord) throws -> Void)?
+  public private(set) var history = TrainingHistory()
+  private var best: (weights: [Float], loss: Float, predictionStd: Float?)?
+
+  public init(
+    model: Sequential, optimizer: any Optimizer = Adam(), training: any BatchSource,
+    validation: (any BatchSource)? = nil, configuration: TrainerConfiguration = TrainerConfiguration()
+  ) {
+    self.model = model
+    self.optimizer = optimizer
+    self.training = training
+    self.validation = validation
+    self.configuration = configuration
+    optimizer.learningRate = configuration.learningRate
+  }
+
+  /// Trains for `configuration.epochs` (or until early stopping) and returns the history.
+  @discardableResult
+  public func fit() throws -> TrainingHistory {
+    let c = configuration
+    var rollbacks = 0
+    var sinceBest = 0
+    for epoch in 1...max(c.epochs, 1) {
+      log("Epoch \(epoch)/\(c.epochs)")
+      var record = try trainEpoch(epoch)
+      if let v = validation {
+        let (loss, spread) = try evaluate(v)
+        record.valLoss = loss
+        record.predictionStd = spread
+      }
+      let monitored = record.valLoss ?? record.loss
+      log(summaryLine(record))
+      if c.collapseGuard, let b = best, let reason = collapseReason(record, monitored: monitored, best: b) {
+        rollbacks += 1
+        try model.parameters.restore(b.weights)
+        optimizer.reset()
+        let old = optimizer.learningRate
+        optimizer.learningRate *= c.rollbackLearningRateFactor
+        record.event = "rollback: \(reason); restored epoch \(history.bestEpoch ?? 0) weights, lr \(old) -> \(optimizer.learningRate)"
+        log("  collapse guard: \(record.event!)")
+        history.records.append(record)
+        if rollbacks > c.maxRollbacks {
+          log("  stopping: \(rollbacks) rollbacks")
+          break
+        }
+        continue
+      }
+      if monitored.isFinite, best == nil || monitored < best!.loss {
+        best = (model.parameters.snapshot(), monitored, record.predictionStd)
+        history.bestEpoch = epoch
+        history.bestLoss = monitored
+        record.event = "best"
+        sinceBest = 0
+        try onImprovement?(model, optimizer, record)
+      } else {
+        sinceBest += 1
+      }
+      history.records.append(record)
+      if let patience = c.earlyStoppingPatience, sinceBest >= patience {
+        log("  early stopping: no improvement for \(patience) epochs (best epoch \(history.bestEpoch ?? 0))")
+        history.records[history.records.count - 1].event = "early stop"
+        break
+      }
+    }
+    if c.restoreBestWeights, let b = best { try model.parameters.restore(b.weights) }
+    return history
+  }
+
+  private func collapseReason(
+    _ r: EpochRecord, monitored: Float, best: (weights: [Float], loss: Float, predictionStd: Float?)
+  ) -> String? {
+    let c = configuration
+    if !monitored.isFinite || !r.loss.isFinite { return "non-finite loss" }
+    if monitored > c.spikeFactor * best.loss {
+      return "loss spike \(monitored) > \(c.spikeFactor) x best \(best.loss)"
+    }
+    if let s = r.predictionStd, let b = best.predictionStd, b > 0, s < c.constantPredictorRatio * b {
+      return "constant predictor (prediction std \(s) vs \(b) at best)"
+    }
+    return nil
+  }
+
+  private func trainEpoch(_ epoch: Int) throws -> EpochRecord {
+    let c = configuration
+    let stream = try training.makeEpoch(epoch - 1, batchSize: c.batchSize)
+    defer { stream.cancel() }
+    let totalSteps = (training.sampleCount + c.batchSize - 1) / c.batchSize
+    let start = Date()
+    var lastShown = Date.distantPast
+    var seen = 0
+    var lossSum = 0.0
+    var step = 0
+    while let batch = try stream.next() {
+      model.zeroGradients()
+      let y = try model.forward(batch: batch, mode: .training)
+      let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      try model.backward(dy)
+      optimizer.step(model.parameters)
+      step += 1
+      seen += batch.count
+      lossSum += Double(loss) * Double(batch.count)
+      let now = Date()
+      if now.timeIntervalSince(lastShown) >= c.progressInterval || step == totalSteps {
+        lastShown = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(seen) / max(elapsed, 1e-9)
+        let eta = Double(max(training.sampleCount - seen, 0)) / max(rate, 1e-9)
+        progress(
+          "\(progressBar(step: step, total: totalSteps)) - \(Int(rate)) img/s - ETA \(clock(eta)) - loss: \(fmt(Float(lossSum / Double(seen))))"
+        )
+      }
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    progress("\n")
+    return EpochRecord(
+      epoch: epoch, loss: Float(lossSum / Double(max(seen, 1))), valLoss: nil,
+      learningRate: optimizer.learningRate, seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+      predictionStd: nil, event: nil)
+  }
+
+  /// Mean squared error over a whole source (inference mode) and the spread of the predictions.
+  public func evaluate(_ source: any BatchSource) throws -> (loss: Float, predictionStd: Float) {
+    let stream = try source.makeEpoch(0, batchSize: configuration.batchSize)
+    defer { stream.cancel() }
+    var sum = 0.0
+    var n = 0
+    var p1 = 0.0
+    var p2 = 0.0
+    while let batch = try stream.next() {
+      let y = try model.forward(batch: batch, mode: .inference)
+      sum += Double(try mseLoss(predictions: y, targets: batch.steering).loss) * Double(batch.count)
+      for i in 0..<batch.count {
+        let v = Double(y.base[i * (y.count / batch.count)])
+        p1 += v
+        p2 += v * v
+      }
+      n += batch.count
+    }
+    guard n > 0 else { throw ConvNetError.invalidArgument("validation source is empty") }
+    let mean = p1 / Double(n)
+    return (Float(sum / Double(n)), Float(max(p2 / Double(n) - mean * mean, 0).squareRoot()))
+  }
+
+  private func summaryLine(_ r: EpochRecord) -> String {
+    let steps = (training.sampleCount + configuration.batchSize - 1) / configuration.batchSize
+    var s = "\(progressBar(step: steps, total: steps)) - \(Int(r.seconds.rounded()))s - \(Int(r.imagesPerSecond)) img/s - loss: \(fmt(r.loss))"
+    if let v = r.valLoss { s += " - val_loss: \(fmt(v))" }
+    return s
+  }
+}
+
+/// "  12/100 [==>..........................]"
+func progressBar(step: Int, total: Int, width: Int = 30) -> String {
+  let t = max(total, 1)
+  let filled = min(width, step * width / t)
+  let bar = String(repeating: "=", count: max(filled - 1, 0)) + (filled > 0 ? (step >= t ? "=" : ">") : "")
+  let digits = String(t).count
+  let left = String(repeating: " ", count: max(digits - String(step).count, 0)) + String(step)
+  return "\(left)/\(t) [" + bar + String(repeating: ".", count: width - bar.count) + "]"
+}
+
+func clock(_ seconds: Double) -> String {
+  let s = Int(seconds.rounded())
+  return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+}
+
+func fmt(_ v: Float) -> String { String(format: "%.4g", v) }
