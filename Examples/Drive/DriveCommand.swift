@@ -55,24 +55,24 @@ struct DriveCommand: AsyncParsableCommand {
     let options = try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
     let (predictor, loaded) = try ModelLoading.predictor(path: model, options: options)
     let pipeline = loaded.pipeline
-    print("model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "
+    say("model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "
       + "crop \(pipeline.cropTop),\(pipeline.cropBottom), resize \(pipeline.resizeWidth.map(String.init) ?? "-")x"
       + "\(pipeline.resizeHeight.map(String.init) ?? "-"), \(pipeline.colorSpace.rawValue)"
       + (loaded.kerasVersion.map { ", Keras \($0)" } ?? ""))
-    for note in loaded.notes { print("model: \(note)") }
+    for note in loaded.notes { say("model: \(note)") }
     let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
     let autopilot = Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
     let printer = FramePrinter(quiet: quiet)
     let server = try await DriveServer(
       configuration: .init(host: host, port: port, maxMessageSize: maxMessageSize), autopilot: autopilot,
       logger: logger, onFrame: { printer.print($0) })
-    print("Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
+    say("Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
       + (imageFolder.map { ", saving frames to \($0)" } ?? "") + ". Ctrl-C stops.")
     await waitForInterrupt()
     try await server.stop()
     recorder?.flush()
     let stats = server.statistics
-    print("Drive: \(stats.telemetry) telemetry, \(stats.steer) steer, \(stats.manual) manual, "
+    say("Drive: \(stats.telemetry) telemetry, \(stats.steer) steer, \(stats.manual) manual, "
       + "\(stats.malformed) malformed" + (recorder.map { ", \($0.counts.saved) frames saved" } ?? ""))
   }
 
@@ -97,6 +97,11 @@ struct DriveCommand: AsyncParsableCommand {
   }
 }
 
+/// Unbuffered stdout: lines appear at once, also through a pipe (`Drive model.h5 | tee log`).
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// Keeps the signal sources alive for the life of the process.
 enum Signals {
   nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
@@ -115,6 +120,6 @@ final class FramePrinter: Sendable {
       String(
         format: "steering %+.4f  throttle %+.4f  speed %5.2f mph  latency %.2f ms", r.steering, r.throttle,
         r.speed, r.latencySeconds * 1000) + "  [\(r.session.prefix(6))]"
-    lock.withLock { Swift.print(line) }
+    lock.withLock { say(line) }
   }
 }

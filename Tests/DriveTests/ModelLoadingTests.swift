@@ -64,6 +64,9 @@ import Testing
       .appendingPathComponent("ConvNetTests/Fixtures/keras/keras_2_0_8.h5").path
     let probe = try KerasModelFile.load(path: fixture, options: KerasLoadOptions(loadOptimizer: false, threads: 1))
     let shape = probe.model.inputShape
+    // Without a stated resize the camera frame does not fit: refused at load, not per frame.
+    let none = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
+    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: fixture, options: none) }
     let options = try ModelLoading.options(resize: "\(shape[1])x\(shape[0])", crop: nil, normalize: nil, color: nil)
     var (predictor, _) = try ModelLoading.predictor(path: fixture, options: options)
     let frame = try JPEGDecoder().decode(Array(Fixtures.cameraJPEG))
