@@ -73,6 +73,8 @@ struct DriveBench: ParsableCommand {
     print("seed model \(model.parameters.count) parameters, \(threads) model thread(s), \(frames) frames")
     Self.report("server (last byte in -> steer out)", serverSide)
     Self.report("round trip (client)", rtt)
+    print("drive round-trip p50 ms: \(Self.format(Self.percentile(rtt, 0.5)))")
+    print("drive round-trip p99 ms: \(Self.format(Self.percentile(rtt, 0.99)))")
     print("drive p50 ms: \(Self.format(Self.percentile(serverSide, 0.5)))")
     print("drive p99 ms: \(Self.format(Self.percentile(serverSide, 0.99)))")
   }
@@ -144,7 +146,7 @@ struct DriveBench: ParsableCommand {
     var image = RGBImage(width: 320, height: 160)
     for y in 0..<160 {
       for x in 0..<320 {
-        let noise = Int(rng.next() % 24)
+        let noise = Int(rng.next() % 64)
         var rgb: (Int, Int, Int)
         if y < 60 {
           rgb = (120 + y, 160 + y, 230)
