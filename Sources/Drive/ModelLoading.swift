@@ -44,7 +44,9 @@ public enum ModelLoading {
   }
 
   /// Loads `path` and wraps it for driving. Errors name the file and what was wrong.
-  public static func predictor(path: String, options: KerasLoadOptions) throws -> (SequentialPredictor, LoadedKerasModel) {
+  public static func predictor(path: String, options: KerasLoadOptions) throws -> (
+    SequentialPredictor, LoadedKerasModel
+  ) {
     let loaded: LoadedKerasModel
     do { loaded = try KerasModelFile.load(path: path, options: options) } catch {
       throw DriveError.modelUnavailable("\(path): \(error)")
@@ -52,7 +54,8 @@ public enum ModelLoading {
     // Fail now, not on every frame, if the simulator's frame cannot become the model's input.
     let pipeline = loaded.pipeline
     do {
-      try pipeline.check(frameWidth: pipeline.sourceWidth ?? cameraWidth, height: pipeline.sourceHeight ?? cameraHeight)
+      try pipeline.check(
+        frameWidth: pipeline.sourceWidth ?? cameraWidth, height: pipeline.sourceHeight ?? cameraHeight)
     } catch {
       throw DriveError.invalidOption("\(path): \(error)")
     }
