@@ -57,7 +57,7 @@ let package = Package(
     .target(name: "H5Store", dependencies: ["TensorCore", "CHDF5"]),
     .target(name: "ConvNet", dependencies: ["TensorCore", "H5Store"]),
     .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),
-    .target(name: "Simulator", dependencies: ["DrivingData", log] + nio),
+    .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
     .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", log] + nio),
 
     .executableTarget(
@@ -69,7 +69,7 @@ let package = Package(
       name: "PredictCommand", dependencies: ["ConvNet", "DrivingData", argumentParser],
       path: "Examples/Predict"),
     .executableTarget(
-      name: "SimulateCommand", dependencies: ["Simulator", argumentParser, log], path: "Examples/Simulate"),
+      name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", argumentParser, log], path: "Examples/Simulate"),
     .executableTarget(
       name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
     .executableTarget(
@@ -81,10 +81,10 @@ let package = Package(
       name: "TestSupport", dependencies: ["TensorCore", "DrivingData"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
     .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"]),
+    .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),
-    .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
+    .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"] + nio),
   ],
   swiftLanguageModes: [.v6]
 )

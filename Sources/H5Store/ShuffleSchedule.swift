@@ -1,3 +1,4 @@
+import TensorCore
 /// The order of one epoch, as a function of (seed, epoch) only.
 ///
 /// Chunks are visited in a random permutation. The shuffle buffer is `pages` chunk-sized pages;

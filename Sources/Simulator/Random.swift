@@ -1,30 +1,20 @@
 // A small portable PRNG so tracks, textures, noise and recoveries are reproducible from a seed.
 import Foundation
 
-/// SplitMix64 (Steele, Lea, Flood 2014): 64-bit state, passes BigCrush, identical on every platform.
-package struct SplitMix64: RandomNumberGenerator, Sendable {
-  package var state: UInt64
+import TensorCore
 
-  package init(seed: UInt64) { state = seed }
-
-  package mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+// The simulator's draws on TensorCore's portable SplitMix64 (same numbers on every machine).
+extension SplitMix64 {
   /// Uniform in [0, 1) with 24 random bits.
-  package mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
+  package mutating func nextFloat() -> Float { nextUnitFloat() }
 
   /// Uniform in [lo, hi).
-  package mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * nextFloat() }
+  package mutating func uniform(_ lo: Float, _ hi: Float) -> Float { nextFloat(in: lo, hi) }
 
-  /// Standard normal (Box-Muller).
+  /// Standard normal (Box-Muller); clamps the first uniform away from 0 so the log stays finite.
   package mutating func gaussian() -> Float {
-    let u1 = max(nextFloat(), 1e-7)
-    let u2 = nextFloat()
+    let u1 = max(nextUnitFloat(), 1e-7)
+    let u2 = nextUnitFloat()
     return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
   }
 }

@@ -1,6 +1,7 @@
 // The sky and everything beyond the ground texture, baked into a 360-degree panorama indexed by
 // (elevation, azimuth): a gradient sky with clouds, a far ridge of hills or mountains, a tree line.
 import Foundation
+import TensorCore
 
 /// A cylindrical panorama: `width` azimuth columns over 2 pi, `height` rows from `minElevation`
 /// up to `maxElevation` (radians above the horizon). Texels are packed 0x00BBGGRR.

@@ -33,6 +33,24 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
   }
 
+  /// Uniform in `0..<bound` by the multiply-high method (bias below 2^-32 for any bound we use).
+  public mutating func next(below bound: Int) -> Int {
+    precondition(bound > 0, "bound must be positive")
+    return Int(next().multipliedFullWidth(by: UInt64(bound)).high)
+  }
+
+  /// Fisher-Yates with `next(below:)`, so the result depends only on the generator's state
+  /// (the standard library's `shuffle(using:)` is not guaranteed stable across versions).
+  public mutating func permutation(_ count: Int) -> [Int] {
+    var values = Array(0..<count)
+    var index = count - 1
+    while index > 0 {
+      values.swapAt(index, next(below: index + 1))
+      index -= 1
+    }
+    return values
+  }
+
   /// An independent generator for a sub-task (e.g. one epoch's shuffle), derived from this seed.
   public func derived(_ stream: UInt64) -> SplitMix64 {
     var g = SplitMix64(seed: state ^ (stream &* 0xD1B5_4A32_D192_ED03))

@@ -1,3 +1,4 @@
+import TensorCore
 import Testing
 
 @testable import H5Store

@@ -1,8 +1,8 @@
+import TensorCore
 import Testing
 
-@testable import H5Store
 
-@Suite struct SplitMix64Tests {
+@Suite struct SplitMix64BoundedTests {
   @Test func matchesTheReferenceSequence() {
     // Reference: Vigna's splitmix64.c with x = 0.
     var rng = SplitMix64(seed: 0)
