@@ -59,6 +59,7 @@ public final class Trainer {
     let c = configuration
     var rollbacks = 0
     var sinceBest = 0
+    let initialWeights = model.parameters.snapshot()  // rollback target before any best epoch
     for epoch in 1...max(c.epochs, 1) {
       log("Epoch \(epoch)/\(c.epochs)")
       var record = try trainEpoch(epoch)
@@ -69,14 +70,14 @@ public final class Trainer {
       }
       let monitored = record.valLoss ?? record.loss
       log(summaryLine(record))
-      if c.collapseGuard, let b = best, let reason = collapseReason(record, monitored: monitored, best: b) {
+      if c.collapseGuard, let reason = collapseReason(record, monitored: monitored, best: best) {
         rollbacks += 1
-        try model.parameters.restore(b.weights)
+        try model.parameters.restore(best?.weights ?? initialWeights)
         optimizer.reset()
         let old = optimizer.learningRate
         optimizer.learningRate *= c.rollbackLearningRateFactor
         record.event =
-          "rollback: \(reason); restored epoch \(history.bestEpoch ?? 0) weights, lr \(old) -> \(optimizer.learningRate)"
+          "rollback: \(reason); restored \(history.bestEpoch.map { "epoch \($0)" } ?? "initial") weights, lr \(old) -> \(optimizer.learningRate)"
         log("  collapse guard: \(record.event!)")
         history.records.append(record)
         if rollbacks > c.maxRollbacks {
@@ -107,10 +108,11 @@ public final class Trainer {
   }
 
   private func collapseReason(
-    _ r: EpochRecord, monitored: Float, best: (weights: [Float], loss: Float, predictionStd: Float?)
+    _ r: EpochRecord, monitored: Float, best: (weights: [Float], loss: Float, predictionStd: Float?)?
   ) -> String? {
     let c = configuration
     if !monitored.isFinite || !r.loss.isFinite { return "non-finite loss" }
+    guard let best else { return nil }
     if monitored > c.spikeFactor * best.loss {
       return "loss spike \(monitored) > \(c.spikeFactor) x best \(best.loss)"
     }
@@ -134,6 +136,12 @@ public final class Trainer {
       model.zeroGradients()
       let y = try model.forward(batch: batch, mode: .training)
       let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      if !loss.isFinite {
+        // Diverged: finishing the epoch would only waste time; the collapse guard takes over.
+        seen += batch.count
+        lossSum = .nan
+        break
+      }
       try model.backward(dy)
       optimizer.step(model.parameters)
       step += 1
