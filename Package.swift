@@ -82,7 +82,7 @@ let package = Package(
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
     .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"]),
     .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"]),
-    .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"]),
+    .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),
     .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
   ],

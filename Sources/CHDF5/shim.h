@@ -1,6 +1,7 @@
 #ifndef CHDF5_SHIM_H
 #define CHDF5_SHIM_H
 #include <hdf5.h>
+#include <stdio.h>
 
 // H5T_NATIVE_*, H5F_ACC_*, H5P_DEFAULT and H5S_UNLIMITED are macros (some expand to function
 // calls that open the library), so Swift cannot import them: expose each as a static inline.
@@ -16,6 +17,9 @@ static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
 static inline hid_t chdf5_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t chdf5_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 static inline hid_t chdf5_std_u8le(void) { return H5T_STD_U8LE; }
+static inline hid_t chdf5_std_i8le(void) { return H5T_STD_I8LE; }
+static inline hid_t chdf5_std_u32le(void) { return H5T_STD_U32LE; }
+static inline hid_t chdf5_std_u64le(void) { return H5T_STD_U64LE; }
 static inline hid_t chdf5_std_i32le(void) { return H5T_STD_I32LE; }
 static inline hid_t chdf5_std_i64le(void) { return H5T_STD_I64LE; }
 static inline hid_t chdf5_p_default(void) { return H5P_DEFAULT; }
@@ -36,4 +40,27 @@ static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 
 // Turn off HDF5's automatic error-stack printing to stderr; errors become Swift throws instead.
 static inline herr_t chdf5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static inline int chdf5_close_strong(void) { return H5F_CLOSE_STRONG; }
+
+// Walks the current error stack and writes "<outermost description>: <innermost description>"
+// into buf (empty if the stack is empty), then clears the stack.
+typedef struct { char *buf; size_t len; char inner[256]; } chdf5_error_walk_t;
+static herr_t chdf5_error_walk_step(unsigned n, const H5E_error2_t *err, void *data) {
+  chdf5_error_walk_t *w = (chdf5_error_walk_t *)data;
+  const char *desc = (err->desc && err->desc[0]) ? err->desc : "(no description)";
+  if (n == 0) {
+    snprintf(w->inner, sizeof w->inner, "%s", desc);
+    snprintf(w->buf, w->len, "%s", desc);
+  } else {
+    snprintf(w->buf, w->len, "%s: %s", desc, w->inner);
+  }
+  return 0;
+}
+static inline void chdf5_error_message(char *buf, size_t len) {
+  if (len == 0) return;
+  buf[0] = 0;
+  chdf5_error_walk_t w = {buf, len, {0}};
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, chdf5_error_walk_step, &w);
+  H5Eclear2(H5E_DEFAULT);
+}
 #endif

@@ -1,1 +1,0 @@
-print("Simulate: not implemented yet")

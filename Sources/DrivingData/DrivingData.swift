@@ -1,2 +1,0 @@
-// DrivingData: work in progress; see the module's issue.
-import TensorCore

@@ -1,0 +1,303 @@
+import Foundation
+import TensorCore
+
+/// One chunk as read from the store: images `(n, H, W, C)`, labels and provenance of the same samples.
+final class ChunkData: @unchecked Sendable {
+  var images: [UInt8]
+  var steering: [Float]
+  var provenance: [SampleProvenance] = []
+  var count = 0
+
+  init(capacity: Int, imageBytes: Int) {
+    images = [UInt8](repeating: 0, count: capacity * imageBytes)
+    steering = [Float](repeating: 0, count: capacity)
+  }
+
+  var bytes: Int { images.count + steering.count * 4 + provenance.capacity * MemoryLayout<SampleProvenance>.stride }
+}
+
+/// The threads and buffers of one epoch. Readers claim chunk positions in the epoch's chunk order,
+/// at most `prefetchChunks` ahead of the shuffler; the shuffler consumes positions strictly in order
+/// (so the result does not depend on which reader finished first) and queues finished batches.
+/// Everything shared is guarded by `condition`.
+final class EpochPipeline: @unchecked Sendable {
+  private static let ids = NSLockBox()
+  nonisolated(unsafe) private static var nextID = 0
+
+  let id: Int
+  private let loader: ShuffledLoader
+  private let store: SampleStore
+  private let split: String
+  private let schedule: ShuffleSchedule
+  private let epoch: Int
+  private let batchSize: Int
+  private let imageBytes: Int
+  private let chunkOrder: [Int]
+  private var rng: SplitMix64  // the shuffler's, continuing after the chunk permutation
+
+  private let condition = NSCondition()
+  private let threads = DispatchGroup()
+  private var started = false
+  private var stopped = false
+  private var producerDone = false
+  private var failure: Error?
+  private var claimed = 0  // chunk positions handed to readers
+  private var consumed = 0  // chunk positions whose buffers the shuffler gave back
+  private var ready: [Int: ChunkData] = [:]
+  private var spareChunks: [ChunkData] = []
+  private var batches: [SampleBatch] = []
+  private var stats = LoaderStatistics()
+  private var startTime: DispatchTime?
+  private var recorded = false
+  private var poolBytes = 0
+  private var chunkBytes = 0
+  private var queuedBytes = 0
+
+  init(loader: ShuffledLoader, epoch: Int, batchSize: Int) {
+    id = Self.ids.withLock {
+      Self.nextID += 1
+      return Self.nextID
+    }
+    self.loader = loader
+    store = loader.store
+    split = loader.split
+    schedule = loader.schedule
+    self.epoch = epoch
+    self.batchSize = batchSize
+    imageBytes = loader.store.imageBytes
+    var rng = schedule.generator(seed: loader.seed, epoch: epoch)
+    chunkOrder = rng.permutation(schedule.chunkCount)
+    self.rng = rng
+  }
+
+  /// Thread names carry the epoch's id, so tests can see that none outlive it.
+  var threadNamePrefix: String { "h5l\(id)-" }
+
+  func start() {
+    condition.lock()
+    started = true
+    condition.unlock()
+    for index in 0..<loader.readerThreads {
+      spawn("\(threadNamePrefix)r\(index)") { [self] in readLoop() }
+    }
+    spawn("\(threadNamePrefix)s") { [self] in shuffleLoop() }
+  }
+
+  private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    threads.enter()
+    let thread = Thread { [threads] in
+      Thread.current.name = name  // set from inside: that names the OS thread (seen in /proc, top -H)
+      body()
+      threads.leave()
+    }
+    thread.start()
+  }
+
+  // MARK: readers
+
+  private func readLoop() {
+    while true {
+      condition.lock()
+      while !stopped && failure == nil && claimed < chunkOrder.count && claimed >= consumed + loader.prefetchChunks {
+        condition.wait()
+      }
+      if stopped || failure != nil || claimed >= chunkOrder.count {
+        condition.unlock()
+        return
+      }
+      let position = claimed
+      claimed += 1
+      let chunk = spareChunks.popLast() ?? ChunkData(capacity: schedule.chunkImages, imageBytes: imageBytes)
+      condition.unlock()
+
+      let range = schedule.chunkRange(chunkOrder[position])
+      let begin = DispatchTime.now()
+      do {
+        chunk.count = range.count
+        try chunk.images.withUnsafeMutableBytes { images in
+          try chunk.steering.withUnsafeMutableBytes { steering in
+            try store.read(split, range: range, images: images, steering: steering)
+          }
+        }
+        chunk.provenance = try store.provenance(of: split, range: range)
+      } catch {
+        condition.lock()
+        failure = failure ?? error
+        condition.broadcast()
+        condition.unlock()
+        return
+      }
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
+      condition.lock()
+      ready[position] = chunk
+      stats.readSeconds += seconds
+      noteMemoryLocked()
+      condition.broadcast()
+      condition.unlock()
+    }
+  }
+
+  // MARK: shuffler
+
+  private struct Batch {
+    var images: [UInt8] = []
+    var steering: [Float] = []
+    var provenance: [SampleProvenance] = []
+  }
+
+  private func shuffleLoop() {
+    let capacity = schedule.capacity
+    var poolImages = [UInt8](repeating: 0, count: capacity * imageBytes)
+    var poolSteering = [Float](repeating: 0, count: capacity)
+    var poolProvenance = [SampleProvenance](
+      repeating: SampleProvenance(recording: 0, row: 0, camera: .center, flipped: false), count: capacity)
+    condition.lock()
+    poolBytes = poolImages.count + capacity * (4 + MemoryLayout<SampleProvenance>.stride)
+    condition.unlock()
+    var buffer = ShuffleBuffer(capacity: capacity)
+    var batch = Batch()
+    let imageBytes = imageBytes
+
+    func emit() -> Bool {
+      let slot = buffer.draw(&rng)
+      if batch.images.isEmpty { batch.images.reserveCapacity(batchSize * imageBytes) }
+      poolImages.withUnsafeBufferPointer { pool in
+        batch.images.append(contentsOf: pool[(slot * imageBytes)..<((slot + 1) * imageBytes)])
+      }
+      batch.steering.append(poolSteering[slot])
+      batch.provenance.append(poolProvenance[slot])
+      if batch.steering.count == batchSize { return push() }
+      return true
+    }
+
+    func push() -> Bool {
+      let finished = SampleBatch(
+        images: batch.images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
+        width: store.imageShape[1], channels: store.imageShape[2])
+      batch = Batch()
+      condition.lock()
+      defer { condition.unlock() }
+      while !stopped && batches.count >= loader.prefetchBatches { condition.wait() }
+      if stopped { return false }
+      batches.append(finished)
+      queuedBytes += finished.images.count + finished.count * (4 + MemoryLayout<SampleProvenance>.stride)
+      noteMemoryLocked()
+      condition.broadcast()
+      return true
+    }
+
+    for position in 0..<chunkOrder.count {
+      condition.lock()
+      while !stopped && failure == nil && ready[position] == nil { condition.wait() }
+      guard !stopped, failure == nil, let chunk = ready.removeValue(forKey: position) else {
+        condition.unlock()
+        return finishProducing()
+      }
+      condition.unlock()
+      while buffer.needsRoom(for: chunk.count) {
+        guard emit() else { return finishProducing() }
+      }
+      let slots = buffer.take(chunk.count)
+      poolImages.withUnsafeMutableBytes { pool in
+        chunk.images.withUnsafeBytes { source in
+          for (index, slot) in slots.enumerated() {
+            pool.baseAddress!.advanced(by: slot * imageBytes).copyMemory(
+              from: source.baseAddress!.advanced(by: index * imageBytes), byteCount: imageBytes)
+          }
+        }
+      }
+      for (index, slot) in slots.enumerated() {
+        poolSteering[slot] = chunk.steering[index]
+        poolProvenance[slot] = chunk.provenance[index]
+      }
+      condition.lock()
+      spareChunks.append(chunk)
+      consumed += 1
+      condition.broadcast()
+      condition.unlock()
+    }
+    while !buffer.isEmpty {
+      guard emit() else { return finishProducing() }
+    }
+    if !batch.steering.isEmpty { _ = push() }
+    finishProducing()
+  }
+
+  private func finishProducing() {
+    condition.lock()
+    producerDone = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Memory held right now; call with the lock held.
+  private func noteMemoryLocked() {
+    // Chunk buffers alive: spare ones plus one per claimed, not yet returned position.
+    let sampleBytes = imageBytes + 4 + MemoryLayout<SampleProvenance>.stride
+    chunkBytes = (spareChunks.count + claimed - consumed) * schedule.chunkImages * sampleBytes
+    let assembling = batchSize * sampleBytes
+    stats.peakBufferedBytes = max(stats.peakBufferedBytes, poolBytes + chunkBytes + queuedBytes + assembling)
+  }
+
+  // MARK: consumer
+
+  func next() throws -> SampleBatch? {
+    condition.lock()
+    let begin = DispatchTime.now()
+    if startTime == nil { startTime = begin }
+    while batches.isEmpty && !producerDone && !stopped && failure == nil { condition.wait() }
+    let waited = Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
+    stats.consumerWaitSeconds += waited
+    stats.longestWaitSeconds = max(stats.longestWaitSeconds, waited)
+    if let failure {
+      condition.unlock()
+      stop()
+      throw failure
+    }
+    if !batches.isEmpty {
+      let batch = batches.removeFirst()
+      queuedBytes -= batch.images.count + batch.count * (4 + MemoryLayout<SampleProvenance>.stride)
+      stats.batches += 1
+      stats.samples += batch.count
+      condition.broadcast()
+      condition.unlock()
+      return batch
+    }
+    condition.unlock()
+    stop()
+    return nil
+  }
+
+  /// Stops every thread, waits for them, frees the buffers, records the statistics. Idempotent.
+  func stop() {
+    condition.lock()
+    stopped = true
+    condition.broadcast()
+    let wasStarted = started
+    condition.unlock()
+    if wasStarted { threads.wait() }
+    condition.lock()
+    ready = [:]
+    spareChunks = []
+    batches = []
+    queuedBytes = 0
+    if let startTime {
+      stats.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
+    }
+    let record = !recorded
+    recorded = true
+    let final = stats
+    condition.unlock()
+    if record { loader.record(final) }
+  }
+
+  var statistics: LoaderStatistics {
+    condition.lock()
+    defer { condition.unlock() }
+    var current = stats
+    if let startTime, !recorded {
+      current.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
+    }
+    return current
+  }
+}

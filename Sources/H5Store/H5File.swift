@@ -1,0 +1,106 @@
+import CHDF5
+import Foundation
+
+/// An open HDF5 file. Closing is deterministic: `close()` (or the last reference going away) closes
+/// the file and every object opened from it; objects used afterwards throw `H5StoreError.closed`.
+/// Thread-safe: every call runs under H5Store's global HDF5 lock.
+public final class H5File: @unchecked Sendable {
+  public enum Mode: Sendable {
+    case readOnly
+    case readWrite
+  }
+
+  public let path: String
+  public let mode: Mode
+  // Both guarded by the global HDF5 lock.
+  package private(set) var id: hid_t
+  private var open: Bool
+
+  /// Creates a new HDF5 file (superblock version 0, the layout h5py and Keras write by default).
+  /// With `overwrite: false` an existing file is an error.
+  public init(creating path: String, overwrite: Bool = true) throws {
+    self.path = path
+    self.mode = .readWrite
+    self.id = try withHDF5 {
+      let fapl = try H5File.strongCloseAccessList(path)
+      defer { H5Pclose(fapl) }
+      let flags = overwrite ? chdf5_f_acc_trunc() : chdf5_f_acc_excl()
+      return try h5Check(H5Fcreate(path, flags, chdf5_p_default(), fapl), "H5Fcreate", path)
+    }
+    self.open = true
+  }
+
+  /// Opens an existing HDF5 file. A missing file, or one that is not HDF5, throws a specific error.
+  public init(opening path: String, mode: Mode = .readOnly) throws {
+    self.path = path
+    self.mode = mode
+    guard FileManager.default.isReadableFile(atPath: path) else { throw H5StoreError.fileNotFound(path: path) }
+    self.id = try withHDF5 {
+      let isHDF5 = H5Fis_hdf5(path)
+      if isHDF5 <= 0 {
+        let detail = isHDF5 == 0 ? "no HDF5 signature" : hdf5ErrorStack()
+        throw H5StoreError.notHDF5(path: path, detail: detail)
+      }
+      let fapl = try H5File.strongCloseAccessList(path)
+      defer { H5Pclose(fapl) }
+      let flags = mode == .readOnly ? chdf5_f_acc_rdonly() : chdf5_f_acc_rdwr()
+      let id = H5Fopen(path, flags, fapl)
+      if id < 0 {
+        // The signature was found, so the damage is further in: a truncated or overwritten file.
+        throw H5StoreError.notHDF5(path: path, detail: hdf5ErrorStack())
+      }
+      return id
+    }
+    self.open = true
+  }
+
+  private static func strongCloseAccessList(_ path: String) throws -> hid_t {
+    let fapl = try h5Check(H5Pcreate(chdf5_p_file_access()), "H5Pcreate(file access)", path)
+    // STRONG: closing the file closes every object still open in it, so close() is final.
+    try h5Check(H5Pset_fclose_degree(fapl, H5F_close_degree_t(UInt32(chdf5_close_strong()))), "H5Pset_fclose_degree", path)
+    return fapl
+  }
+
+  deinit {
+    withHDF5 {
+      if open { H5Fclose(id) }
+    }
+  }
+
+  public var isOpen: Bool { withHDF5 { open } }
+
+  /// The root group `/`.
+  public func root() throws -> H5Group {
+    try withHDF5 {
+      try checkOpen(path)
+      let gid = try h5Check(H5Gopen2(id, "/", chdf5_p_default()), "H5Gopen2", "\(path):/")
+      return H5Group(file: self, path: "/", id: gid)
+    }
+  }
+
+  /// Writes every cached change to the operating system. After `flush()` returns, the data survives
+  /// the process being killed (not a power loss: that needs the OS to sync its page cache).
+  public func flush() throws {
+    try withHDF5 {
+      try checkOpen(path)
+      try h5Check(H5Fflush(id, H5F_SCOPE_GLOBAL), "H5Fflush", path)
+    }
+  }
+
+  /// Closes the file and every object opened from it. Closing twice is harmless.
+  public func close() throws {
+    try withHDF5 {
+      guard open else { return }
+      open = false
+      try h5Check(H5Fclose(id), "H5Fclose", path)
+    }
+  }
+
+  /// Throws `.closed` when the file was closed. Call with the lock held.
+  package func checkOpen(_ object: String) throws {
+    guard open else { throw H5StoreError.closed(object: object) }
+  }
+
+  /// Whether the file is still open, without the error. Call with the lock held.
+  package var openUnderLock: Bool { open }
+}

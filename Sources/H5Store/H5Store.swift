@@ -1,2 +1,0 @@
-// H5Store: work in progress; see the module's issue.
-import TensorCore

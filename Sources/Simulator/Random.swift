@@ -1,0 +1,73 @@
+// A small portable PRNG so tracks, textures, noise and recoveries are reproducible from a seed.
+import Foundation
+
+/// SplitMix64 (Steele, Lea, Flood 2014): 64-bit state, passes BigCrush, identical on every platform.
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+  package var state: UInt64
+
+  package init(seed: UInt64) { state = seed }
+
+  package mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// Uniform in [0, 1) with 24 random bits.
+  package mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+  /// Uniform in [lo, hi).
+  package mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * nextFloat() }
+
+  /// Standard normal (Box-Muller).
+  package mutating func gaussian() -> Float {
+    let u1 = max(nextFloat(), 1e-7)
+    let u2 = nextFloat()
+    return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
+  }
+}
+
+/// A stateless integer hash for lattice noise: the same (x, y, seed) always gives the same value.
+@inline(__always)
+package func latticeHash(_ x: Int32, _ y: Int32, _ seed: UInt32) -> UInt32 {
+  var h = UInt32(bitPattern: x) &* 0x8DA6_B343 ^ UInt32(bitPattern: y) &* 0xD816_3841 ^ seed &* 0xCB1A_B31F
+  h ^= h >> 15
+  h &*= 0x2C1B_3C6D
+  h ^= h >> 12
+  h &*= 0x297A_2D39
+  h ^= h >> 15
+  return h
+}
+
+/// Smooth value noise in [0, 1): bilinear interpolation of hashed lattice values, smoothstep weights.
+package func valueNoise(_ x: Float, _ y: Float, seed: UInt32) -> Float {
+  let fx = x.rounded(.down)
+  let fy = y.rounded(.down)
+  let ix = Int32(fx)
+  let iy = Int32(fy)
+  var tx = x - fx
+  var ty = y - fy
+  tx = tx * tx * (3 - 2 * tx)
+  ty = ty * ty * (3 - 2 * ty)
+  @inline(__always) func v(_ a: Int32, _ b: Int32) -> Float { Float(latticeHash(a, b, seed) >> 8) * 0x1p-24 }
+  let a = v(ix, iy) + (v(ix &+ 1, iy) - v(ix, iy)) * tx
+  let b = v(ix, iy &+ 1) + (v(ix &+ 1, iy &+ 1) - v(ix, iy &+ 1)) * tx
+  return a + (b - a) * ty
+}
+
+/// Fractal (fBm) value noise: `octaves` layers, each twice the frequency and half the amplitude.
+package func fractalNoise(_ x: Float, _ y: Float, octaves: Int, seed: UInt32) -> Float {
+  var sum: Float = 0
+  var amplitude: Float = 0.5
+  var frequency: Float = 1
+  var norm: Float = 0
+  for octave in 0..<octaves {
+    sum += amplitude * valueNoise(x * frequency, y * frequency, seed: seed &+ UInt32(octave) &* 101)
+    norm += amplitude
+    amplitude *= 0.5
+    frequency *= 2
+  }
+  return sum / norm
+}

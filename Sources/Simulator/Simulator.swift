@@ -1,2 +1,0 @@
-// Simulator: work in progress; see the module's issue.
-import DrivingData

@@ -1,0 +1,116 @@
+// A track as data: the JSON a user writes (or `Simulate tracks --export` prints) to add a track.
+import Foundation
+
+/// Ground surfaces the renderer and the off-road rules know.
+public enum Surface: String, Sendable, Codable, CaseIterable {
+  case asphalt, grass, dirt, water, sand
+}
+
+/// A disc of one surface placed off the road (a lake, a sand pit, a dirt patch).
+public struct SurfaceRegion: Sendable, Codable, Hashable {
+  public var surface: Surface
+  public var center: [Double]
+  public var radius: Double
+
+  public init(surface: Surface, center: [Double], radius: Double) {
+    self.surface = surface
+    self.center = center
+    self.radius = radius
+  }
+}
+
+/// How a track looks: markings, kerbs, off-road surfaces and scenery.
+public struct TrackStyle: Sendable, Codable, Hashable {
+  /// Paint of the solid edge lines: "white", "yellow" or "none".
+  public var edgeLines: String
+  /// A dashed centre line between two lanes.
+  public var centerLine: Bool
+  /// Red-and-white kerbs outside the edge where the road curves tighter than this radius (m); 0 = none.
+  public var kerbRadius: Double
+  /// Off-road surface next to the road.
+  public var shoulder: Surface
+  /// Surface everywhere else.
+  public var ground: Surface
+  /// Background: "hills" (rolling green hills, a few trees) or "jungle" (dense tall trees, mountains).
+  public var scenery: String
+
+  public init(
+    edgeLines: String, centerLine: Bool, kerbRadius: Double, shoulder: Surface, ground: Surface,
+    scenery: String
+  ) {
+    self.edgeLines = edgeLines
+    self.centerLine = centerLine
+    self.kerbRadius = kerbRadius
+    self.shoulder = shoulder
+    self.ground = ground
+    self.scenery = scenery
+  }
+}
+
+/// A closed track: centre-line control points (metres, driven in the listed order), road width, style.
+/// The centre line is the closed centripetal Catmull-Rom spline through the points.
+public struct TrackSpec: Sendable, Codable, Hashable {
+  public var name: String
+  public var roadWidth: Double
+  public var controlPoints: [[Double]]
+  public var style: TrackStyle
+  public var regions: [SurfaceRegion]
+  /// Seeds the procedural textures and scenery.
+  public var textureSeed: UInt64
+
+  public init(
+    name: String, roadWidth: Double, controlPoints: [[Double]], style: TrackStyle,
+    regions: [SurfaceRegion] = [], textureSeed: UInt64
+  ) {
+    self.name = name
+    self.roadWidth = roadWidth
+    self.controlPoints = controlPoints
+    self.style = style
+    self.regions = regions
+    self.textureSeed = textureSeed
+  }
+
+  /// Reads a track from a JSON file.
+  public static func load(from url: URL) throws -> TrackSpec {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw SimulatorError.invalidTrack("cannot read \(url.path): \(error.localizedDescription)")
+    }
+    do {
+      return try JSONDecoder().decode(TrackSpec.self, from: data)
+    } catch {
+      throw SimulatorError.invalidTrack("\(url.path) is not a track JSON file: \(error)")
+    }
+  }
+
+  /// The track as pretty-printed JSON, keys sorted.
+  public func jsonData() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try encoder.encode(self)
+  }
+
+  /// Checks what the geometry builder relies on; the message says what is wrong.
+  func validate() throws {
+    guard controlPoints.count >= 4 else {
+      throw SimulatorError.invalidTrack("\(name): needs at least 4 control points, has \(controlPoints.count)")
+    }
+    for (i, p) in controlPoints.enumerated() where p.count != 2 || !p.allSatisfy(\.isFinite) {
+      throw SimulatorError.invalidTrack("\(name): control point \(i) must be [x, y] finite metres, is \(p)")
+    }
+    guard roadWidth.isFinite, (3...30).contains(roadWidth) else {
+      throw SimulatorError.invalidTrack("\(name): road width \(roadWidth) m is outside 3...30 m")
+    }
+    guard ["white", "yellow", "none"].contains(style.edgeLines) else {
+      throw SimulatorError.invalidTrack("\(name): edgeLines must be white, yellow or none")
+    }
+    guard ["hills", "jungle"].contains(style.scenery) else {
+      throw SimulatorError.invalidTrack("\(name): scenery must be hills or jungle")
+    }
+    for r in regions where r.center.count != 2 || !(r.radius > 0) {
+      throw SimulatorError.invalidTrack("\(name): a region needs center [x, y] and a positive radius")
+    }
+  }
+}
