@@ -10,6 +10,7 @@ BUILD_FLAGS  := -c $(CONFIG)
 BIN          := bin
 EXECUTABLES  := TrainNvidia Drive Predict Simulate Video Bench
 TEST_VENV    := .venv-test
+TEST_VENV4   := .venv-test-eio4
 BENCH_VENV   := .venv-bench
 DEMO_SEED    ?= 1
 
@@ -26,6 +27,7 @@ deps:
 test-deps: deps
 	@Scripts/apt-ensure.sh $(TEST_APT)
 	@Scripts/venv-ensure.sh $(TEST_VENV) Scripts/requirements-test.txt
+	@Scripts/venv-ensure.sh $(TEST_VENV4) Scripts/requirements-test-eio4.txt
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -35,7 +37,8 @@ build: deps
 
 # Tests run in release mode: the numeric code is too slow unoptimised.
 test: test-deps
-	BC_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python $(SWIFT) test -c release -Xswiftc -enable-testing
+	BC_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python BC_TEST_PYTHON_EIO4=$(CURDIR)/$(TEST_VENV4)/bin/python \
+	  $(SWIFT) test -c release -Xswiftc -enable-testing
 
 lint:
 	$(SWIFT) format lint --recursive Package.swift Sources Examples Tests

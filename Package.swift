@@ -71,7 +71,7 @@ let package = Package(
     .executableTarget(
       name: "SimulateCommand", dependencies: ["Simulator", argumentParser, log], path: "Examples/Simulate"),
     .executableTarget(
-      name: "VideoCommand", dependencies: ["DrivingData", argumentParser], path: "Examples/Video"),
+      name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
     .executableTarget(
       name: "BenchCommand",
       dependencies: ["TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", argumentParser],

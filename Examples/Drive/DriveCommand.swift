@@ -1,0 +1,111 @@
+import ArgumentParser
+import Drive
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// `Drive model.h5 [image_folder]`: like `python drive.py model.h5 run1`. Loads the model, serves
+/// the simulator on 127.0.0.1:4567, prints one line per frame, and optionally saves every
+/// received frame to `image_folder` (emptied first) for `Video`.
+@main
+struct DriveCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "Drive", abstract: "Drive the Udacity simulator with a trained model (like drive.py).")
+
+  @Argument(help: "Keras model file (model.h5).")
+  var model: String
+
+  @Argument(help: "Folder to save every received frame in, as <UTC yyyy_MM_dd_HH_mm_ss_fff>.jpg (emptied first).")
+  var imageFolder: String?
+
+  @Option(help: "Address to listen on. The simulator connects to 127.0.0.1.")
+  var host: String = "127.0.0.1"
+
+  @Option(help: "Port; the simulator's is 4567.")
+  var port: Int = 4567
+
+  @Option(help: "Set speed of the PI throttle controller, mph (the seed drove at 25; drive.py's default is 9).")
+  var speed: Double = 25
+
+  @Option(help: "Model input size WIDTHxHEIGHT, for a model that does not store its pipeline (e.g. 128x128).")
+  var resize: String?
+
+  @Option(help: "Rows to crop after the resize, TOP,BOTTOM (e.g. 43,12).")
+  var crop: String?
+
+  @Option(help: "Input scaling: none, unit (x/255), symmetric (x/127.5-1) or SCALE:OFFSET.")
+  var normalize: String?
+
+  @Option(help: "Largest accepted message in bytes.")
+  var maxMessageSize: Int = 1_000_000
+
+  @Flag(help: "No per-frame lines.")
+  var quiet = false
+
+  @Flag(help: "Log protocol details.")
+  var verbose = false
+
+  func run() async throws {
+    var logger = Logger(label: "drive")
+    logger.logLevel = verbose ? .debug : .notice
+    let stated = resize != nil || crop != nil || normalize != nil
+    let pipeline = stated ? try InputPipeline.parse(resize: resize, crop: crop, normalize: normalize) : nil
+    let predictor = try loadSteeringModel(path: model, pipeline: pipeline)
+    let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
+    let autopilot = Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
+    let printer = FramePrinter(quiet: quiet)
+    let server = try await DriveServer(
+      configuration: .init(host: host, port: port, maxMessageSize: maxMessageSize), autopilot: autopilot,
+      logger: logger, onFrame: { printer.print($0) })
+    print("Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
+      + (imageFolder.map { ", saving frames to \($0)" } ?? "") + ". Ctrl-C stops.")
+    await waitForInterrupt()
+    try await server.stop()
+    recorder?.flush()
+    let stats = server.statistics
+    print("Drive: \(stats.telemetry) telemetry, \(stats.steer) steer, \(stats.manual) manual, "
+      + "\(stats.malformed) malformed" + (recorder.map { ", \($0.counts.saved) frames saved" } ?? ""))
+  }
+
+  /// Suspends until SIGINT or SIGTERM.
+  func waitForInterrupt() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let once = NIOLockedValueBox(false)
+      for sig in [SIGINT, SIGTERM] {
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler {
+          let first = once.withLockedValue { done in
+            defer { done = true }
+            return !done
+          }
+          if first { continuation.resume() }
+        }
+        source.resume()
+        Signals.keep(source)
+      }
+    }
+  }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+enum Signals {
+  nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+  static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}
+
+/// One line per frame: steering, throttle, speed, latency. Lines from several cars never interleave.
+final class FramePrinter: Sendable {
+  let quiet: Bool
+  private let lock = NIOLock()
+  init(quiet: Bool) { self.quiet = quiet }
+
+  func print(_ r: FrameReport) {
+    guard !quiet else { return }
+    let line =
+      String(
+        format: "steering %+.4f  throttle %+.4f  speed %5.2f mph  latency %.2f ms", r.steering, r.throttle,
+        r.speed, r.latencySeconds * 1000) + "  [\(r.session.prefix(6))]"
+    lock.withLock { Swift.print(line) }
+  }
+}

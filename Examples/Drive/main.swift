@@ -1,1 +1,0 @@
-print("Drive: not implemented yet")

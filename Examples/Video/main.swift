@@ -1,1 +1,0 @@
-print("Video: not implemented yet")

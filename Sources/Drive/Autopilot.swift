@@ -1,0 +1,85 @@
+import DrivingData
+import Foundation
+
+/// What Drive did with one telemetry frame; the `Drive` command prints one line per report.
+public struct FrameReport: Sendable {
+  /// The Engine.IO session id of the car.
+  public var session: String
+  /// Normalized steering sent (-1...1).
+  public var steering: Float
+  /// Throttle sent (-1...1).
+  public var throttle: Float
+  /// Speed the car reported (mph).
+  public var speed: Double
+  /// From the telemetry's last byte read to the steer frame handed to the socket.
+  public var latencySeconds: Double
+}
+
+/// Turns telemetry into replies: base64 -> JPEG decode -> predictor -> PI throttle -> `steer`.
+/// Shared by every connection; per-car state lives in `Autopilot.Car`.
+public final class Autopilot: Sendable {
+  let gate: PredictorGate
+  public let setSpeed: Double
+  let recorder: FrameRecorder?
+
+  /// - Parameters:
+  ///   - predictor: the steering model; called from one thread at a time.
+  ///   - setSpeed: the PI controller's target in mph (the seed drove at 25; drive.py's default is 9).
+  ///   - recorder: saves every received frame, off the reply path.
+  public init(predictor: sending any SteeringPredictor, setSpeed: Double = 25, recorder: FrameRecorder? = nil) {
+    gate = PredictorGate(predictor)
+    self.setSpeed = setSpeed
+    self.recorder = recorder
+  }
+
+  /// One car's state: its speed controller and a reusable decoder and image buffer.
+  /// Confined to its session (guarded by the session's lock).
+  package final class Car {
+    var controller: SpeedController
+    let decoder = JPEGDecoder()
+    var image = RGBImage(width: 1, height: 1)
+    init(setSpeed: Double) { controller = SpeedController(setSpeed: setSpeed) }
+  }
+
+  package func makeCar() -> Car { Car(setSpeed: setSpeed) }
+
+  /// The reply to one `telemetry` event and what was decided. Every call returns exactly one reply:
+  /// manual-mode telemetry and frames that cannot be used get `manual` (the simulator then sends
+  /// the next frame) and an error describing why.
+  package func respond(to arguments: [Any], car: Car) -> (reply: String, steer: (Float, Float, Double)?, error: DriveError?) {
+    do {
+      guard let telemetry = try Telemetry(arguments: arguments) else { return (SocketIOText.manual, nil, nil) }
+      let jpeg = try Self.base64Decode(telemetry.imageBase64)
+      do {
+        try jpeg.withUnsafeBytes { try car.decoder.decode($0, into: &car.image) }
+      } catch {
+        throw DriveError.badImage("\(error)")
+      }
+      let raw: Float
+      do {
+        raw = try gate.steering(for: car.image)
+      } catch {
+        throw DriveError.predictionFailed("\(error)")
+      }
+      guard raw.isFinite else { throw DriveError.predictionFailed("non-finite steering \(raw)") }
+      let steering = min(max(raw, -1), 1)
+      let throttle = Float(min(max(car.controller.update(speed: telemetry.speed), -1), 1))
+      recorder?.save(jpeg)
+      return (SocketIOText.steer(steering: steering, throttle: throttle), (steering, throttle, telemetry.speed), nil)
+    } catch let error as DriveError {
+      return (SocketIOText.manual, nil, error)
+    } catch {
+      return (SocketIOText.manual, nil, .badTelemetry("\(error)"))
+    }
+  }
+
+  /// Standard alphabet; padding may be missing. Rejects anything else.
+  static func base64Decode(_ text: Substring) throws(DriveError) -> Data {
+    if let data = Data(base64Encoded: String(text)), !data.isEmpty { return data }
+    let padded = String(text) + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
+    guard text.utf8.count % 4 != 0, let data = Data(base64Encoded: padded), !data.isEmpty else {
+      throw .badBase64(length: text.utf8.count)
+    }
+    return data
+  }
+}

@@ -1,2 +1,0 @@
-// Drive: work in progress; see the module's issue.
-import DrivingData

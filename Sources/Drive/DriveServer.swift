@@ -1,0 +1,142 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The Socket.IO server the Udacity simulator connects to (`ws://127.0.0.1:4567/socket.io/?EIO=4`).
+///
+/// It speaks the simulator's Engine.IO 3 / Socket.IO 2 dialect behind the `EIO=4` URL, and standard
+/// EIO3 and EIO4 clients over WebSocket or long-polling. Every telemetry gets exactly one reply:
+/// `steer` from the autopilot, or `manual` when there is nothing to steer by.
+public final class DriveServer: Sendable {
+  public struct Configuration: Sendable {
+    /// 127.0.0.1 by default; the simulator cannot reach an IPv6-only `::1` listener.
+    public var host: String
+    /// 4567 is hard-coded in the simulator; 0 picks a free port (tests).
+    public var port: Int
+    /// Largest accepted message after reassembly; a larger one closes that connection (1009).
+    public var maxMessageSize: Int
+    public var pingInterval: TimeAmount
+    /// The simulator pings every 25 s; a client is dropped after pingInterval + pingTimeout of silence.
+    public var pingTimeout: TimeAmount
+    /// Event-loop threads. Predictions run on them (serialized by one lock).
+    public var threads: Int
+
+    public init(
+      host: String = "127.0.0.1", port: Int = 4567, maxMessageSize: Int = 1_000_000,
+      pingInterval: TimeAmount = .seconds(25), pingTimeout: TimeAmount = .seconds(60),
+      threads: Int = min(System.coreCount, 4)
+    ) {
+      self.host = host
+      self.port = port
+      self.maxMessageSize = maxMessageSize
+      self.pingInterval = pingInterval
+      self.pingTimeout = pingTimeout
+      self.threads = threads
+    }
+  }
+
+  public let configuration: Configuration
+  let core: DriveServerCore
+  private let group: MultiThreadedEventLoopGroup
+  private let channel: Channel
+
+  /// Binds and starts serving. `onFrame` is called after each `steer` is written (from an event-loop
+  /// thread; keep it short).
+  public init(
+    configuration: Configuration = Configuration(), autopilot: Autopilot,
+    logger: Logger = Logger(label: "drive"), onFrame: (@Sendable (FrameReport) -> Void)? = nil
+  ) async throws {
+    self.configuration = configuration
+    let settings = EngineSettings(
+      pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
+      maxPayload: configuration.maxMessageSize)
+    let core = DriveServerCore(autopilot: autopilot, settings: settings, logger: logger, onFrame: onFrame)
+    self.core = core
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+    self.group = group
+    let bootstrap = ServerBootstrap(group: group)
+      .serverChannelOption(.backlog, value: 256)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+      .childChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try Self.configure(channel, core: core)
+        }
+      }
+    do {
+      channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+    } catch {
+      try? await group.shutdownGracefully()
+      throw DriveError.io(
+        path: "\(configuration.host):\(configuration.port)", reason: "cannot listen: \(error)")
+    }
+    logger.info("listening on \(configuration.host):\(localPort)")
+  }
+
+  /// The bound port (useful with `port: 0`).
+  public var localPort: Int { channel.localAddress?.port ?? configuration.port }
+
+  public var statistics: DriveStatistics { core.snapshot }
+
+  /// Open Engine.IO sessions.
+  public var sessionCount: Int { core.registry.count }
+
+  /// Closes the listener and every session, and stops the threads.
+  public func stop() async throws {
+    try? await channel.close()
+    core.registry.closeAll()
+    try await group.shutdownGracefully()
+  }
+
+  private static func configure(_ channel: Channel, core: DriveServerCore) throws {
+    core.count(\.connections)
+    let limit = core.settings.maxPayload
+    let upgrader = NIOWebSocketServerUpgrader(
+      maxFrameSize: limit, automaticErrorHandling: true,
+      shouldUpgrade: { channel, head in
+        // No subprotocol or extension headers: the simulator rejects a 101 that carries them.
+        channel.eventLoop.makeSucceededFuture(Self.acceptsUpgrade(head, core: core) ? HTTPHeaders() : nil)
+      },
+      upgradePipelineHandler: { channel, head in
+        channel.eventLoop.makeCompletedFuture {
+          try Self.upgraded(channel, head: head, core: core)
+        }
+      })
+    let sync = channel.pipeline.syncOperations
+    try sync.configureHTTPServerPipeline(
+      withServerUpgrade: (
+        upgraders: [upgrader],
+        completionHandler: { context in
+          context.pipeline.removeHandler(name: "engine.http", promise: nil)
+        }
+      ), withErrorHandling: true)
+    try sync.addHandler(EngineHTTPHandler(server: core), name: "engine.http")
+  }
+
+  private static func acceptsUpgrade(_ head: HTTPRequestHead, core: DriveServerCore) -> Bool {
+    guard let request = try? EngineRequest(uri: head.uri), request.transport == .websocket else { return false }
+    guard let sid = request.sid else { return true }
+    guard let session = core.registry.session(sid) else { return false }
+    return session.version == request.version && !session.isWebSocket && !session.isClosed
+  }
+
+  private static func upgraded(_ channel: Channel, head: HTTPRequestHead, core: DriveServerCore) throws {
+    let request = try EngineRequest(uri: head.uri)
+    let limit = core.settings.maxPayload
+    let aggregator = NIOWebSocketFrameAggregator(
+      minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1 + limit / 256, maxAccumulatedFrameSize: limit)
+    let handler: EngineWebSocketHandler
+    if let sid = request.sid {
+      guard let session = core.registry.session(sid) else { throw EngineRequest.Rejection.unknownSession }
+      handler = EngineWebSocketHandler(session: session, server: core, probing: true)
+    } else {
+      let session = EngineSession(version: request.version, transport: .webSocket(channel), server: core)
+      core.registry.add(session)
+      core.count(\.sessions)
+      handler = EngineWebSocketHandler(session: session, server: core, probing: false)
+    }
+    try channel.pipeline.syncOperations.addHandlers([MaskedFrameCheck(), aggregator, handler])
+  }
+}

@@ -1,0 +1,124 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Counts of what the server has done since it started (for tests, benches and logs).
+public struct DriveStatistics: Sendable, Equatable {
+  /// Connections accepted (HTTP or WebSocket).
+  public var connections = 0
+  /// Engine.IO sessions opened.
+  public var sessions = 0
+  /// `telemetry` events received, including null and broken ones.
+  public var telemetry = 0
+  /// Replies: `steer` and `manual`. Every telemetry gets exactly one, so these add up to `telemetry`.
+  public var steer = 0
+  public var manual = 0
+  /// Packets, frames or telemetry that could not be used (logged).
+  public var malformed = 0
+  /// Connections closed because a message exceeded the size limit.
+  public var oversized = 0
+  /// Pongs (`3`) received: answers to the server's pings (EIO4).
+  public var pongs = 0
+}
+
+/// Everything the connection handlers share: the autopilot, settings, sessions and counters.
+package final class DriveServerCore: Sendable {
+  package let autopilot: Autopilot
+  package let settings: EngineSettings
+  package let logger: Logger
+  package let registry = SessionRegistry()
+  package let onFrame: (@Sendable (FrameReport) -> Void)?
+  private let statistics = NIOLockedValueBox(DriveStatistics())
+
+  package init(
+    autopilot: Autopilot, settings: EngineSettings, logger: Logger, onFrame: (@Sendable (FrameReport) -> Void)?
+  ) {
+    self.autopilot = autopilot
+    self.settings = settings
+    self.logger = logger
+    self.onFrame = onFrame
+  }
+
+  package func count(_ counter: WritableKeyPath<DriveStatistics, Int>) {
+    statistics.withLockedValue { $0[keyPath: counter] += 1 }
+  }
+
+  package var snapshot: DriveStatistics { statistics.withLockedValue { $0 } }
+}
+
+/// Sessions by id, so polling requests and upgrade probes on new connections find their client.
+package final class SessionRegistry: Sendable {
+  private let sessions = NIOLockedValueBox([String: EngineSession]())
+
+  package func add(_ session: EngineSession) {
+    sessions.withLockedValue { $0[session.sid] = session }
+  }
+
+  package func remove(_ session: EngineSession) {
+    sessions.withLockedValue { _ = $0.removeValue(forKey: session.sid) }
+  }
+
+  package func session(_ sid: String) -> EngineSession? {
+    sessions.withLockedValue { $0[sid] }
+  }
+
+  package var count: Int { sessions.withLockedValue { $0.count } }
+
+  package func closeAll() {
+    for session in sessions.withLockedValue({ Array($0.values) }) { session.close() }
+  }
+}
+
+/// The query of a `/socket.io/` request: `EIO`, `transport`, `sid` (`t` and others are ignored).
+package struct EngineRequest: Sendable {
+  package enum TransportName: String, Sendable {
+    case polling
+    case websocket
+  }
+
+  package var version: EngineIOVersion
+  package var transport: TransportName
+  package var sid: String?
+
+  /// Engine.IO's error codes, returned as `{"code":N,"message":"..."}` with HTTP 400.
+  package enum Rejection: Error {
+    case notFound
+    case unknownTransport
+    case unknownSession
+    case badRequest
+    case unsupportedVersion
+
+    var body: String {
+      switch self {
+      case .notFound: #"{"code":3,"message":"Bad request"}"#
+      case .unknownTransport: #"{"code":0,"message":"Transport unknown"}"#
+      case .unknownSession: #"{"code":1,"message":"Session ID unknown"}"#
+      case .badRequest: #"{"code":3,"message":"Bad request"}"#
+      case .unsupportedVersion: #"{"code":5,"message":"Unsupported protocol version"}"#
+      }
+    }
+  }
+
+  package init(uri: String) throws(Rejection) {
+    let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+    let path = parts[0]
+    guard path == "/socket.io/" || path == "/socket.io" else { throw .notFound }
+    var query: [Substring: Substring] = [:]
+    if parts.count == 2 {
+      for item in parts[1].split(separator: "&") {
+        let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        query[kv[0]] = kv.count == 2 ? kv[1] : ""
+      }
+    }
+    switch query["EIO"] {
+    case "3": version = .v3
+    case "4": version = .v4
+    default: throw .unsupportedVersion
+    }
+    guard let t = query["transport"], let transport = TransportName(rawValue: String(t)) else {
+      throw .unknownTransport
+    }
+    self.transport = transport
+    sid = query["sid"].map(String.init)
+  }
+}
