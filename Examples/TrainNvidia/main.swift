@@ -1,1 +1,1 @@
-print("TrainNvidia: not implemented yet")
+TrainNvidia.main()
