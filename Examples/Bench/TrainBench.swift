@@ -10,7 +10,8 @@ struct TrainBench: ParsableCommand {
 
   @Option(help: "Images per step.") var batchSize = 32
   @Option(help: "Seconds to measure (after warm-up).") var seconds = 20.0
-  @Option(help: "Worker threads splitting each batch (BLAS runs single-threaded).") var threads = availableCores
+  @Option(help: "Worker threads splitting each batch (BLAS runs single-threaded).") var threads =
+    availableCores
   @Option(help: "Warm-up steps, not timed.") var warmup = 3
 
   func run() throws {
@@ -20,7 +21,8 @@ struct TrainBench: ParsableCommand {
     let n = batchSize
     let images = (0..<(n * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let labels = (0..<n).map { _ in g.nextFloat(in: -0.5, 0.5) }
-    let batch = SampleBatch(images: images, steering: labels, provenance: [], height: 128, width: 128, channels: 3)
+    let batch = SampleBatch(
+      images: images, steering: labels, provenance: [], height: 128, width: 128, channels: 3)
     func step() throws -> Float {
       model.zeroGradients()
       let y = try model.forward(batch: batch, mode: .training)
@@ -40,7 +42,9 @@ struct TrainBench: ParsableCommand {
       elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
     let rate = Double(steps * n) / elapsed
-    print("steps \(steps), batch \(n), threads \(threads), \(String(format: "%.1f", elapsed)) s, last loss \(loss)")
+    print(
+      "steps \(steps), batch \(n), threads \(threads), \(String(format: "%.1f", elapsed)) s, last loss \(loss)"
+    )
     print("train img/s: \(String(format: "%.0f", rate))")
   }
 }

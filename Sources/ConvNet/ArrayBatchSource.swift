@@ -11,7 +11,9 @@ public final class ArrayBatchSource: BatchSource, @unchecked Sendable {
   public var sampleCount: Int { labels.count }
 
   /// `images`: (labels.count, H, W, C) row-major with `sampleShape` = (H, W, C).
-  public init(images: [UInt8], labels: [Float], sampleShape: [Int], seed: UInt64 = 0, shuffles: Bool = true) throws(ConvNetError) {
+  public init(images: [UInt8], labels: [Float], sampleShape: [Int], seed: UInt64 = 0, shuffles: Bool = true)
+    throws(ConvNetError)
+  {
     guard sampleShape.count == 3, sampleShape.allSatisfy({ $0 > 0 }),
       images.count == labels.count * sampleShape.reduce(1, *)
     else {

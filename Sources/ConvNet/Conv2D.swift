@@ -83,8 +83,8 @@ public final class Conv2D: Layer {
     let p = g.outputPixels
     let k = g.patchSize
     let oc = outputChannels
-    col.prepare(shape: [n * p, k])
-    output.prepare(shape: [n, g.outputHeight, g.outputWidth, oc])
+    col.prepare(n * p, k)
+    output.prepare(n, g.outputHeight, g.outputWidth, oc)
     let pc = col.mutableBase
     let py = output.mutableBase
     let px = x.base
@@ -96,11 +96,10 @@ public final class Conv2D: Layer {
       let c = pc + images.lowerBound * p * k
       let y = py + images.lowerBound * p * oc
       im2col(px, images: images, geometry: g, col: c)
-      for r in 0..<rows { (y + r * oc).update(from: pb, count: oc) }
       sgemm(
         transposeA: false, transposeB: false, m: rows, n: oc, k: k, a: c, lda: k, b: pw, ldb: oc,
-        beta: 1, c: y, ldc: oc)
-      act.apply(y, count: rows * oc)
+        beta: 0, c: y, ldc: oc)
+      biasActivate(y, rows: rows, columns: oc, bias: pb, activation: act)
     }
     haveForward = mode == .training
     return output
@@ -117,12 +116,12 @@ public final class Conv2D: Layer {
     let k = g.patchSize
     let oc = outputChannels
     let workers = max(1, min(threads, n))
-    delta.prepare(shape: [n * p, oc])
+    delta.prepare(n * p, oc)
     if partials.count != workers || partials.first?.count != k * oc + oc {
       partials = (0..<workers).map { _ in Tensor.zeros([k * oc + oc]) }
     }
     let partialBases = (0..<workers).map { partials[$0].mutableBase }
-    if computesInputGradient { inputGradient.prepare(shape: [n, g.inputHeight, g.inputWidth, g.channels]) }
+    if computesInputGradient { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let needDx = computesInputGradient
     let pdx = needDx ? inputGradient.mutableBase : nil
     let pd = delta.mutableBase

@@ -31,12 +31,17 @@ public final class Cropping2D: Layer {
 
   public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
     guard x.rank == 4 else { throw .shapeMismatch("\(name) expects (N, H, W, C), got \(x.shape)") }
-    let o = try outputShape(inputShape: Array(x.shape.dropFirst()))
-    output.prepare(shape: [x.shape[0]] + o)
+    let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let oh = h - rows.top - rows.bottom
+    let ow = w - columns.left - columns.right
+    guard min(rows.top, rows.bottom, columns.left, columns.right) >= 0, oh > 0, ow > 0 else {
+      throw .shapeMismatch("\(name): crop \(rows), \(columns) does not fit \(x.shape)")
+    }
+    output.prepare(n, oh, ow, c)
     crop(
-      x.base, n: x.shape[0], h: x.shape[1], w: x.shape[2], c: x.shape[3], top: rows.top, left: columns.left,
-      outH: o[0], outW: o[1], y: output.mutableBase)
-    inputShape = x.shape
+      x.base, n: n, h: h, w: w, c: c, top: rows.top, left: columns.left, outH: oh, outW: ow,
+      y: output.mutableBase)
+    if inputShape != x.shape { inputShape = x.shape }
     return output
   }
 
@@ -52,7 +57,8 @@ public final class Cropping2D: Layer {
     let (oh, ow) = (dy.shape[1], dy.shape[2])
     for i in 0..<n {
       for r in 0..<oh {
-        (dx + ((i * h + rows.top + r) * w + columns.left) * c).update(from: dy.base + (i * oh + r) * ow * c, count: ow * c)
+        (dx + ((i * h + rows.top + r) * w + columns.left) * c).update(
+          from: dy.base + (i * oh + r) * ow * c, count: ow * c)
       }
     }
     return inputGradient

@@ -41,8 +41,11 @@ public final class Dense: Layer {
   }
 
   public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
-    let n = try batchCount(x, expected: [inputCount])
-    output.prepare(shape: [n, outputCount])
+    guard x.rank == 2, x.shape[1] == inputCount else {
+      throw .shapeMismatch("\(name) expects (N, \(inputCount)), got \(x.shape)")
+    }
+    let n = x.shape[0]
+    output.prepare(n, outputCount)
     let y = output.mutableBase
     for r in 0..<n { (y + r * outputCount).update(from: bias.values, count: outputCount) }
     sgemm(
@@ -73,7 +76,7 @@ public final class Dense: Layer {
     for r in 0..<n { for j in 0..<outputCount { gb[j] += d[r * outputCount + j] } }
     input = noGradient  // release: the producer's workspace becomes unshared again
     guard computesInputGradient else { return noGradient }
-    inputGradient.prepare(shape: [n, inputCount])
+    inputGradient.prepare(n, inputCount)
     sgemm(
       transposeA: false, transposeB: true, m: n, n: inputCount, k: outputCount, a: d, lda: outputCount,
       b: kernel.values, ldb: outputCount, beta: 0, c: inputGradient.mutableBase, ldc: inputCount)

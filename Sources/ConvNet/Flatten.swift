@@ -9,6 +9,7 @@ public final class Flatten: Layer {
   public var computesInputGradient = true
   public var threads = 1
   private var inputShape: [Int] = []
+  private var flatShape: [Int] = []
 
   public init(name: String = "") { self.name = name }
 
@@ -16,8 +17,12 @@ public final class Flatten: Layer {
 
   public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
     guard x.rank >= 1 else { throw .shapeMismatch("\(name) needs a batch axis, got \(x.shape)") }
-    inputShape = x.shape
-    do { return try x.reshaped([x.shape[0], x.shape.dropFirst().reduce(1, *)]) } catch { throw error.convNet }
+    // Shapes are cached so steady-state calls build no arrays.
+    if inputShape != x.shape {
+      inputShape = x.shape
+      flatShape = [x.shape[0], x.shape.dropFirst().reduce(1, *)]
+    }
+    return x.sharingStorage(shape: flatShape)
   }
 
   public func backward(_ dy: Tensor) throws(ConvNetError) -> Tensor {

@@ -42,7 +42,8 @@ extension Layer {
   /// Checks x is (N, inputShape...) for some N and returns N.
   package func batchCount(_ x: Tensor, expected: [Int]) throws(ConvNetError) -> Int {
     guard x.rank == expected.count + 1, Array(x.shape.dropFirst()) == expected else {
-      throw .shapeMismatch("\(name) expects (N, \(expected.map(String.init).joined(separator: ", "))), got \(x.shape)")
+      throw .shapeMismatch(
+        "\(name) expects (N, \(expected.map(String.init).joined(separator: ", "))), got \(x.shape)")
     }
     return x.shape[0]
   }

@@ -2,7 +2,9 @@
 import TensorCore
 
 /// Loss and its gradient with respect to `predictions`: 2 (p - t) / count.
-public func mseLoss(predictions: Tensor, targets: [Float]) throws(ConvNetError) -> (loss: Float, gradient: Tensor) {
+public func mseLoss(predictions: Tensor, targets: [Float]) throws(ConvNetError) -> (
+  loss: Float, gradient: Tensor
+) {
   guard predictions.count == targets.count, !targets.isEmpty else {
     throw .shapeMismatch("\(predictions.count) predictions for \(targets.count) targets")
   }
@@ -12,7 +14,9 @@ public func mseLoss(predictions: Tensor, targets: [Float]) throws(ConvNetError) 
 }
 
 /// The kernel: writes the gradient into `gradient` and returns the loss (accumulated in Double).
-package func mseLoss(predictions p: UnsafePointer<Float>, targets: [Float], gradient: UnsafeMutablePointer<Float>?) -> Float {
+package func mseLoss(
+  predictions p: UnsafePointer<Float>, targets: [Float], gradient: UnsafeMutablePointer<Float>?
+) -> Float {
   let n = targets.count
   var sum = 0.0
   for i in 0..<n {

@@ -17,7 +17,9 @@ public final class MaxPooling2D: Layer {
   private var inputShape: [Int] = []
   private var inputGradient = Tensor.zeros([0])
 
-  public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
+  public init(
+    poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid, name: String = ""
+  ) {
     self.name = name
     self.poolSize = (poolSize.0, poolSize.1)
     self.stride = stride.map { ($0.0, $0.1) } ?? (poolSize.0, poolSize.1)
@@ -42,7 +44,7 @@ public final class MaxPooling2D: Layer {
     guard x.rank == 4 else { throw .shapeMismatch("\(name) expects (N, H, W, C), got \(x.shape)") }
     let g = try geometry(Array(x.shape.dropFirst()))
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    output.prepare(shape: [n, g.outputHeight, g.outputWidth, c])
+    output.prepare(n, g.outputHeight, g.outputWidth, c)
     if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
     let y = output.mutableBase
     let p = x.base

@@ -81,7 +81,8 @@ public final class Adam: Optimizer {
     slots.ensure(store.count)
     iterations += 1
     let t = Double(iterations)
-    let alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+    let alpha = Float(
+      Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
     let p = store.values
     let g = store.gradients

@@ -4,7 +4,9 @@ import TensorCore
 extension Sequential {
   /// The seed's model: uint8 (128, 128, 3) -> crop 43 top / 12 bottom -> x / 127.5 - 1 ->
   /// 5 ELU convolutions -> Dropout -> Flatten (1152) -> Dense 100/50/10 ELU -> Dense 1. 252,219 params.
-  public static func seedModel(seed: UInt64 = 0, dropout: Float = 0.5, threads: Int = availableCores) throws(ConvNetError) -> Sequential {
+  public static func seedModel(seed: UInt64 = 0, dropout: Float = 0.5, threads: Int = availableCores)
+    throws(ConvNetError) -> Sequential
+  {
     try Sequential(
       inputShape: [128, 128, 3],
       layers: [
@@ -16,7 +18,9 @@ extension Sequential {
 
   /// NVIDIA's PilotNet on (66, 200, 3) uint8 input: normalization then the same 5 conv + 4 dense
   /// layers (ELU here, as the seed used), 252,219 params.
-  public static func pilotNet(seed: UInt64 = 0, dropout: Float = 0.5, threads: Int = availableCores) throws(ConvNetError) -> Sequential {
+  public static func pilotNet(seed: UInt64 = 0, dropout: Float = 0.5, threads: Int = availableCores)
+    throws(ConvNetError) -> Sequential
+  {
     try Sequential(
       inputShape: [66, 200, 3],
       layers: [Rescaling(scale: 1 / 127.5, offset: -1)] + pilotNetCore(dropout: dropout, seed: seed),

@@ -17,7 +17,9 @@ public final class Sequential {
 
   private var input = Tensor.zeros([0])  // uint8 images converted to Float
 
-  public init(inputShape: [Int], layers: [any Layer], seed: UInt64 = 0, threads: Int = availableCores) throws(ConvNetError) {
+  public init(inputShape: [Int], layers: [any Layer], seed: UInt64 = 0, threads: Int = availableCores)
+    throws(ConvNetError)
+  {
     self.inputShape = inputShape
     self.layers = layers
     self.threads = max(1, threads)
@@ -79,8 +81,9 @@ public final class Sequential {
 
   /// x: (N, inputShape...) -> (N, outputShape...).
   public func forward(_ x: Tensor, mode: Mode) throws(ConvNetError) -> Tensor {
-    guard x.rank == inputShape.count + 1, Array(x.shape.dropFirst()) == inputShape else {
-      throw .shapeMismatch("model expects (N, \(inputShape.map(String.init).joined(separator: ", "))), got \(x.shape)")
+    guard x.rank == inputShape.count + 1, x.shape.dropFirst().elementsEqual(inputShape) else {
+      throw .shapeMismatch(
+        "model expects (N, \(inputShape.map(String.init).joined(separator: ", "))), got \(x.shape)")
     }
     var h = x
     for layer in layers { h = try layer.forward(h, mode: mode) }
@@ -105,7 +108,11 @@ public final class Sequential {
     guard images.count == n * per else {
       throw .shapeMismatch("\(images.count) bytes are not \(n) images of \(inputShape)")
     }
-    input.prepare(shape: [n] + inputShape)
+    if input.rank != inputShape.count + 1 || input.shape[0] != n
+      || !input.shape.dropFirst().elementsEqual(inputShape)
+    {
+      input.prepare(shape: [n] + inputShape)
+    }
     convertUInt8(images.baseAddress!, count: images.count, scale: 1, offset: 0, into: input.mutableBase)
     return input
   }
@@ -113,7 +120,8 @@ public final class Sequential {
   /// Forward on a uint8 batch (training or inference).
   public func forward(batch: SampleBatch, mode: Mode) throws(ConvNetError) -> Tensor {
     guard [batch.height, batch.width, batch.channels] == inputShape else {
-      throw .shapeMismatch("batch images are \([batch.height, batch.width, batch.channels]), model wants \(inputShape)")
+      throw .shapeMismatch(
+        "batch images are \([batch.height, batch.width, batch.channels]), model wants \(inputShape)")
     }
     let x = try batch.images.withUnsafeBufferPointer { (b) throws(ConvNetError) -> Tensor in
       try loadInput(b, count: batch.count)

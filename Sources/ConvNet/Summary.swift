@@ -13,13 +13,18 @@ extension Sequential {
       }
       return out
     }
-    func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+    func pad(_ s: String, _ w: Int) -> String {
+      s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count)
+    }
     let rule = String(repeating: "_", count: 65)
-    var lines = ["Model: \"sequential\"", rule, pad("Layer (type)", 29) + pad("Output Shape", 26) + "Param #"]
+    var lines = [
+      "Model: \"sequential\"", rule, pad("Layer (type)", 29) + pad("Output Shape", 26) + "Param #",
+    ]
     lines.append(String(repeating: "=", count: 65))
     for (i, layer) in layers.enumerated() {
       let params = layer.parameters.reduce(0) { $0 + $1.count }
-      lines.append(pad("\(layer.name) (\(layer.typeName))", 29) + pad(shape(layerOutputShapes[i]), 26) + grouped(params))
+      lines.append(
+        pad("\(layer.name) (\(layer.typeName))", 29) + pad(shape(layerOutputShapes[i]), 26) + grouped(params))
       lines.append(i == layers.count - 1 ? String(repeating: "=", count: 65) : rule)
     }
     lines.append("Total params: \(grouped(parameterCount))")

@@ -174,7 +174,8 @@ public final class Trainer {
     progress("\n")
     return EpochRecord(
       epoch: epoch, loss: Float(lossSum / Double(max(seen, 1))), valLoss: nil,
-      learningRate: optimizer.learningRate, seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+      learningRate: optimizer.learningRate, seconds: elapsed,
+      imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
       predictionStd: nil, event: nil)
   }
 
@@ -203,7 +204,8 @@ public final class Trainer {
 
   private func summaryLine(_ r: EpochRecord) -> String {
     let steps = (training.sampleCount + configuration.batchSize - 1) / configuration.batchSize
-    var s = "\(progressBar(step: steps, total: steps)) - \(Int(r.seconds.rounded()))s - \(Int(r.imagesPerSecond)) img/s - loss: \(fmt(r.loss))"
+    var s =
+      "\(progressBar(step: steps, total: steps)) - \(Int(r.seconds.rounded()))s - \(Int(r.imagesPerSecond)) img/s - loss: \(fmt(r.loss))"
     if let v = r.valLoss { s += " - val_loss: \(fmt(v))" }
     return s
   }
@@ -221,7 +223,9 @@ func progressBar(step: Int, total: Int, width: Int = 30) -> String {
 
 func clock(_ seconds: Double) -> String {
   let s = Int(seconds.rounded())
-  return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+  return s >= 3600
+    ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+    : String(format: "%d:%02d", s / 60, s % 60)
 }
 
 func fmt(_ v: Float) -> String { String(format: "%.4g", v) }

@@ -27,7 +27,8 @@ public struct TrainingHistory: Codable, Sendable, Equatable {
       let fields: [String] = [
         String(r.epoch), String(r.loss), r.valLoss.map { String($0) } ?? "", String(r.learningRate),
         String(format: "%.3f", r.seconds), String(format: "%.1f", r.imagesPerSecond),
-        r.predictionStd.map { String($0) } ?? "", "\"" + (r.event ?? "").replacingOccurrences(of: "\"", with: "'") + "\"",
+        r.predictionStd.map { String($0) } ?? "",
+        "\"" + (r.event ?? "").replacingOccurrences(of: "\"", with: "'") + "\"",
       ]
       lines.append(fields.joined(separator: ","))
     }

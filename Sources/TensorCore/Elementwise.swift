@@ -31,7 +31,12 @@ extension Tensor {
   public static func / (a: Tensor, s: Float) -> Tensor { a.map { $0 / s } }
 
   /// ELU with alpha 1: x for x > 0, exp(x) - 1 otherwise.
-  public func elu() -> Tensor { map(Activation.eluScalar) }
+  public func elu() -> Tensor {
+    var out = self
+    let n = count
+    out.withUnsafeMutablePointer { eluInPlace($0, count: n) }
+    return out
+  }
   /// max(x, 0).
   public func relu() -> Tensor { map { Swift.max($0, 0) } }
 }
@@ -41,6 +46,7 @@ extension Tensor {
 public enum Activation: String, Sendable, Codable, CaseIterable {
   case linear, relu, elu
 
+  /// Reference ELU (glibc expm1f); the fast path is `eluInPlace`.
   @inline(__always) package static func eluScalar(_ x: Float) -> Float { x > 0 ? x : expm1f(x) }
 
   /// y = act(y) over `count` scalars in place.
@@ -48,12 +54,13 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     switch self {
     case .linear: return
     case .relu: for i in 0..<count { y[i] = max(y[i], 0) }
-    case .elu: for i in 0..<count { y[i] = Activation.eluScalar(y[i]) }
+    case .elu: eluInPlace(y, count: count)
     }
   }
 
   /// dy *= act'(from output y), in place over `count` scalars.
-  package func backward(output y: UnsafePointer<Float>, gradient dy: UnsafeMutablePointer<Float>, count: Int) {
+  package func backward(output y: UnsafePointer<Float>, gradient dy: UnsafeMutablePointer<Float>, count: Int)
+  {
     switch self {
     case .linear: return
     case .relu: for i in 0..<count where y[i] <= 0 { dy[i] = 0 }

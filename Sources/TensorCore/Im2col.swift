@@ -149,7 +149,8 @@ extension Tensor {
 
   /// (N * OH * OW, KH * KW * C) -> (N, H, W, C), summing overlapping windows.
   public func col2im(_ geometry: ConvGeometry) throws(TensorError) -> Tensor {
-    guard rank == 2, shape[1] == geometry.patchSize, shape[0] % Swift.max(geometry.outputPixels, 1) == 0 else {
+    guard rank == 2, shape[1] == geometry.patchSize, shape[0] % Swift.max(geometry.outputPixels, 1) == 0
+    else {
       throw .shapeMismatch("col \(shape) does not fit geometry \(geometry)")
     }
     let n = shape[0] / geometry.outputPixels

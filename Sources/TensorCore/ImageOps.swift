@@ -44,7 +44,9 @@ extension Tensor {
     self.init(uninitializedShape: shape)
     let n = bytes.count
     bytes.withUnsafeBufferPointer { b in
-      withUnsafeMutablePointer { convertUInt8(b.baseAddress!, count: n, scale: scale, offset: offset, into: $0) }
+      withUnsafeMutablePointer {
+        convertUInt8(b.baseAddress!, count: n, scale: scale, offset: offset, into: $0)
+      }
     }
   }
 }

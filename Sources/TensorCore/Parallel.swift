@@ -1,6 +1,7 @@
 // Splitting work across cores. ConvNet divides a batch into one contiguous slice per worker and
 // runs single-threaded BLAS in each, which is steadier than OpenBLAS's own threading here.
 import Dispatch
+import Foundation
 
 /// `body(worker, range)` for `workers` contiguous slices of `0..<count`, run concurrently.
 /// The calling thread takes part, so `workers == 1` runs inline with no dispatch at all.
@@ -35,5 +36,3 @@ package func sliceRange(count: Int, parts: Int, index: Int) -> Range<Int> {
 
 /// Cores available to this process.
 public var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
-
-import Foundation

@@ -54,7 +54,9 @@ public struct Tensor: Sendable {
   public init(_ scalars: [Float]) {
     self.shape = [scalars.count]
     storage = TensorStorage(count: scalars.count)
-    scalars.withUnsafeBufferPointer { if let b = $0.baseAddress { storage.base.update(from: b, count: scalars.count) } }
+    scalars.withUnsafeBufferPointer {
+      if let b = $0.baseAddress { storage.base.update(from: b, count: scalars.count) }
+    }
   }
 
   package init(shape: [Int], storage: TensorStorage) {
@@ -100,7 +102,9 @@ public struct Tensor: Sendable {
     let unknown = s.indices.filter { s[$0] == -1 }
     if unknown.count > 1 || s.contains(where: { $0 < -1 }) { throw .invalidArgument("bad shape \(newShape)") }
     if let u = unknown.first {
-      guard known > 0, count % known == 0 else { throw .shapeMismatch("cannot reshape \(shape) to \(newShape)") }
+      guard known > 0, count % known == 0 else {
+        throw .shapeMismatch("cannot reshape \(shape) to \(newShape)")
+      }
       s[u] = count / known
     }
     guard s.reduce(1, *) == count else { throw .shapeMismatch("cannot reshape \(shape) to \(newShape)") }
@@ -131,6 +135,25 @@ public struct Tensor: Sendable {
 
   /// The read-only base pointer (valid while this tensor's storage is alive).
   package var base: UnsafePointer<Float> { UnsafePointer(storage.base) }
+
+  /// `prepare(shape:)` for rank 2 that builds no shape array when nothing changes (hot paths).
+  package mutating func prepare(_ a: Int, _ b: Int) {
+    if shape.count == 2 && shape[0] == a && shape[1] == b && isKnownUniquelyReferenced(&storage) { return }
+    prepare(shape: [a, b])
+  }
+
+  /// `prepare(shape:)` for rank 4 that builds no shape array when nothing changes (hot paths).
+  package mutating func prepare(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
+    if shape.count == 4 && shape[0] == a && shape[1] == b && shape[2] == c && shape[3] == d
+      && isKnownUniquelyReferenced(&storage)
+    {
+      return
+    }
+    prepare(shape: [a, b, c, d])
+  }
+
+  /// The same storage under another shape with the same count (no checks, no copy).
+  package func sharingStorage(shape newShape: [Int]) -> Tensor { Tensor(shape: newShape, storage: storage) }
 
   /// Makes this tensor `shape`, reusing the storage when it is unshared and the same size.
   /// Contents are unspecified afterwards: for workspaces that kernels overwrite.

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -25,7 +26,9 @@ import TestSupport
   }
 
   @Test func badInputIsAnError() {
-    #expect(throws: ConvNetError.self) { try ArrayBatchSource(images: [1, 2, 3], labels: [0], sampleShape: [2, 2, 1]) }
+    #expect(throws: ConvNetError.self) {
+      try ArrayBatchSource(images: [1, 2, 3], labels: [0], sampleShape: [2, 2, 1])
+    }
     #expect(throws: ConvNetError.self) {
       try ArrayBatchSource(images: [1], labels: [0], sampleShape: [1, 1, 1]).makeEpoch(0, batchSize: 0)
     }

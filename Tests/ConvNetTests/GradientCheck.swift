@@ -1,7 +1,8 @@
+import TestSupport
 // Finite-difference checks for a layer: f(x) = sum(forward(x) * r) for a fixed random r, so the
 // analytic gradients are backward(r) (for x) and the accumulated parameter gradients.
 import Testing
-import TestSupport
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -22,7 +23,8 @@ func checkGradients(
     let out = try layer.forward(probe, mode: .inference)
     return try out.multiplying(r).sum()
   }
-  let inputError = gradientError(analytic: dx.scalars, numeric: try numericGradient(of: f, at: x, epsilon: epsilon))
+  let inputError = gradientError(
+    analytic: dx.scalars, numeric: try numericGradient(of: f, at: x, epsilon: epsilon))
   var report = GradientReport(input: inputError, parameters: [:])
   for p in layer.parameters {
     let analytic = p.gradient.scalars

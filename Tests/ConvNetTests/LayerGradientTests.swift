@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -85,7 +86,8 @@ import TestSupport
     let (loss, grad) = try mseLoss(predictions: p, targets: t)
     let want = zip(p.scalars, t).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / 5
     #expect(abs(loss - want) < 1e-6)
-    let numeric = try numericGradient(of: { try mseLoss(predictions: $0, targets: t).loss }, at: p, epsilon: 1e-3)
+    let numeric = try numericGradient(
+      of: { try mseLoss(predictions: $0, targets: t).loss }, at: p, epsilon: 1e-3)
     #expect(gradientError(analytic: grad.scalars, numeric: numeric) < 1e-2)
     #expect(throws: ConvNetError.self) { try mseLoss(predictions: p, targets: [1]) }
   }

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -31,8 +32,10 @@ import TestSupport
     }
     #expect(closenessRatio(p.value.scalars, w.map { Float($0) }, rtol: 1e-5, atol: 1e-6) <= 1)
     #expect(adam.iterations == 3)
-    #expect(closenessRatio(try adam.slot("m", for: p).scalars, m.map { Float($0) }, rtol: 1e-5, atol: 1e-7) <= 1)
-    #expect(closenessRatio(try adam.slot("v", for: p).scalars, v.map { Float($0) }, rtol: 1e-5, atol: 1e-9) <= 1)
+    #expect(
+      closenessRatio(try adam.slot("m", for: p).scalars, m.map { Float($0) }, rtol: 1e-5, atol: 1e-7) <= 1)
+    #expect(
+      closenessRatio(try adam.slot("v", for: p).scalars, v.map { Float($0) }, rtol: 1e-5, atol: 1e-9) <= 1)
   }
 
   @Test func adamStateRoundTripsForResume() throws {

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -27,10 +28,12 @@ import TestSupport
 
   @Test func badShapesAreErrors() throws {
     #expect(throws: ConvNetError.self) {
-      try Sequential(inputShape: [4, 4, 3], layers: [Conv2D(inputChannels: 3, outputChannels: 2, kernelSize: (5, 5))])
+      try Sequential(
+        inputShape: [4, 4, 3], layers: [Conv2D(inputChannels: 3, outputChannels: 2, kernelSize: (5, 5))])
     }
     #expect(throws: ConvNetError.self) {
-      try Sequential(inputShape: [8, 8, 3], layers: [Conv2D(inputChannels: 2, outputChannels: 2, kernelSize: (3, 3))])
+      try Sequential(
+        inputShape: [8, 8, 3], layers: [Conv2D(inputChannels: 2, outputChannels: 2, kernelSize: (3, 3))])
     }
     let m = try Sequential(inputShape: [3], layers: [Dense(inputCount: 3, outputCount: 1)])
     #expect(throws: ConvNetError.self) { try m.forward(Tensor.zeros([2, 4]), mode: .inference) }
@@ -50,7 +53,8 @@ import TestSupport
   @Test func threadsAndSingleImageAgree() throws {
     var g = SplitMix64(seed: 1)
     let images = (0..<(3 * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
-    let batch = SampleBatch(images: images, steering: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
+    let batch = SampleBatch(
+      images: images, steering: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
     let one = try Sequential.seedModel(seed: 5, threads: 1)
     let two = try Sequential.seedModel(seed: 5, threads: 2)
     let p1 = try one.predict(batch: batch)

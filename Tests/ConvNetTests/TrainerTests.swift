@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -31,7 +32,9 @@ func smallModel(seed: UInt64) throws -> Sequential {
     inputShape: [8, 8, 1],
     layers: [
       Rescaling(scale: 1 / 127.5, offset: -1),
-      Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: (3, 3), stride: (2, 2), padding: .same, activation: .elu),
+      Conv2D(
+        inputChannels: 1, outputChannels: 4, kernelSize: (3, 3), stride: (2, 2), padding: .same,
+        activation: .elu),
       Flatten(),
       Dense(inputCount: 64, outputCount: 8, activation: .elu),
       Dense(inputCount: 8, outputCount: 1),
@@ -47,7 +50,8 @@ func smallModel(seed: UInt64) throws -> Sequential {
     config.epochs = 25
     config.batchSize = 16
     config.learningRate = 3e-3
-    let trainer = Trainer(model: try smallModel(seed: 3), training: train, validation: val, configuration: config)
+    let trainer = Trainer(
+      model: try smallModel(seed: 3), training: train, validation: val, configuration: config)
     trainer.log = { _ in }
     trainer.progress = { _ in }
     var improvements = 0
@@ -106,24 +110,52 @@ func smallModel(seed: UInt64) throws -> Sequential {
   @Test func historyIsSavedAsCSVAndJSON() throws {
     var h = TrainingHistory()
     h.records = [
-      EpochRecord(epoch: 1, loss: 0.5, valLoss: 0.4, learningRate: 1e-3, seconds: 2, imagesPerSecond: 100, predictionStd: 0.1, event: "best")
+      EpochRecord(
+        epoch: 1, loss: 0.5, valLoss: 0.4, learningRate: 1e-3, seconds: 2, imagesPerSecond: 100,
+        predictionStd: 0.1, event: "best")
     ]
     h.bestEpoch = 1
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UInt32.random(in: 0...UInt32.max))")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "trainer-\(UInt32.random(in: 0...UInt32.max))")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    try h.write(csvTo: dir.appendingPathComponent("history.csv"), jsonTo: dir.appendingPathComponent("history.json"))
+    try h.write(
+      csvTo: dir.appendingPathComponent("history.csv"), jsonTo: dir.appendingPathComponent("history.json"))
     let csv = try String(contentsOf: dir.appendingPathComponent("history.csv"), encoding: .utf8)
     #expect(csv.hasPrefix("epoch,loss,val_loss"))
     #expect(csv.contains("1,0.5,0.4,"))
-    let back = try JSONDecoder().decode(TrainingHistory.self, from: Data(contentsOf: dir.appendingPathComponent("history.json")))
+    let back = try JSONDecoder().decode(
+      TrainingHistory.self, from: Data(contentsOf: dir.appendingPathComponent("history.json")))
     #expect(back == h)
-    #expect(throws: ConvNetError.self) { try h.write(csvTo: URL(fileURLWithPath: "/nonexistent/dir/h.csv"), jsonTo: dir) }
+    #expect(throws: ConvNetError.self) {
+      try h.write(csvTo: URL(fileURLWithPath: "/nonexistent/dir/h.csv"), jsonTo: dir)
+    }
   }
 
   @Test func progressBarLooksLikeKeras() {
     #expect(progressBar(step: 12, total: 100, width: 10) == " 12/100 [>.........]")
     #expect(progressBar(step: 100, total: 100, width: 10) == "100/100 [==========]")
     #expect(clock(75) == "1:15")
+  }
+}
+
+@Suite struct HistoryChartTests {
+  @Test func chartDrawsBothCurvesAndMarksRollbacks() {
+    var h = TrainingHistory()
+    h.records = [
+      EpochRecord(
+        epoch: 1, loss: 0.1, valLoss: 0.08, learningRate: 1e-3, seconds: 1, imagesPerSecond: 1,
+        predictionStd: 0.1, event: "best"),
+      EpochRecord(
+        epoch: 2, loss: 0.5, valLoss: 0.9, learningRate: 1e-3, seconds: 1, imagesPerSecond: 1,
+        predictionStd: 0.1, event: "rollback: spike"),
+    ]
+    h.bestEpoch = 1
+    h.bestLoss = 0.08
+    let svg = h.svg()
+    #expect(svg.hasPrefix("<svg"))
+    #expect(svg.components(separatedBy: "<path").count == 3)
+    #expect(svg.contains("rollback"))
+    #expect(svg.hasSuffix("</svg>\n"))
   }
 }

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import TensorCore
 
 @Suite struct ElementwiseTests {
@@ -40,3 +41,26 @@ import TestSupport
 #if canImport(Glibc)
   import Glibc
 #endif
+
+@Suite struct FastMathTests {
+  // The vectorized ELU against glibc's expm1f over a dense sweep, including the tail path.
+  @Test func fastEluMatchesReference() {
+    let xs = (0..<20_003).map { Float($0) * 0.001 - 18 } + [-100, -87.5, -1e-7, 0, 1e-7, 3, 50]
+    var y = xs
+    y.withUnsafeMutableBufferPointer { eluInPlace($0.baseAddress!, count: xs.count) }
+    for (x, v) in zip(xs, y) {
+      let ref = Activation.eluScalar(x)
+      #expect(abs(v - ref) <= 2e-7 * max(1, abs(ref)) + 1e-7 * abs(x), "x \(x): \(v) vs \(ref)")
+      if abs(x) < 0.3 && x != 0 { #expect(abs(v - ref) <= 1e-6 * abs(ref), "relative near 0 at \(x)") }
+    }
+  }
+
+  @Test func biasIsAddedBeforeTheActivation() throws {
+    var y: [Float] = [-1, 0, 1, 2, -3, 4]
+    let b: [Float] = [1, -1, 0.5]
+    y.withUnsafeMutableBufferPointer {
+      biasActivate($0.baseAddress!, rows: 2, columns: 3, bias: b, activation: .relu)
+    }
+    #expect(y == [0, 0, 1.5, 3, 0, 4.5])
+  }
+}

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import TensorCore
 
 @Suite struct Im2colTests {
@@ -70,7 +71,9 @@ import TestSupport
     let x = seededTensor([3, 5, 4, 2], seed: 5)
     let whole = try x.im2col(g)
     var part = Tensor(shape: [g.outputPixels, g.patchSize], repeating: 0)
-    x.withUnsafePointer { px in part.withUnsafeMutablePointer { im2col(px, images: 2..<3, geometry: g, col: $0) } }
+    x.withUnsafePointer { px in
+      part.withUnsafeMutablePointer { im2col(px, images: 2..<3, geometry: g, col: $0) }
+    }
     #expect(part.scalars == Array(whole.scalars.suffix(g.outputPixels * g.patchSize)))
   }
 
@@ -87,7 +90,8 @@ import TestSupport
       try ConvGeometry(inputHeight: 2, inputWidth: 2, channels: 1, kernelHeight: 3, kernelWidth: 3)
     }
     #expect(throws: TensorError.self) {
-      try ConvGeometry(inputHeight: 4, inputWidth: 4, channels: 1, kernelHeight: 3, kernelWidth: 3, strideY: 0)
+      try ConvGeometry(
+        inputHeight: 4, inputWidth: 4, channels: 1, kernelHeight: 3, kernelWidth: 3, strideY: 0)
     }
     #expect(throws: TensorError.self) { try Tensor.zeros([1, 4, 4]).im2col(seed1) }
   }

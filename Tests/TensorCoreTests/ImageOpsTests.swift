@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import TensorCore
 
 @Suite struct ImageOpsTests {
@@ -7,9 +8,15 @@ import TestSupport
     let t = seededTensor([2, 6, 5, 3], seed: 1)
     let c = try t.cropped(top: 2, bottom: 1, left: 1, right: 2)
     #expect(c.shape == [2, 3, 2, 3])
-    for n in 0..<2 { for y in 0..<3 { for x in 0..<2 { for ch in 0..<3 {
-      #expect(c[n, y, x, ch] == t[n, y + 2, x + 1, ch])
-    } } } }
+    for n in 0..<2 {
+      for y in 0..<3 {
+        for x in 0..<2 {
+          for ch in 0..<3 {
+            #expect(c[n, y, x, ch] == t[n, y + 2, x + 1, ch])
+          }
+        }
+      }
+    }
     #expect(throws: TensorError.self) { try t.cropped(top: 3, bottom: 3, left: 0, right: 0) }
     #expect(throws: TensorError.self) { try t.cropped(top: -1, bottom: 0, left: 0, right: 0) }
   }
