@@ -1,6 +1,19 @@
 import Foundation
 import TensorCore
 
+/// Names the OS thread (seen in /proc/<pid>/task/*/comm, top -H, gdb); at most 15 bytes on Linux.
+/// Foundation's `Thread.name` does not reliably reach the OS thread on Linux, so write it directly.
+private func nameCurrentThread(_ name: String) {
+  #if os(Linux)
+    if let handle = FileHandle(forWritingAtPath: "/proc/thread-self/comm") {
+      handle.write(Data(name.prefix(15).utf8))
+      try? handle.close()
+    }
+  #else
+    Thread.current.name = name
+  #endif
+}
+
 /// One chunk as read from the store: images `(n, H, W, C)`, labels and provenance of the same samples.
 final class ChunkData: @unchecked Sendable {
   var images: [UInt8]
@@ -9,11 +22,11 @@ final class ChunkData: @unchecked Sendable {
   var count = 0
 
   init(capacity: Int, imageBytes: Int) {
-    images = [UInt8](repeating: 0, count: capacity * imageBytes)
+    // Reads overwrite the first `count` samples before anything looks at them: skip zeroing.
+    let bytes = capacity * imageBytes
+    images = [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
     steering = [Float](repeating: 0, count: capacity)
   }
-
-  var bytes: Int { images.count + steering.count * 4 + provenance.capacity * MemoryLayout<SampleProvenance>.stride }
 }
 
 /// The threads and buffers of one epoch. Readers claim chunk positions in the epoch's chunk order,
@@ -38,19 +51,20 @@ final class EpochPipeline: @unchecked Sendable {
   private let condition = NSCondition()
   private let threads = DispatchGroup()
   private var started = false
+  /// Threads of this epoch that are running (they decrement just before exiting).
+  package private(set) var liveThreads = 0
   private var stopped = false
   private var producerDone = false
   private var failure: Error?
   private var claimed = 0  // chunk positions handed to readers
-  private var consumed = 0  // chunk positions whose buffers the shuffler gave back
+  private var consumed = 0  // chunk positions the shuffler took as pages
+  private var allocatedChunks = 0
   private var ready: [Int: ChunkData] = [:]
   private var spareChunks: [ChunkData] = []
   private var batches: [SampleBatch] = []
   private var stats = LoaderStatistics()
   private var startTime: DispatchTime?
   private var recorded = false
-  private var poolBytes = 0
-  private var chunkBytes = 0
   private var queuedBytes = 0
 
   init(loader: ShuffledLoader, epoch: Int, batchSize: Int) {
@@ -85,9 +99,15 @@ final class EpochPipeline: @unchecked Sendable {
 
   private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
     threads.enter()
-    let thread = Thread { [threads] in
-      Thread.current.name = name  // set from inside: that names the OS thread (seen in /proc, top -H)
+    condition.lock()
+    liveThreads += 1
+    condition.unlock()
+    let thread = Thread { [self] in
+      nameCurrentThread(name)
       body()
+      condition.lock()
+      liveThreads -= 1
+      condition.unlock()
       threads.leave()
     }
     thread.start()
@@ -107,7 +127,13 @@ final class EpochPipeline: @unchecked Sendable {
       }
       let position = claimed
       claimed += 1
-      let chunk = spareChunks.popLast() ?? ChunkData(capacity: schedule.chunkImages, imageBytes: imageBytes)
+      let chunk: ChunkData
+      if let spare = spareChunks.popLast() {
+        chunk = spare
+      } else {
+        chunk = ChunkData(capacity: schedule.chunkImages, imageBytes: imageBytes)
+        allocatedChunks += 1
+      }
       condition.unlock()
 
       let range = schedule.chunkRange(chunkOrder[position])
@@ -139,42 +165,50 @@ final class EpochPipeline: @unchecked Sendable {
 
   // MARK: shuffler
 
+  /// The batch being filled: images preallocated for a whole batch, filled by memcpy.
   private struct Batch {
-    var images: [UInt8] = []
+    var images: [UInt8]
     var steering: [Float] = []
     var provenance: [SampleProvenance] = []
+
+    init(bytes: Int) {
+      // Every byte is overwritten before the batch leaves (a short last batch is truncated).
+      images = [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
+    }
   }
 
   private func shuffleLoop() {
-    let capacity = schedule.capacity
-    var poolImages = [UInt8](repeating: 0, count: capacity * imageBytes)
-    var poolSteering = [Float](repeating: 0, count: capacity)
-    var poolProvenance = [SampleProvenance](
-      repeating: SampleProvenance(recording: 0, row: 0, camera: .center, flipped: false), count: capacity)
-    condition.lock()
-    poolBytes = poolImages.count + capacity * (4 + MemoryLayout<SampleProvenance>.stride)
-    condition.unlock()
-    var buffer = ShuffleBuffer(capacity: capacity)
-    var batch = Batch()
     let imageBytes = imageBytes
+    let batchBytes = batchSize * imageBytes
+    var pages = ShufflePages(pages: min(schedule.pages, chunkOrder.count))
+    var pageData = [ChunkData?](repeating: nil, count: pages.pageCount)
+    var position = 0
+    var batch = Batch(bytes: batchBytes)
 
-    func emit() -> Bool {
-      let slot = buffer.draw(&rng)
-      if batch.images.isEmpty { batch.images.reserveCapacity(batchSize * imageBytes) }
-      poolImages.withUnsafeBufferPointer { pool in
-        batch.images.append(contentsOf: pool[(slot * imageBytes)..<((slot + 1) * imageBytes)])
+    /// Waits for the chunk at `position` and makes it `page` (no copy).
+    func load(_ page: Int) -> Bool {
+      condition.lock()
+      while !stopped && failure == nil && ready[position] == nil { condition.wait() }
+      guard !stopped, failure == nil, let chunk = ready.removeValue(forKey: position) else {
+        condition.unlock()
+        return false
       }
-      batch.steering.append(poolSteering[slot])
-      batch.provenance.append(poolProvenance[slot])
-      if batch.steering.count == batchSize { return push() }
+      consumed += 1
+      condition.broadcast()
+      condition.unlock()
+      pages.load(page: page, count: chunk.count, &rng)
+      pageData[page] = chunk
+      position += 1
       return true
     }
 
     func push() -> Bool {
+      var images = batch.images
+      if batch.steering.count < batchSize { images.removeLast(batchBytes - batch.steering.count * imageBytes) }
       let finished = SampleBatch(
-        images: batch.images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
+        images: images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
         width: store.imageShape[1], channels: store.imageShape[2])
-      batch = Batch()
+      batch = Batch(bytes: batchBytes)
       condition.lock()
       defer { condition.unlock() }
       while !stopped && batches.count >= loader.prefetchBatches { condition.wait() }
@@ -186,38 +220,34 @@ final class EpochPipeline: @unchecked Sendable {
       return true
     }
 
-    for position in 0..<chunkOrder.count {
-      condition.lock()
-      while !stopped && failure == nil && ready[position] == nil { condition.wait() }
-      guard !stopped, failure == nil, let chunk = ready.removeValue(forKey: position) else {
-        condition.unlock()
-        return finishProducing()
-      }
-      condition.unlock()
-      while buffer.needsRoom(for: chunk.count) {
-        guard emit() else { return finishProducing() }
-      }
-      let slots = buffer.take(chunk.count)
-      poolImages.withUnsafeMutableBytes { pool in
+    for page in 0..<pages.pageCount {
+      guard load(page) else { return finishProducing() }
+    }
+    while !pages.isEmpty {
+      let (page, index) = pages.draw(&rng)
+      let chunk = pageData[page]!
+      let slot = batch.steering.count
+      batch.images.withUnsafeMutableBytes { target in
         chunk.images.withUnsafeBytes { source in
-          for (index, slot) in slots.enumerated() {
-            pool.baseAddress!.advanced(by: slot * imageBytes).copyMemory(
-              from: source.baseAddress!.advanced(by: index * imageBytes), byteCount: imageBytes)
-          }
+          target.baseAddress!.advanced(by: slot * imageBytes).copyMemory(
+            from: source.baseAddress!.advanced(by: index * imageBytes), byteCount: imageBytes)
         }
       }
-      for (index, slot) in slots.enumerated() {
-        poolSteering[slot] = chunk.steering[index]
-        poolProvenance[slot] = chunk.provenance[index]
+      batch.steering.append(chunk.steering[index])
+      batch.provenance.append(chunk.provenance[index])
+      if batch.steering.count == batchSize {
+        guard push() else { return finishProducing() }
       }
-      condition.lock()
-      spareChunks.append(chunk)
-      consumed += 1
-      condition.broadcast()
-      condition.unlock()
-    }
-    while !buffer.isEmpty {
-      guard emit() else { return finishProducing() }
+      if pages.isEmpty(page: page) {
+        condition.lock()
+        spareChunks.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+        pageData[page] = nil
+        if position < chunkOrder.count {
+          guard load(page) else { return finishProducing() }
+        }
+      }
     }
     if !batch.steering.isEmpty { _ = push() }
     finishProducing()
@@ -232,11 +262,10 @@ final class EpochPipeline: @unchecked Sendable {
 
   /// Memory held right now; call with the lock held.
   private func noteMemoryLocked() {
-    // Chunk buffers alive: spare ones plus one per claimed, not yet returned position.
     let sampleBytes = imageBytes + 4 + MemoryLayout<SampleProvenance>.stride
-    chunkBytes = (spareChunks.count + claimed - consumed) * schedule.chunkImages * sampleBytes
+    let chunkBytes = allocatedChunks * schedule.chunkImages * sampleBytes
     let assembling = batchSize * sampleBytes
-    stats.peakBufferedBytes = max(stats.peakBufferedBytes, poolBytes + chunkBytes + queuedBytes + assembling)
+    stats.peakBufferedBytes = max(stats.peakBufferedBytes, chunkBytes + queuedBytes + assembling)
   }
 
   // MARK: consumer
@@ -289,6 +318,12 @@ final class EpochPipeline: @unchecked Sendable {
     let final = stats
     condition.unlock()
     if record { loader.record(final) }
+  }
+
+  var liveThreadCountLocked: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return liveThreads
   }
 
   var statistics: LoaderStatistics {

@@ -1,9 +1,10 @@
 import TensorCore
 
-/// A `BatchSource` over one split of a `SampleStore`: reader threads prefetch whole chunks, a
-/// shuffler thread pours them (in a random chunk order) into a bounded shuffle buffer and draws
-/// random samples from it into batches. Image, label and provenance of a sample are copied together
-/// from one chunk read into one batch slot, so pairing cannot break, whatever the number of readers.
+/// A `BatchSource` over one split of a `SampleStore`: reader threads prefetch whole chunks (in a
+/// random chunk order), a shuffler thread keeps `shuffleBufferChunks` of them as pages and draws
+/// random samples from all pages into batches. Image, label and provenance of a sample are copied
+/// together from one chunk read into one batch slot, so pairing cannot break, whatever the number
+/// of readers. Each image is copied once after the read: page -> batch.
 ///
 /// The order of an epoch is a function of (seed, epoch) only (see `ShuffleSchedule`), and memory is
 /// bounded by `memoryBoundBytes` whatever the size of the store.
@@ -18,13 +19,14 @@ public final class ShuffledLoader: BatchSource, @unchecked Sendable {
   private let statisticsLock = NSLockBox()
   private var totals = LoaderStatistics()
 
-  /// - shuffleBufferChunks: the shuffle buffer holds this many chunks of samples; more mixes better
-  ///   and costs memory (8 chunks of 256 128x128x3 images = 100 MB).
+  /// - shuffleBufferChunks: the shuffle buffer holds this many chunks (pages); more mixes better and
+  ///   costs memory (16 chunks of 256 128x128x3 images = 200 MB). Consecutive samples share a
+  ///   chunk about 1 / shuffleBufferChunks of the time (see ShuffleQuality).
   /// - prefetchChunks: chunks read ahead of the shuffler.
   /// - readerThreads: threads reading chunks (HDF5 calls themselves are serialized).
   /// - prefetchBatches: finished batches waiting for the consumer.
   public init(
-    store: SampleStore, split: String, seed: UInt64, shuffleBufferChunks: Int = 8, prefetchChunks: Int = 4,
+    store: SampleStore, split: String, seed: UInt64, shuffleBufferChunks: Int = 16, prefetchChunks: Int = 4,
     readerThreads: Int = 2, prefetchBatches: Int = 2
   ) throws {
     guard shuffleBufferChunks >= 1, prefetchChunks >= 1, readerThreads >= 1, prefetchBatches >= 1 else {
@@ -37,8 +39,7 @@ public final class ShuffledLoader: BatchSource, @unchecked Sendable {
     self.prefetchChunks = prefetchChunks
     self.prefetchBatches = prefetchBatches
     schedule = ShuffleSchedule(
-      sampleCount: try store.count(of: split), chunkImages: store.chunkImages,
-      capacity: shuffleBufferChunks * store.chunkImages)
+      sampleCount: try store.count(of: split), chunkImages: store.chunkImages, pages: shuffleBufferChunks)
   }
 
   public var sampleCount: Int { schedule.sampleCount }
@@ -47,7 +48,7 @@ public final class ShuffledLoader: BatchSource, @unchecked Sendable {
   /// Bytes one sample occupies in the loader's buffers (image, label, provenance).
   package var sampleBytes: Int { store.imageBytes + MemoryLayout<Float>.stride + MemoryLayout<SampleProvenance>.stride }
 
-  /// The most buffer memory an epoch with `batchSize` holds: the shuffle buffer, the prefetched
+  /// The most buffer memory an epoch with `batchSize` holds: the shuffle pages, the prefetched
   /// chunks, the queued batches plus the one being filled and the one the consumer holds.
   public func memoryBoundBytes(batchSize: Int) -> Int {
     (schedule.capacity + prefetchChunks * schedule.chunkImages + (prefetchBatches + 2) * batchSize) * sampleBytes
@@ -95,6 +96,9 @@ public final class LoaderEpoch: BatchStream, @unchecked Sendable {
 
   /// The name prefix of this epoch's threads (`h5l<id>-`), to check from outside that none is left.
   public var pipelineThreadPrefix: String { pipeline.threadNamePrefix }
+
+  /// Threads of this epoch still running.
+  package var liveThreadCount: Int { pipeline.liveThreadCountLocked }
 
   /// This epoch's numbers so far.
   public var statistics: LoaderStatistics { pipeline.statistics }

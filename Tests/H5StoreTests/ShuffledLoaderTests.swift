@@ -97,8 +97,10 @@ import TensorCore
         usleep(10_000)
         running = liveThreads(prefix).count
       }
-      #expect(running == 4, "3 readers and the shuffler run")
+      #expect(running == 4, "3 readers and the shuffler run: \(liveThreads(prefix))")
+      #expect(epoch.liveThreadCount == 4)
       epoch.cancel()
+      #expect(epoch.liveThreadCount == 0)  // cancel() joins them
       #expect(try epoch.next() == nil)
       #expect(waitForNoThreads(prefix), "threads left: \(liveThreads(prefix))")
       #expect(loader.statistics.batches == 2)
