@@ -51,8 +51,8 @@ struct RecordCommand: ParsableCommand {
     } else {
       options.lighting = try world.fixedLighting()
     }
-    let started = Date()
     let renderer = Renderer(track: track)
+    let started = Date()
     let writer = try RecordingWriter(directory: output)
     let recorder = Recorder(track: track, renderer: renderer, options: options)
     var lastPrint = Date.distantPast

@@ -11,8 +11,8 @@ extension Renderer {
     let worldWidth = Double(base.width) * base.cellSize
     let worldHeight = Double(base.height) * base.cellSize
     let scale = Double(size) / max(worldWidth, worldHeight)  // pixels per metre
-    let width = max(Int(worldWidth * scale), 1)
-    let height = max(Int(worldHeight * scale), 1)
+    let width = max(Int((worldWidth * scale).rounded()), 1)
+    let height = max(Int((worldHeight * scale).rounded()), 1)
     let metresPerPixel = 1 / scale
     let level = min(max(Int(log2(metresPerPixel / base.cellSize)), 0), ground.levels.count - 1)
     var image = RGBImage(width: width, height: height)

@@ -69,6 +69,15 @@ import Testing
     #expect(!report.stalled)
   }
 
+  @Test func malformedEventMakesTheClientReconnect() throws {
+    let (report, log, controller) = try drive(.malformedOnce, seconds: 5)
+    #expect(controller.reconnects == 1)
+    #expect(controller.protocolErrors == 1)
+    #expect(log.connections == 2)
+    #expect(controller.repliesReceived == 100)
+    #expect(!report.stalled)
+  }
+
   @Test func refusedConnectionIsAClearError() throws {
     // Bind and release a port so nothing listens there.
     let server = try TestDriveServer(replies: .strings)

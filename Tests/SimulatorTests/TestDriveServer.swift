@@ -9,7 +9,11 @@ import NIOPosix
 import NIOWebSocket
 
 final class TestDriveServer: Sendable {
-  enum Replies: Sendable { case strings, numbers, manual }
+  enum Replies: Sendable {
+    case strings, numbers, manual
+    /// Strings, except that the 10th telemetry of the first connection gets a malformed event.
+    case malformedOnce
+  }
 
   /// What the server observed.
   struct Log: Sendable {
@@ -22,6 +26,7 @@ final class TestDriveServer: Sendable {
     var largestFragment = 0
     var fragmentedMessages = 0
     var nonStringValues = 0
+    var connections = 0
   }
 
   let port: Int
@@ -83,6 +88,7 @@ private final class ServerSocketHandler: ChannelInboundHandler {
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
+    log.withLockedValue { $0.connections += 1 }
     send("0{\"sid\":\"0123456789abcdef\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":60000}", context)
   }
 
@@ -125,6 +131,13 @@ private final class ServerSocketHandler: ChannelInboundHandler {
         send("42[\"steer\",{\"steering_angle\":\(steering),\"throttle\":\(throttle)}]", context)
       case .manual:
         send("42[\"manual\",{}]", context)
+      case .malformedOnce:
+        let (telemetry, connections) = log.withLockedValue { ($0.telemetry, $0.connections) }
+        if telemetry == 10 && connections == 1 {
+          send("42[\"steer\",\"not an object\"]", context)
+        } else {
+          send("42[\"steer\",{\"steering_angle\":\"\(steering)\",\"throttle\":\"\(throttle)\"}]", context)
+        }
       }
     }
   }
