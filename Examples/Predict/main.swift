@@ -1,1 +1,0 @@
-print("Predict: not implemented yet")
