@@ -1,121 +1,123 @@
-// `TrainNvidia`: recordings -> HDF5 sample store (prepared once, reused by fingerprint) ->
-// trained steering network -> model.h5, with a Keras-like log, keep-best and exact resume.
+// `TrainNvidia`: recordings -> HDF5 sample store (prepared once, reused by fingerprint, resumed when
+// interrupted) -> trained steering network -> model.h5, with a Keras-like log, keep-best and exact resume.
 import ArgumentParser
 import ConvNet
 import DrivingData
 import Foundation
 
+@main
 struct TrainNvidia: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train the steering network on driving_log.csv recordings.",
+    abstract: "Prepare driving recordings into a sample store and train the NVIDIA-style steering network.",
     discussion: """
       Defaults are the seed project's: 128x128 images, crop 43 top / 12 bottom (a model layer),
       3 cameras with correction 0.1, each image also flipped (6 images per row), batch 32, Adam 1e-3.
       """)
 
-  @Option(help: "Recording folder (or driving_log.csv); repeat for several. Searched recursively.")
+  @Option(
+    name: .customLong("data"), help: "A recording folder, CSV file, or folder of recordings (repeatable).")
   var data: [String] = []
+  @Option(help: "Sample store (HDF5) to create, resume or reuse.") var store = "samples.h5"
+  @Flag(help: "Only prepare the sample store; do not train.") var prepareOnly = false
 
-  @Option(help: "HDF5 sample store: reused when its fingerprint matches the data and options, resumed when interrupted.")
-  var store = "samples.h5"
-
-  @Option(help: "Epochs (at most; early stopping may end sooner).")
-  var epochs = 10
-
-  @Option(help: "Batch size.")
-  var batchSize = 32
-
-  @Option(help: "Adam learning rate.")
-  var learningRate: Float = 1e-3
-
-  @Option(help: "Steering correction of the side cameras.")
-  var correction: Float = 0.1
-
-  @Option(help: "Temporal samples: rows i-1..i-N of the same recording again with row i's steering (0 = off).")
-  var recurrent = 4
-
-  @Option(help: "Augmented copies of each training image (brightness, shadow, shift).")
-  var augment = 0
-
-  @Option(help: "Share of near-zero-steering training rows kept (balancing).")
-  var keepNearZero: Float = 1
-
-  @Option(help: "Share of rows held out for validation.")
-  var validationFraction: Float = 0.2
-
-  @Option(help: "Network: seed (128x128 input, cropped in the model) or pilotnet (200x66 input).")
-  var model: ModelKind = .seed
-
-  @Option(help: "Dropout rate of the network.")
-  var dropout: Float = 0.5
-
-  @Option(help: "Epochs without a better validation loss before stopping (0 = never).")
-  var patience = 4
-
-  @Option(help: "Model file (Keras HDF5) written at every new best epoch and at the end.")
-  var output = "model.h5"
-
-  @Option(help: "Checkpoint written after every epoch (default: OUTPUT.checkpoint.h5).")
-  var checkpoint: String?
-
-  @Option(help: "Folder for the dataset and training facts the report shows (histograms, history).")
-  var reportDir: String?
-
-  @Option(help: "Seed of the split, augmentation, initialisation, dropout and shuffling.")
-  var seed: UInt64 = 1
-
-  @Option(help: "Worker threads (default: all cores).")
-  var threads: Int?
-
-  @Flag(help: "Continue from the checkpoint of an interrupted run (same data and options): ends as the uninterrupted run would.")
-  var resume = false
-
-  @Flag(help: "Prepare the sample store and stop.")
-  var prepareOnly = false
-
-  @Option(help: .hidden)
-  var stopAfterEpoch: Int?
+  @OptionGroup(title: "Preparation") var preparation: PrepareOptions
+  @OptionGroup(title: "Training") var training: TrainOptions
 
   func validate() throws {
-    guard !data.isEmpty || FileManager.default.fileExists(atPath: store) else {
-      throw ValidationError("give --data DIR (or an existing --store)")
+    if data.isEmpty { throw ValidationError("give at least one --data DIR") }
+    let (w, h) = preparation.size(for: training.model)
+    if training.model == .seed, (w, h) != (128, 128) {
+      throw ValidationError("the seed model takes 128x128 images, not \(w)x\(h)")
     }
-    guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-    guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
-    guard recurrent >= 0, augment >= 0 else { throw ValidationError("--recurrent and --augment must be >= 0") }
-    guard (0...1).contains(keepNearZero) else { throw ValidationError("--keep-near-zero must be in [0, 1]") }
-    guard validationFraction >= 0, validationFraction < 1 else {
-      throw ValidationError("--validation-fraction must be in [0, 1)")
+    if training.model == .pilotnet, (w, h) != (200, 66) {
+      throw ValidationError("the pilotnet model takes 200x66 images, not \(w)x\(h)")
     }
-    guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
-    if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
-  }
-
-  var preparationOptions: PreparationOptions {
-    var o = PreparationOptions()
-    (o.width, o.height) = model.inputSize
-    o.plan.correction = correction
-    o.plan.temporalWindow = recurrent
-    o.plan.validationFraction = validationFraction
-    o.plan.keepNearZero = keepNearZero
-    o.augmentation.copies = augment
-    o.seed = seed
-    return o
   }
 
   func run() throws {
     let started = Date()
-    let prepared = try StorePreparation.prepareOrReuse(
-      data: data, store: store, options: preparationOptions, threads: threads ?? availableCoreCount)
-    if let dir = reportDir { try prepared.writeReportFacts(to: dir, model: model) }
-    if prepareOnly {
-      print("prepared \(store) in \(Int(Date().timeIntervalSince(started)))s")
-      return
+    let path = try Prepare(data: data, store: store, options: preparation, model: training.model).run()
+    if let dir = training.reportDir {
+      try ReportFacts.write(data: data, store: path, options: preparation.preparationOptions(for: training.model), model: training.model, to: dir)
     }
-    let run = TrainingRun(command: self, prepared: prepared)
-    try run.train()
+    guard !prepareOnly else { return }
+    try TrainingRun(command: self).train()
     print("done in \(Int(Date().timeIntervalSince(started).rounded()))s")
+  }
+}
+
+/// Options of the preparation step (defaults are the seed's choices).
+struct PrepareOptions: ParsableArguments {
+  @Option(help: "Seed of the split, shuffle, augmentation, initialisation and dropout.") var seed: UInt64 = 1
+  @Option(help: "Stored image width (default: the model's, 128 seed / 200 pilotnet).") var width: Int?
+  @Option(help: "Stored image height (default: the model's, 128 seed / 66 pilotnet).") var height: Int?
+  @Option(help: "Steering correction of the side cameras.") var correction: Float = 0.1
+  @Flag(inversion: .prefixedNo, help: "Store mirrored images with negated steering.") var flip = true
+  @Flag(help: "Centre camera only (no side cameras).") var centerOnly = false
+  @Option(help: "Share of rows for validation.") var validationFraction: Float = 0.2
+  @Flag(help: "Split whole recordings instead of rows.") var splitByRecording = false
+  @Option(
+    name: [.customLong("recurrent"), .customLong("temporal-window")],
+    help: "Temporal samples: rows i-1..i-N relabelled with row i's steering (seed: 4; 0 off).")
+  var temporalWindow = 0
+  @Option(help: "Keep this share of near-zero-steering training rows (balancing; 1 keeps all).")
+  var keepNearZero: Float = 1
+  @Option(help: "|steering| at or below this is near zero.") var nearZero: Float = 0.01
+  @Option(name: [.customLong("augment"), .customLong("augment-copies")], help: "Augmented copies per training sample (brightness, shadow, shift).")
+  var augmentCopies = 0
+  @Option(help: "Largest augmentation shift in output pixels.") var maxShift = 16
+  @Option(help: "Steering per pixel of shift.") var steeringPerPixel: Float = 0.01
+  @Option(help: "Worker threads (default: all cores).") var threads: Int?
+  @Option(help: "Images per HDF5 chunk of the store.") var chunkImages = 256
+  @Option(help: "Steering histogram picture (SVG); default <store>.steering.svg.") var histogram: String?
+  @Flag(help: "Rebuild the store even if it is current.") var force = false
+
+  func size(for model: ModelKind) -> (Int, Int) {
+    (width ?? model.inputSize.0, height ?? model.inputSize.1)
+  }
+
+  func preparationOptions(for model: ModelKind) -> PreparationOptions {
+    var options = PreparationOptions()
+    options.seed = seed
+    (options.width, options.height) = size(for: model)
+    options.plan.correction = correction
+    options.plan.flip = flip
+    options.plan.cameras = centerOnly ? [.center] : [.center, .left, .right]
+    options.plan.validationFraction = validationFraction
+    options.plan.splitByRecording = splitByRecording
+    options.plan.temporalWindow = temporalWindow
+    options.plan.keepNearZero = keepNearZero
+    options.plan.nearZero = nearZero
+    options.augmentation.copies = augmentCopies
+    options.augmentation.maxShift = maxShift
+    options.augmentation.steeringPerPixel = steeringPerPixel
+    return options
+  }
+}
+
+/// Options of the training step.
+struct TrainOptions: ParsableArguments {
+  @Option(help: "Network: seed (128x128 input, cropped in the model) or pilotnet (200x66 input).")
+  var model: ModelKind = .seed
+  @Option(help: "Epochs (at most; early stopping may end sooner).") var epochs = 10
+  @Option(help: "Batch size.") var batchSize = 32
+  @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+  @Option(help: "Dropout rate of the network.") var dropout: Float = 0.5
+  @Option(help: "Epochs without a better validation loss before stopping (0 = never).") var patience = 4
+  @Option(help: "Model file (Keras HDF5) written at every new best epoch and at the end.") var output = "model.h5"
+  @Option(help: "Checkpoint written after every epoch (default: <output>.checkpoint.h5).") var checkpoint: String?
+  @Option(help: "Folder for the report's dataset and training facts (histograms, samples, history, feature maps).")
+  var reportDir: String?
+  @Flag(help: "Continue an interrupted run from its checkpoint (same data and options); ends as the uninterrupted run would.")
+  var resume = false
+  @Option(help: .hidden) var stopAfterEpoch: Int?
+
+  func validate() throws {
+    guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
+    guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
+    guard patience >= 0 else { throw ValidationError("--patience must be >= 0") }
   }
 }
 
@@ -125,5 +127,3 @@ enum ModelKind: String, ExpressibleByArgument, CaseIterable, Codable {
   /// Stored image size (width, height).
   var inputSize: (Int, Int) { self == .seed ? (128, 128) : (200, 66) }
 }
-
-var availableCoreCount: Int { ProcessInfo.processInfo.activeProcessorCount }

@@ -57,12 +57,18 @@ public struct InputPipeline: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// Resize then crop, still uint8: what a model with its own normalization layer takes.
+  /// The resize is DrivingData's (OpenCV INTER_LINEAR), the one training data was prepared with.
   // image: (H, W, 3) -> (h - top - bottom, w, 3)
   public func resizeAndCrop(_ image: RGBImage) throws -> RGBImage {
     var out = image
     if let w = resizeWidth, let h = resizeHeight, w != image.width || h != image.height {
-      out = try Bilinear.resize(image, width: w, height: h)
+      out = try image.resizedBilinear(width: w, height: h)
     }
+    return try crop(out)
+  }
+
+  // image: (H, W, 3) -> (H - top - bottom, W, 3)
+  func crop(_ out: RGBImage) throws -> RGBImage {
     guard cropTop >= 0, cropBottom >= 0, cropTop + cropBottom < out.height else {
       throw DriveError.invalidOption("crop \(cropTop),\(cropBottom) leaves no rows of \(out.height)")
     }

@@ -10,6 +10,9 @@ import TensorCore
 public struct SequentialPredictor: SteeringPredictor {
   public let model: Sequential
   public let pipeline: InputPipeline
+  // The reply path allocates nothing per frame: a resizer built for the camera size and its output.
+  private var resizer: BilinearResizer?
+  private var resized = RGBImage(width: 1, height: 1)
 
   /// Checks that the pipeline's output shape is the model's input shape.
   public init(model: Sequential, pipeline: InputPipeline, cameraWidth: Int = 320, cameraHeight: Int = 160) throws {
@@ -24,6 +27,15 @@ public struct SequentialPredictor: SteeringPredictor {
   }
 
   public mutating func steering(for image: RGBImage) throws -> Float {
+    if pipeline.normalization == .none, pipeline.cropTop == 0, pipeline.cropBottom == 0,
+      let w = pipeline.resizeWidth, let h = pipeline.resizeHeight, w * 2 != image.width || h * 2 != image.height
+    {
+      if resizer?.sourceWidth != image.width || resizer?.sourceHeight != image.height {
+        resizer = try BilinearResizer(sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
+      }
+      try resizer!.resize(image, into: &resized)
+      return try resized.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }
+    }
     if pipeline.normalization == .none {
       let prepared = try pipeline.resizeAndCrop(image)
       return try prepared.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }

@@ -1,3 +1,4 @@
+import DrivingData
 import Foundation
 import Testing
 
@@ -20,6 +21,29 @@ import Testing
     let stats = server.statistics
     #expect(stats.telemetry == 25)
     #expect(stats.steer + stats.manual == stats.telemetry)
+    // Values: the predictor's steering on the decoded frame, and drive.py's PI throttle for the
+    // speeds the script sent (0, 0.5, 1.0, ... mph), clamped to 1.
+    let expected = BrightnessBalance.steering(for: try JPEGDecoder().decode(Array(Fixtures.cameraJPEG)))
+    var controller = SpeedController(setSpeed: 25)
+    for (i, steer) in steers.enumerated() {
+      #expect(abs(steer[0] - Double(expected)) < 1e-6)
+      let throttle = min(max(controller.update(speed: Double(i) * 0.5), -1), 1)
+      #expect(abs(steer[1] - throttle) < 1e-6, "frame \(i)")
+    }
+  }
+
+  @Test func simulatorReplayWithCommaLocale() async throws {
+    let server = try await startServer()
+    let result = try await PeerPython.eio3.run(
+      "simulator_replay.py", [String(server.localPort), Fixtures.cameraPath, "10", "--comma"])
+    try await server.stop()
+    #expect(result.status == 0, "\(result.output)\n\(result.errors)")
+    let steers = try #require(try summary(result.output)["steers"] as? [[Double]])
+    var controller = SpeedController(setSpeed: 25)
+    #expect(steers.count == 8)
+    for (i, steer) in steers.enumerated() {
+      #expect(abs(steer[1] - min(max(controller.update(speed: Double(i) * 0.5), -1), 1)) < 1e-6)
+    }
   }
 }
 

@@ -12,7 +12,7 @@ import Testing
     let model = try Sequential.seedModel(seed: 7, dropout: 0, threads: 1)
     var predictor = try SequentialPredictor(model: model, pipeline: .seed)
     let frame = try cameraFrame()
-    let resized = try Bilinear.resize(frame, width: 128, height: 128)
+    let resized = try frame.resizedBilinear(width: 128, height: 128)
     let batch = SampleBatch(images: resized.pixels, steering: [0], provenance: [], height: 128, width: 128, channels: 3)
     let expected = try model.predict(batch: batch)[0]
     #expect(try predictor.steering(for: frame) == expected)
