@@ -94,7 +94,8 @@ struct DriveBench: ParsableCommand {
     }
     let base64 = median { _ = Data(base64Encoded: b64) }
     let decode = try median { try jpeg.withUnsafeBytes { try decoder.decode($0, into: &image) } }
-    let resize = try median { resized = try InputPipeline.seed.resizeAndCrop(image) }
+    var preparer = FramePreparer(pipeline: .seed)
+    let resize = try median { resized = try preparer.prepare(image) }
     let forward = try median { _ = try resized.pixels.withUnsafeBufferPointer { try model.predict(image: $0) } }
     print("stages (median ms): base64 \(format(base64)), JPEG decode \(format(decode)), resize \(format(resize)), forward \(format(forward))")
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvNet
 import Drive
 import Foundation
 import Logging
@@ -27,14 +28,17 @@ struct DriveCommand: AsyncParsableCommand {
   @Option(help: "Set speed of the PI throttle controller, mph (the seed drove at 25; drive.py's default is 9).")
   var speed: Double = 25
 
-  @Option(help: "Model input size WIDTHxHEIGHT, for a model that does not store its pipeline (e.g. 128x128).")
+  @Option(help: "Resize frames to WIDTHxHEIGHT (e.g. 128x128), for a model file without a stored pipeline.")
   var resize: String?
 
-  @Option(help: "Rows to crop after the resize, TOP,BOTTOM (e.g. 43,12).")
+  @Option(help: "Source rows to crop before the resize, TOP,BOTTOM (e.g. 60,25).")
   var crop: String?
 
-  @Option(help: "Input scaling: none, unit (x/255), symmetric (x/127.5-1) or SCALE:OFFSET.")
+  @Option(help: "The normalization a Lambda layer performs, when not recognisable (e.g. x/127.5-1).")
   var normalize: String?
+
+  @Option(help: "Colour space the model was trained on: rgb, bgr or yuv.")
+  var color: String?
 
   @Option(help: "Largest accepted message in bytes.")
   var maxMessageSize: Int = 1_000_000
@@ -48,9 +52,14 @@ struct DriveCommand: AsyncParsableCommand {
   func run() async throws {
     var logger = Logger(label: "drive")
     logger.logLevel = verbose ? .debug : .notice
-    let stated = resize != nil || crop != nil || normalize != nil
-    let pipeline = stated ? try InputPipeline.parse(resize: resize, crop: crop, normalize: normalize) : nil
-    let predictor = try loadSteeringModel(path: model, pipeline: pipeline)
+    let options = try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
+    let (predictor, loaded) = try ModelLoading.predictor(path: model, options: options)
+    let pipeline = loaded.pipeline
+    print("model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "
+      + "crop \(pipeline.cropTop),\(pipeline.cropBottom), resize \(pipeline.resizeWidth.map(String.init) ?? "-")x"
+      + "\(pipeline.resizeHeight.map(String.init) ?? "-"), \(pipeline.colorSpace.rawValue)"
+      + (loaded.kerasVersion.map { ", Keras \($0)" } ?? ""))
+    for note in loaded.notes { print("model: \(note)") }
     let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
     let autopilot = Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
     let printer = FramePrinter(quiet: quiet)

@@ -1,47 +1,35 @@
 import ConvNet
 import DrivingData
-import TensorCore
 
-/// A ConvNet `Sequential` behind its input pipeline: the predictor `Drive model.h5` uses once the
-/// model file is loaded, and the one `Bench drive` times with the seed network.
-///
-/// With `normalization: .none` (the seed: its own layers crop and scale) the resized uint8 frame goes
-/// straight into the model's allocation-free single-image path; otherwise the pipeline's floats do.
+/// A ConvNet `Sequential` behind its input pipeline: what `Drive model.h5` drives with, and what
+/// `Bench drive` times with the seed network. The prepared uint8 frame goes into the model's
+/// allocation-free single-image path (the model's own layers crop again and normalize).
 public struct SequentialPredictor: SteeringPredictor {
   public let model: Sequential
-  public let pipeline: InputPipeline
-  // The reply path allocates nothing per frame: a resizer built for the camera size and its output.
-  private var resizer: BilinearResizer?
-  private var resized = RGBImage(width: 1, height: 1)
+  private var preparer: FramePreparer
 
-  /// Checks that the pipeline's output shape is the model's input shape.
-  public init(model: Sequential, pipeline: InputPipeline, cameraWidth: Int = 320, cameraHeight: Int = 160) throws {
-    let width = pipeline.resizeWidth ?? cameraWidth
-    let height = (pipeline.resizeHeight ?? cameraHeight) - pipeline.cropTop - pipeline.cropBottom
-    guard model.inputShape == [height, width, 3] else {
+  public var pipeline: InputPipeline { preparer.pipeline }
+
+  /// Checks the pipeline ends in the model's input shape (for its source size, when known).
+  public init(model: Sequential, pipeline: InputPipeline) throws {
+    guard pipeline.modelInputShape == model.inputShape else {
       throw DriveError.invalidOption(
-        "input pipeline (\(pipeline)) makes \(height)x\(width)x3 images but the model takes \(model.inputShape)")
+        "the input pipeline feeds \(pipeline.modelInputShape) but the model takes \(model.inputShape)")
+    }
+    if let w = pipeline.sourceWidth, let h = pipeline.sourceHeight {
+      do { try pipeline.check(frameWidth: w, height: h) } catch { throw DriveError.invalidOption("\(error)") }
     }
     self.model = model
-    self.pipeline = pipeline
+    preparer = FramePreparer(pipeline: pipeline)
+  }
+
+  /// From a loaded `model.h5`: its network and its stored (or stated) pipeline.
+  public init(loaded: LoadedKerasModel) throws {
+    try self.init(model: loaded.model, pipeline: loaded.pipeline)
   }
 
   public mutating func steering(for image: RGBImage) throws -> Float {
-    if pipeline.normalization == .none, pipeline.cropTop == 0, pipeline.cropBottom == 0,
-      let w = pipeline.resizeWidth, let h = pipeline.resizeHeight, w * 2 != image.width || h * 2 != image.height
-    {
-      if resizer?.sourceWidth != image.width || resizer?.sourceHeight != image.height {
-        resizer = try BilinearResizer(sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
-      }
-      try resizer!.resize(image, into: &resized)
-      return try resized.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }
-    }
-    if pipeline.normalization == .none {
-      let prepared = try pipeline.resizeAndCrop(image)
-      return try prepared.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }
-    }
-    let prepared = try pipeline.prepare(image)
-    let x = try Tensor(shape: [1, prepared.height, prepared.width, 3], scalars: prepared.values)
-    return try model.predict(x).scalars[0]
+    let input = try preparer.prepare(image)
+    return try input.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }
   }
 }

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// Anything that turns one decoded front-camera frame into a steering command.
 ///
 /// The input is the telemetry JPEG decoded to RGB (320x160 from the simulator), before any
-/// resize; a model applies its own `InputPipeline`. The output is normalized steering, -1...1
+/// crop or resize; a model applies its own `InputPipeline` (see `SequentialPredictor`). The output is normalized steering, -1...1
 /// (times 25 degrees in the simulator; positive turns right). Drive calls a predictor from one
 /// thread at a time, so implementations may keep scratch buffers.
 public protocol SteeringPredictor {
@@ -23,25 +23,5 @@ package final class PredictorGate: @unchecked Sendable {
 
   package func steering(for image: RGBImage) throws -> Float {
     try lock.withLock { try predictor.steering(for: image) }
-  }
-}
-
-/// A model's forward pass behind its input pipeline: the seam where a loaded network plugs in.
-/// `forward` receives the pipeline's output, `(height, width, 3)` row-major Float32.
-public struct PipelinePredictor: SteeringPredictor {
-  public var pipeline: InputPipeline
-  private var forward: (_ input: [Float], _ height: Int, _ width: Int) throws -> Float
-
-  public init(
-    pipeline: InputPipeline,
-    forward: @escaping (_ input: [Float], _ height: Int, _ width: Int) throws -> Float
-  ) {
-    self.pipeline = pipeline
-    self.forward = forward
-  }
-
-  public mutating func steering(for image: RGBImage) throws -> Float {
-    let prepared = try pipeline.prepare(image)
-    return try forward(prepared.values, prepared.height, prepared.width)
   }
 }

@@ -57,7 +57,7 @@ extension KerasFixtures {
       Dense(inputCount: 5 * 7 * 8, outputCount: 10, activation: .elu), Dense(inputCount: 10, outputCount: 1),
     ]
     let model = try Sequential(inputShape: [32, 32, 3], layers: layers, seed: 42, threads: 1)
-    var g = SplitMix64(seed: 9)
+    var g = TensorCore.SplitMix64(seed: 9)
     bn.movingMean = (0..<6).map { _ in g.nextUnitFloat() * 0.4 - 0.2 }
     bn.movingVariance = (0..<6).map { _ in g.nextUnitFloat() + 0.5 }
     let adam = Adam(learningRate: 1e-3)
@@ -67,7 +67,7 @@ extension KerasFixtures {
 
   /// Eight seeded 32x32 RGB images and their targets.
   static let trainingImages: [UInt8] = {
-    var g = SplitMix64(seed: 10)
+    var g = TensorCore.SplitMix64(seed: 10)
     return (0..<(8 * 32 * 32 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next() >> 56) }
   }()
   static let trainingTargets: [Float] = [0.1, -0.2, 0.3, 0, -0.4, 0.25, 0.05, -0.1]

@@ -1,0 +1,72 @@
+import ConvNet
+import DrivingData
+import Foundation
+import Testing
+
+@testable import Drive
+
+@Suite(.serialized) struct ModelLoadingTests {
+  @Test func parsesCommandLineForms() throws {
+    let o = try ModelLoading.options(resize: "200x66", crop: "60,25", normalize: "x/127.5-1", color: "YUV")
+    #expect(o.resizeWidth == 200 && o.resizeHeight == 66)
+    #expect(o.cropTop == 60 && o.cropBottom == 25)
+    #expect(o.normalization == .symmetric)
+    #expect(o.colorSpace == .yuv)
+    #expect(o.loadOptimizer == false)
+    for (resize, crop, normalize, color) in [
+      ("128", nil, nil, nil), ("0x5", nil, nil, nil), (nil, "43", nil, nil), (nil, "-1,2", nil, nil),
+      (nil, "1,", nil, nil), (nil, nil, "zscore", nil), (nil, nil, nil, "hsv"),
+    ] as [(String?, String?, String?, String?)] {
+      #expect(throws: DriveError.self) {
+        try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
+      }
+    }
+  }
+
+  @Test func missingOrBrokenFilesAreClearErrors() throws {
+    let options = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
+    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: "/nonexistent/model.h5", options: options) }
+    let junk = FileManager.default.temporaryDirectory.appendingPathComponent("drive-junk-\(UUID()).h5").path
+    defer { try? FileManager.default.removeItem(atPath: junk) }
+    FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8))
+    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: junk, options: options) }
+  }
+
+  /// `Drive model.h5` end to end: a saved seed model, loaded back, steers the simulator's frames
+  /// with exactly the saved network's prediction.
+  @Test func savedSeedModelDrives() async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("drive-model-\(UUID()).h5").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let original = try Sequential.seedModel(seed: 11, dropout: 0.5, threads: 1)
+    try KerasModelFile.save(original, to: path, pipeline: .seed)
+    let options = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
+    let (predictor, loaded) = try ModelLoading.predictor(path: path, options: options)
+    #expect(loaded.pipeline.resizeWidth == 128)
+
+    let frame = try JPEGDecoder().decode(Array(Fixtures.cameraJPEG))
+    let resized = try frame.resizedBilinear(width: 128, height: 128)
+    let expected = try resized.pixels.withUnsafeBufferPointer { try original.predict(image: $0) }
+
+    let server = try await startServer(predictor: predictor)
+    let client = try WireClient(port: server.localPort)
+    _ = try client.receiveText()
+    try client.sendText(Fixtures.telemetry(speed: "25.0000"))
+    let reply = try client.receiveText()
+    try await server.stop()
+    let steering = min(max(expected, -1), 1)
+    #expect(reply == SocketIOText.steer(steering: steering, throttle: 0))
+  }
+
+  /// A file written by real Keras 2.0.8 (the seed's version), with the pipeline stated on the
+  /// command line as for any Keras-trained file.
+  @Test func kerasWrittenFileLoads() throws {
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("ConvNetTests/Fixtures/keras/keras_2_0_8.h5").path
+    let probe = try KerasModelFile.load(path: fixture, options: KerasLoadOptions(loadOptimizer: false, threads: 1))
+    let shape = probe.model.inputShape
+    let options = try ModelLoading.options(resize: "\(shape[1])x\(shape[0])", crop: nil, normalize: nil, color: nil)
+    var (predictor, _) = try ModelLoading.predictor(path: fixture, options: options)
+    let frame = try JPEGDecoder().decode(Array(Fixtures.cameraJPEG))
+    #expect(try predictor.steering(for: frame).isFinite)
+  }
+}
