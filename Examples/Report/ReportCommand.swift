@@ -16,7 +16,22 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "Page title.")
   var title = "BehavioralCloning: from recordings to a car that drives itself"
 
+  @Flag(help: "Print the drive evaluation(s) and check the acceptance bar (exit 3 when not met) instead of writing the page.")
+  var evaluate = false
+
+  @Option(help: "Acceptance: least mean speed (mph) on lake.")
+  var minSpeed = 20.0
+
   func run() throws {
+    if evaluate {
+      let lake = try DriveEvaluation(contentsOf: folder + "/drive.json")
+      print(lake.line)
+      if let jungle = try? DriveEvaluation(contentsOf: folder + "/jungle.json") { print(jungle.line + "  (trained on lake only)") }
+      let ok = lake.meets(laps: 1, minSpeed: minSpeed)
+      print("acceptance (>= 1 lap, 0 off-road events, >= \(minSpeed) mph): \(ok ? "MET" : "NOT MET")")
+      if !ok { throw ExitCode(3) }
+      return
+    }
     let reader = ReportFolder(path: folder)
     let page = ReportPage(
       title: title, subtitle: "Generated \(ISO8601DateFormatter().string(from: Date())) from \(folder)/",
