@@ -2,19 +2,20 @@
 # make demo: record laps of `lake` with the simulator's expert, prepare, train, drive a lap with the
 # new model in closed loop, evaluate it (and on `jungle`), and write report/index.html.
 # Usage: Scripts/demo.sh [SEED]. Knobs (environment): DEMO_LAPS, DEMO_RECOVERY_LAPS, DEMO_EPOCHS,
-# DEMO_SPEED (mph the model drives at), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle drive), BIN.
+# DEMO_SPEED (mph the model drives at), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle drive), DEMO_REPORT
+# (report folder, default report), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
 BIN=${BIN:-bin}
 laps=${DEMO_LAPS:-1}
 recovery_laps=${DEMO_RECOVERY_LAPS:-1}
-epochs=${DEMO_EPOCHS:-4}
+epochs=${DEMO_EPOCHS:-2}
 speed=${DEMO_SPEED:-25}
 port=${DEMO_PORT:-$((4600 + seed % 100))}
 jungle=${DEMO_JUNGLE:-1}
 work=demo/seed-$seed
-report=report
+report=${DEMO_REPORT:-report}
 started=$SECONDS
 
 drive_pid=""
@@ -69,9 +70,9 @@ start_drive "$work/frames"
 stop_drive
 
 if [[ "$jungle" != 0 ]]; then
-  step "generalisation: the lake-trained model on jungle (1 lap or 240 simulated seconds)"
+  step "generalisation: the lake-trained model on jungle (1 lap or ${DEMO_JUNGLE_SECONDS:-120} simulated seconds)"
   start_drive ""
-  "$BIN/Simulate" drive --track jungle --laps 1 --port "$port" --time-limit 240 \
+  "$BIN/Simulate" drive --track jungle --laps 1 --port "$port" --time-limit "${DEMO_JUNGLE_SECONDS:-120}" \
     --report "$report/jungle.json" --picture "$report/jungle.png" || echo "demo: jungle drive failed (reported, not fatal)" >&2
   stop_drive
 fi

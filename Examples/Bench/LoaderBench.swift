@@ -61,7 +61,7 @@ struct LoaderBench: ParsableCommand {
       path: store, imageShape: shape, splits: ["train"], chunkImages: chunkImages,
       metadata: SampleStoreMetadata(preprocessingJSON: "{\"random\": true}", seed: 1, sourceFingerprint: "bench-random"))
     var start = try writer.resumePoint(for: "train")
-    var rng = SplitMix64(seed: UInt64(start) &+ 1)
+    var rng = TensorCore.SplitMix64(seed: UInt64(start) &+ 1)
     let bytes = shape.reduce(1, *)
     let began = Date()
     while start < images {

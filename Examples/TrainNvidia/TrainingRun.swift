@@ -52,6 +52,11 @@ struct TrainingRun {
     let trainer = Trainer(
       model: model, optimizer: optimizer, training: training, validation: validation, configuration: configuration)
 
+    // Each log line reaches a pipe or file at once, as on a terminal (fflush(nil): all streams).
+    trainer.log = { line in
+      print(line)
+      fflush(nil)
+    }
     var resumeState: TrainerState?
     if options.resume {
       if FileManager.default.fileExists(atPath: checkpointPath) {
@@ -102,6 +107,7 @@ struct TrainingRun {
     let best = history.bestEpoch.map { "best epoch \($0), val_loss \(history.bestLoss ?? .nan)" } ?? "no best epoch"
     print("\(best); wrote \(options.output), \(historyBase).history.csv/.json, checkpoint \(checkpointPath)")
     print(training.statistics.summary)
+    print("weights fingerprint: \(weightsFingerprint(model.parameters.snapshot()))")
   }
 }
 
@@ -112,4 +118,18 @@ struct StopRequested: Error {
 struct ValidationErrorText: Error, CustomStringConvertible {
   let description: String
   init(_ text: String) { description = text }
+}
+
+/// FNV-1a over the weights' bit patterns: equal fingerprints mean bit-identical weights (the
+/// resume check compares an interrupted-and-resumed run with an uninterrupted one this way).
+func weightsFingerprint(_ weights: [Float]) -> String {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for w in weights {
+    var bits = w.bitPattern
+    for _ in 0..<4 {
+      hash = (hash ^ UInt64(bits & 0xff)) &* 0x0000_0100_0000_01b3
+      bits >>= 8
+    }
+  }
+  return String(hash, radix: 16)
 }
