@@ -84,7 +84,7 @@ let package = Package(
     .target(
       name: "TestSupport", dependencies: ["TensorCore", "DrivingData"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
-    .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"]),
+    .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"]),
     .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),

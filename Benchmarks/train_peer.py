@@ -2,15 +2,16 @@
 """The seed model trained on random uint8 images in PyTorch (eager, CPU) and/or Keras, the same work
 as `Bench train`: batch 32 of 128x128x3 uint8, crop, rescale, 5 ELU convs, 4 dense, MSE, Adam 1e-3.
 
-Usage: train_peer.py --framework torch|torch-cl|keras [--batch-size 32] [--seconds 20]
-Last line: `<framework> train img/s: <n>`. Frameworks that are not installed are reported and skipped.
+Usage: train_peer.py [--framework all|torch|torch-cl|keras] [--batch-size 32] [--seconds 20]
+Prints one line per framework: `torch train img/s: <n>`, `torch channels-last train img/s: <n>`,
+`keras train img/s: <n>` (what Benchmarks/run.sh reads). Missing frameworks are reported and skipped.
 """
 import argparse
 import os
 import time
 
 p = argparse.ArgumentParser()
-p.add_argument("--framework", choices=["torch", "torch-cl", "keras"], required=True)
+p.add_argument("--framework", choices=["all", "torch", "torch-cl", "keras"], default="all")
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--seconds", type=float, default=20.0)
 p.add_argument("--warmup", type=int, default=3)
@@ -97,13 +98,17 @@ def keras_rate():
     return rate, f"keras {keras.__version__} ({keras.backend.backend()})"
 
 
-try:
-    if args.framework == "keras":
-        rate, what = keras_rate()
-    else:
-        rate, what = torch_rate(args.framework == "torch-cl")
-except ImportError as e:
-    print(f"{args.framework}: not installed ({e}); skipped")
-    raise SystemExit(0)
-print(f"{what}, batch {args.batch_size}")
-print(f"{args.framework} train img/s: {rate:.0f}")
+RUNS = {
+    "torch": ("torch", lambda: torch_rate(False)),
+    "torch-cl": ("torch channels-last", lambda: torch_rate(True)),
+    "keras": ("keras", keras_rate),
+}
+for key in ["torch", "torch-cl", "keras"] if args.framework == "all" else [args.framework]:
+    label, fn = RUNS[key]
+    try:
+        rate, what = fn()
+    except ImportError as e:
+        print(f"{label}: not installed ({e}); skipped")
+        continue
+    print(f"{what}, batch {args.batch_size}")
+    print(f"{label} train img/s: {rate:.0f}", flush=True)

@@ -38,9 +38,12 @@ public final class Cropping2D: Layer {
       throw .shapeMismatch("\(name): crop \(rows), \(columns) does not fit \(x.shape)")
     }
     output.prepare(n, oh, ow, c)
-    crop(
-      x.base, n: n, h: h, w: w, c: c, top: rows.top, left: columns.left, outH: oh, outW: ow,
-      y: output.mutableBase)
+    let (src, dst, top, left) = (x.base, output.mutableBase, rows.top, columns.left)
+    parallelSlices(count: n, workers: threads) { _, images in
+      crop(
+        src + images.lowerBound * h * w * c, n: images.count, h: h, w: w, c: c, top: top, left: left,
+        outH: oh, outW: ow, y: dst + images.lowerBound * oh * ow * c)
+    }
     if inputShape != x.shape { inputShape = x.shape }
     return output
   }

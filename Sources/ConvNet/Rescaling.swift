@@ -25,7 +25,10 @@ public final class Rescaling: Layer {
     output.prepare(shape: x.shape)
     let y = output.mutableBase
     let p = x.base
-    for i in 0..<x.count { y[i] = p[i] * scale + offset }
+    let (s, o) = (scale, offset)
+    parallelSlices(count: x.count, workers: x.count >= 65_536 ? threads : 1) { _, r in
+      for i in r { y[i] = p[i] * s + o }
+    }
     return output
   }
 

@@ -62,7 +62,8 @@ public final class Sequential {
 
   private func configureThreads() {
     if threads > 1 { BLAS.threads = 1 }
-    for layer in layers where layer is Conv2D { layer.threads = threads }
+    // Dense layers stay single-threaded: their GEMMs are too small to split.
+    for layer in layers where !(layer is Dense) { layer.threads = threads }
   }
 
   public var parameterCount: Int { parameters.count }
@@ -113,7 +114,11 @@ public final class Sequential {
     {
       input.prepare(shape: [n] + inputShape)
     }
-    convertUInt8(images.baseAddress!, count: images.count, scale: 1, offset: 0, into: input.mutableBase)
+    let src = images.baseAddress!
+    let dst = input.mutableBase
+    parallelSlices(count: images.count, workers: n > 1 ? threads : 1) { _, r in
+      convertUInt8(src + r.lowerBound, count: r.count, scale: 1, offset: 0, into: dst + r.lowerBound)
+    }
     return input
   }
 

@@ -43,6 +43,7 @@ public final class Trainer {
   public var onEpochEnd: ((TrainerState) throws -> Void)?
   public private(set) var history = TrainingHistory()
   private var best: (weights: [Float], loss: Float, predictionStd: Float?)?
+  private var initialWeights: [Float] = []
 
   public init(
     model: Sequential, optimizer: any Optimizer = Adam(), training: any BatchSource,
@@ -66,6 +67,8 @@ public final class Trainer {
     var loop = resume ?? TrainerState()
     history = loop.history
     best = loop.bestWeights.map { ($0, loop.bestLoss ?? .infinity, loop.bestPredictionStd) }
+    // Rollback target before any best epoch (a resumed run without one restarts from its weights).
+    initialWeights = model.parameters.snapshot()
     while !loop.stopped && loop.epochsDone < max(c.epochs, 1) {
       let epoch = loop.epochsDone + 1
       loop.stopped = try runEpoch(epoch, rollbacks: &loop.rollbacks, sinceBest: &loop.sinceBest)
@@ -92,13 +95,14 @@ public final class Trainer {
     }
     let monitored = record.valLoss ?? record.loss
     log(summaryLine(record))
-    if c.collapseGuard, let b = best, let reason = collapseReason(record, monitored: monitored, best: b) {
+    if c.collapseGuard, let reason = collapseReason(record, monitored: monitored, best: best) {
       rollbacks += 1
-      try model.parameters.restore(b.weights)
+      try model.parameters.restore(best?.weights ?? initialWeights)
       optimizer.reset()
       let old = optimizer.learningRate
       optimizer.learningRate *= c.rollbackLearningRateFactor
-      record.event = "rollback: \(reason); restored epoch \(history.bestEpoch ?? 0) weights, lr \(old) -> \(optimizer.learningRate)"
+      record.event =
+        "rollback: \(reason); restored \(history.bestEpoch.map { "epoch \($0)" } ?? "initial") weights, lr \(old) -> \(optimizer.learningRate)"
       log("  collapse guard: \(record.event!)")
       history.records.append(record)
       if rollbacks > c.maxRollbacks {
@@ -127,10 +131,11 @@ public final class Trainer {
   }
 
   private func collapseReason(
-    _ r: EpochRecord, monitored: Float, best: (weights: [Float], loss: Float, predictionStd: Float?)
+    _ r: EpochRecord, monitored: Float, best: (weights: [Float], loss: Float, predictionStd: Float?)?
   ) -> String? {
     let c = configuration
     if !monitored.isFinite || !r.loss.isFinite { return "non-finite loss" }
+    guard let best else { return nil }
     if monitored > c.spikeFactor * best.loss {
       return "loss spike \(monitored) > \(c.spikeFactor) x best \(best.loss)"
     }
@@ -154,6 +159,12 @@ public final class Trainer {
       model.zeroGradients()
       let y = try model.forward(batch: batch, mode: .training)
       let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      if !loss.isFinite {
+        // Diverged: finishing the epoch would only waste time; the collapse guard takes over.
+        seen += batch.count
+        lossSum = .nan
+        break
+      }
       try model.backward(dy)
       optimizer.step(model.parameters)
       step += 1

@@ -107,6 +107,28 @@ func smallModel(seed: UInt64) throws -> Sequential {
     #expect(model.parameters.snapshot().allSatisfy { $0.isFinite })
   }
 
+  @Test func divergenceInTheFirstEpochRestoresTheInitialWeights() throws {
+    var config = TrainerConfiguration()
+    config.epochs = 6
+    config.batchSize = 16
+    config.learningRate = 1e20  // SGD at this rate overflows to inf within a step or two
+    config.maxRollbacks = 2
+    let model = try smallModel(seed: 3)
+    let initial = model.parameters.snapshot()
+    let trainer = Trainer(
+      model: model, optimizer: SGD(), training: try syntheticTask(count: 64, seed: 1),
+      validation: try syntheticTask(count: 32, seed: 2), configuration: config)
+    trainer.log = { _ in }
+    trainer.progress = { _ in }
+    let h = try trainer.fit()
+    #expect(h.records.count == 3)
+    #expect(h.records.allSatisfy { $0.event?.contains("non-finite loss; restored initial weights") == true })
+    #expect(h.records.map(\.learningRate).allSatisfy { !$0.isNaN })
+    #expect(trainer.optimizer.learningRate == config.learningRate / 8)
+    #expect(model.parameters.snapshot() == initial)
+    #expect(h.bestEpoch == nil)
+  }
+
   @Test func historyIsSavedAsCSVAndJSON() throws {
     var h = TrainingHistory()
     h.records = [
