@@ -27,11 +27,19 @@ struct LoaderBench: ParsableCommand {
     let sampleStore = try SampleStore(path: store)
     let count = try sampleStore.count(of: "train")
     let imageMB = Double(count * sampleStore.imageBytes) / 1_048_576
-    print("store: \(store), \(count) images \(sampleStore.imageShape), chunks of \(sampleStore.chunkImages), \(String(format: "%.0f", imageMB)) MB")
+    print(
+      "store: \(store), \(count) images \(sampleStore.imageShape), chunks of \(sampleStore.chunkImages), \(String(format: "%.0f", imageMB)) MB"
+    )
     let loader = try ShuffledLoader(
-      store: sampleStore, split: "train", seed: 1, shuffleBufferChunks: bufferChunks, prefetchChunks: prefetchChunks,
+      store: sampleStore, split: "train", seed: 1, shuffleBufferChunks: bufferChunks,
+      prefetchChunks: prefetchChunks,
       readerThreads: readers)
-    print(String(format: "loader memory bound: %.1f MB", Double(loader.memoryBoundBytes(batchSize: batchSize)) / 1_048_576))
+    print(
+      String(
+        format: "loader memory bound: %.1f MB",
+        Double(loader.memoryBoundBytes(batchSize: batchSize)) / 1_048_576))
+    let quality = ShuffleQuality(order: loader.epochOrder(0), chunkImages: sampleStore.chunkImages)
+    print("shuffle quality (epoch 0): \(quality.summary)")
     let start = Date()
     var delivered = 0
     var checksum: UInt64 = 0
@@ -59,7 +67,8 @@ struct LoaderBench: ParsableCommand {
     let shape = [side, side, 3]
     let writer = try SampleStoreWriter(
       path: store, imageShape: shape, splits: ["train"], chunkImages: chunkImages,
-      metadata: SampleStoreMetadata(preprocessingJSON: "{\"random\": true}", seed: 1, sourceFingerprint: "bench-random"))
+      metadata: SampleStoreMetadata(
+        preprocessingJSON: "{\"random\": true}", seed: 1, sourceFingerprint: "bench-random"))
     var start = try writer.resumePoint(for: "train")
     var rng = TensorCore.SplitMix64(seed: UInt64(start) &+ 1)
     let bytes = shape.reduce(1, *)
@@ -76,13 +85,17 @@ struct LoaderBench: ParsableCommand {
         SampleProvenance(recording: 0, row: Int32($0), camera: .center, flipped: false)
       }
       try writer.append(
-        SampleBatch(images: pixels, steering: steering, provenance: provenance, height: side, width: side, channels: 3),
+        SampleBatch(
+          images: pixels, steering: steering, provenance: provenance, height: side, width: side, channels: 3),
         to: "train")
       start += n
       let rate = Double(start) / max(Date().timeIntervalSince(began), 1e-9)
       FileHandle.standardError.write(
-        Data(String(format: "\rcreating %@: %d/%d images, %.0f img/s, ETA %.0f s ", store, start, images, rate,
-          Double(images - start) / rate).utf8))
+        Data(
+          String(
+            format: "\rcreating %@: %d/%d images, %.0f img/s, ETA %.0f s ", store, start, images, rate,
+            Double(images - start) / rate
+          ).utf8))
     }
     FileHandle.standardError.write(Data("\n".utf8))
     try writer.finish()

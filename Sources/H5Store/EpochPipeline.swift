@@ -118,7 +118,9 @@ final class EpochPipeline: @unchecked Sendable {
   private func readLoop() {
     while true {
       condition.lock()
-      while !stopped && failure == nil && claimed < chunkOrder.count && claimed >= consumed + loader.prefetchChunks {
+      while !stopped && failure == nil && claimed < chunkOrder.count
+        && claimed >= consumed + loader.prefetchChunks
+      {
         condition.wait()
       }
       if stopped || failure != nil || claimed >= chunkOrder.count {
@@ -180,31 +182,14 @@ final class EpochPipeline: @unchecked Sendable {
   private func shuffleLoop() {
     let imageBytes = imageBytes
     let batchBytes = batchSize * imageBytes
-    var pages = ShufflePages(pages: min(schedule.pages, chunkOrder.count))
-    var pageData = [ChunkData?](repeating: nil, count: pages.pageCount)
-    var position = 0
+    var pageData = [ChunkData?](repeating: nil, count: schedule.pages)
     var batch = Batch(bytes: batchBytes)
-
-    /// Waits for the chunk at `position` and makes it `page` (no copy).
-    func load(_ page: Int) -> Bool {
-      condition.lock()
-      while !stopped && failure == nil && ready[position] == nil { condition.wait() }
-      guard !stopped, failure == nil, let chunk = ready.removeValue(forKey: position) else {
-        condition.unlock()
-        return false
-      }
-      consumed += 1
-      condition.broadcast()
-      condition.unlock()
-      pages.load(page: page, count: chunk.count, &rng)
-      pageData[page] = chunk
-      position += 1
-      return true
-    }
 
     func push() -> Bool {
       var images = batch.images
-      if batch.steering.count < batchSize { images.removeLast(batchBytes - batch.steering.count * imageBytes) }
+      if batch.steering.count < batchSize {
+        images.removeLast(batchBytes - batch.steering.count * imageBytes)
+      }
       let finished = SampleBatch(
         images: images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
         width: store.imageShape[1], channels: store.imageShape[2])
@@ -220,36 +205,40 @@ final class EpochPipeline: @unchecked Sendable {
       return true
     }
 
-    for page in 0..<pages.pageCount {
-      guard load(page) else { return finishProducing() }
-    }
-    while !pages.isEmpty {
-      let (page, index) = pages.draw(&rng)
-      let chunk = pageData[page]!
-      let slot = batch.steering.count
-      batch.images.withUnsafeMutableBytes { target in
-        chunk.images.withUnsafeBytes { source in
-          target.baseAddress!.advanced(by: slot * imageBytes).copyMemory(
-            from: source.baseAddress!.advanced(by: index * imageBytes), byteCount: imageBytes)
-        }
-      }
-      batch.steering.append(chunk.steering[index])
-      batch.provenance.append(chunk.provenance[index])
-      if batch.steering.count == batchSize {
-        guard push() else { return finishProducing() }
-      }
-      if pages.isEmpty(page: page) {
+    let completed = schedule.drive(
+      &rng,
+      load: { page, position in
+        // Waits for the chunk at `position` and makes it `page` (no copy).
         condition.lock()
-        spareChunks.append(chunk)
+        defer { condition.unlock() }
+        while !stopped && failure == nil && ready[position] == nil { condition.wait() }
+        guard !stopped, failure == nil, let chunk = ready.removeValue(forKey: position) else { return nil }
+        consumed += 1
         condition.broadcast()
-        condition.unlock()
-        pageData[page] = nil
-        if position < chunkOrder.count {
-          guard load(page) else { return finishProducing() }
+        pageData[page] = chunk
+        return chunk.count
+      },
+      emit: { page, index, pageNowEmpty in
+        let chunk = pageData[page]!
+        let slot = batch.steering.count
+        batch.images.withUnsafeMutableBytes { target in
+          chunk.images.withUnsafeBytes { source in
+            target.baseAddress!.advanced(by: slot * imageBytes).copyMemory(
+              from: source.baseAddress!.advanced(by: index * imageBytes), byteCount: imageBytes)
+          }
         }
-      }
-    }
-    if !batch.steering.isEmpty { _ = push() }
+        batch.steering.append(chunk.steering[index])
+        batch.provenance.append(chunk.provenance[index])
+        if pageNowEmpty {
+          pageData[page] = nil
+          condition.lock()
+          spareChunks.append(chunk)
+          condition.broadcast()
+          condition.unlock()
+        }
+        return batch.steering.count < batchSize || push()
+      })
+    if completed && !batch.steering.isEmpty { _ = push() }
     finishProducing()
   }
 
@@ -331,7 +320,8 @@ final class EpochPipeline: @unchecked Sendable {
     defer { condition.unlock() }
     var current = stats
     if let startTime, !recorded {
-      current.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
+      current.elapsedSeconds =
+        Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
     }
     return current
   }

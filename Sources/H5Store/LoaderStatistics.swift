@@ -36,8 +36,10 @@ public struct LoaderStatistics: Sendable, Equatable {
 
   public var summary: String {
     String(
-      format: "%d samples in %.2f s (%.0f/s), consumer waited %.2f s (%.0f%%, longest %.1f ms), reads %.2f s, peak buffers %.1f MB",
-      samples, elapsedSeconds, samplesPerSecond, consumerWaitSeconds, waitFraction * 100, longestWaitSeconds * 1000,
+      format:
+        "%d samples in %.2f s (%.0f/s), consumer waited %.2f s (%.0f%%, longest %.1f ms), reads %.2f s, peak buffers %.1f MB",
+      samples, elapsedSeconds, samplesPerSecond, consumerWaitSeconds, waitFraction * 100,
+      longestWaitSeconds * 1000,
       readSeconds, Double(peakBufferedBytes) / 1_048_576)
   }
 }

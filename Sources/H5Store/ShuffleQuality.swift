@@ -31,7 +31,9 @@ public struct ShuffleQuality: Sendable, Equatable {
     var ks = 0.0
     for (index, x) in steps.enumerated() {
       let uniform = 2 * x - x * x
-      ks = max(ks, abs(Double(index + 1) / Double(steps.count) - uniform), abs(Double(index) / Double(steps.count) - uniform))
+      ks = max(
+        ks, abs(Double(index + 1) / Double(steps.count) - uniform),
+        abs(Double(index) / Double(steps.count) - uniform))
     }
     stepKS = ks
     sameChunkFraction = Double(sameChunk) / Double(n - 1)

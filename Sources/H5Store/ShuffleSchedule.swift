@@ -35,26 +35,60 @@ package struct ShuffleSchedule: Sendable {
   package func epochOrder(seed: UInt64, epoch: Int) -> [Int] {
     var rng = generator(seed: seed, epoch: epoch)
     let chunks = rng.permutation(chunkCount)
-    var buffer = ShufflePages(pages: min(pages, chunkCount))
-    var chunkInPage = [Int](repeating: 0, count: buffer.pageCount)
-    var nextChunk = 0
-    for page in 0..<buffer.pageCount {
-      buffer.load(page: page, count: chunkRange(chunks[nextChunk]).count, &rng)
-      chunkInPage[page] = chunks[nextChunk]
-      nextChunk += 1
-    }
+    var chunkInPage = [Int](repeating: 0, count: pages)
     var order: [Int] = []
     order.reserveCapacity(sampleCount)
-    while !buffer.isEmpty {
+    _ = drive(
+      &rng,
+      load: { page, position in
+        chunkInPage[page] = chunks[position]
+        return chunkRange(chunks[position]).count
+      },
+      emit: { page, index, _ in
+        order.append(chunkRange(chunkInPage[page]).lowerBound + index)
+        return true
+      })
+    return order
+  }
+
+  /// Runs one epoch's shuffle after the chunk permutation was drawn from `rng`: `load(page, position)`
+  /// puts the chunk at `position` of the permutation into `page` and returns its sample count;
+  /// `emit(page, index, pageNowEmpty)` delivers sample `index` of that page. Either returns
+  /// nil/false to stop early. The loader and `epochOrder` both run exactly this.
+  ///
+  /// Warm-up: pages are filled progressively (one more every half chunk of samples emitted) so the
+  /// first batch does not wait for the whole buffer to be read.
+  package func drive(
+    _ rng: inout SplitMix64, load: (_ page: Int, _ position: Int) -> Int?,
+    emit: (_ page: Int, _ index: Int, _ pageNowEmpty: Bool) -> Bool
+  ) -> Bool {
+    var buffer = ShufflePages(pages: min(pages, chunkCount))
+    let warmStep = max(1, chunkImages / 2)
+    var position = 0
+    var loaded = 0
+    var emitted = 0
+    func fill(_ page: Int, _ rng: inout SplitMix64) -> Bool {
+      guard let count = load(page, position) else { return false }
+      buffer.load(page: page, count: count, &rng)
+      position += 1
+      return true
+    }
+    while true {
+      while loaded < buffer.pageCount && position < chunkCount
+        && (buffer.isEmpty || emitted >= loaded * warmStep)
+      {
+        guard fill(loaded, &rng) else { return false }
+        loaded += 1
+      }
+      if buffer.isEmpty { return true }
       let (page, index) = buffer.draw(&rng)
-      order.append(chunkRange(chunkInPage[page]).lowerBound + index)
-      if buffer.isEmpty(page: page) && nextChunk < chunks.count {
-        buffer.load(page: page, count: chunkRange(chunks[nextChunk]).count, &rng)
-        chunkInPage[page] = chunks[nextChunk]
-        nextChunk += 1
+      emitted += 1
+      let empty = buffer.isEmpty(page: page)
+      guard emit(page, index, empty) else { return false }
+      if empty && position < chunkCount {
+        guard fill(page, &rng) else { return false }
       }
     }
-    return order
   }
 }
 

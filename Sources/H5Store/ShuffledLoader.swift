@@ -46,12 +46,15 @@ public final class ShuffledLoader: BatchSource, @unchecked Sendable {
   public var sampleShape: [Int] { store.imageShape }
 
   /// Bytes one sample occupies in the loader's buffers (image, label, provenance).
-  package var sampleBytes: Int { store.imageBytes + MemoryLayout<Float>.stride + MemoryLayout<SampleProvenance>.stride }
+  package var sampleBytes: Int {
+    store.imageBytes + MemoryLayout<Float>.stride + MemoryLayout<SampleProvenance>.stride
+  }
 
   /// The most buffer memory an epoch with `batchSize` holds: the shuffle pages, the prefetched
   /// chunks, the queued batches plus the one being filled and the one the consumer holds.
   public func memoryBoundBytes(batchSize: Int) -> Int {
-    (schedule.capacity + prefetchChunks * schedule.chunkImages + (prefetchBatches + 2) * batchSize) * sampleBytes
+    (schedule.capacity + prefetchChunks * schedule.chunkImages + (prefetchBatches + 2) * batchSize)
+      * sampleBytes
   }
 
   /// The sample indices of `epoch` in delivery order, computed without reading the store.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @testable import H5Store
 
@@ -24,7 +24,8 @@ import TensorCore
       for k in 0..<batch.count {
         let index = Int(batch.provenance[k].row)
         let expected = syntheticBatch("train", index..<(index + 1), shape: shape)
-        #expect(Array(batch.images[(k * pixels)..<((k + 1) * pixels)]) == expected.images, "image of \(index)")
+        #expect(
+          Array(batch.images[(k * pixels)..<((k + 1) * pixels)]) == expected.images, "image of \(index)")
         #expect(batch.steering[k] == expected.steering[0], "label of \(index)")
         #expect(batch.provenance[k] == expected.provenance[0])
         order.append(index)
@@ -39,7 +40,8 @@ import TensorCore
       // 103 samples: not a multiple of the chunk (8) nor of the batch (10).
       let store = try makeStore(dir, count: 103, chunk: 8)
       let loader = try ShuffledLoader(
-        store: store, split: "train", seed: 5, shuffleBufferChunks: 3, prefetchChunks: 2, readerThreads: readers)
+        store: store, split: "train", seed: 5, shuffleBufferChunks: 3, prefetchChunks: 2,
+        readerThreads: readers)
       #expect(loader.sampleCount == 103)
       #expect(loader.sampleShape == [4, 5, 3])
       let (order, sizes) = try drain(try loader.makeEpoch(0, batchSize: 10))
@@ -52,13 +54,16 @@ import TensorCore
   @Test func epochsDifferAndTheSameSeedRepeatsWhateverTheThreads() throws {
     try withTemporaryDirectory { dir in
       let store = try makeStore(dir, count: 64, chunk: 8)
-      let a = try ShuffledLoader(store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 1)
-      let b = try ShuffledLoader(store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 4)
+      let a = try ShuffledLoader(
+        store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 1)
+      let b = try ShuffledLoader(
+        store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 4)
       let c = try ShuffledLoader(store: store, split: "train", seed: 10, shuffleBufferChunks: 2)
       let a0 = try drain(try a.makeEpoch(0, batchSize: 7)).order
       let a1 = try drain(try a.makeEpoch(1, batchSize: 7)).order
       #expect(a0 != a1)
-      #expect(try drain(try b.makeEpoch(0, batchSize: 5)).order == a0)  // batch size does not change the order
+      // Neither the batch size nor the number of readers changes the order.
+      #expect(try drain(try b.makeEpoch(0, batchSize: 5)).order == a0)
       #expect(try drain(try b.makeEpoch(1, batchSize: 7)).order == a1)
       #expect(try drain(try c.makeEpoch(0, batchSize: 7)).order != a0)
     }
@@ -69,7 +74,8 @@ import TensorCore
       var peaks: [Int] = []
       for count in [200, 1000] {
         let store = try makeStore(dir, count: count, chunk: 16, shape: [8, 8, 3])
-        let loader = try ShuffledLoader(store: store, split: "train", seed: 1, shuffleBufferChunks: 4, prefetchChunks: 3)
+        let loader = try ShuffledLoader(
+          store: store, split: "train", seed: 1, shuffleBufferChunks: 4, prefetchChunks: 3)
         let epoch = try loader.makeLoaderEpoch(0, batchSize: 8)
         let (order, _) = try drain(epoch, shape: [8, 8, 3])
         #expect(order.count == count)
@@ -87,7 +93,8 @@ import TensorCore
   @Test func earlyCancelAndDroppingReleaseEveryThread() throws {
     try withTemporaryDirectory { dir in
       let store = try makeStore(dir, count: 400, chunk: 8)
-      let loader = try ShuffledLoader(store: store, split: "train", seed: 3, shuffleBufferChunks: 2, readerThreads: 3)
+      let loader = try ShuffledLoader(
+        store: store, split: "train", seed: 3, shuffleBufferChunks: 2, readerThreads: 3)
       let epoch = try loader.makeLoaderEpoch(0, batchSize: 4)
       let prefix = epoch.pipelineThreadPrefix
       #expect(try epoch.next()?.count == 4)
@@ -117,7 +124,8 @@ import TensorCore
   @Test func aReadFailureIsThrownNotCrashed() throws {
     try withTemporaryDirectory { dir in
       let store = try makeStore(dir, count: 200, chunk: 8)
-      let loader = try ShuffledLoader(store: store, split: "train", seed: 3, shuffleBufferChunks: 2, prefetchChunks: 1)
+      let loader = try ShuffledLoader(
+        store: store, split: "train", seed: 3, shuffleBufferChunks: 2, prefetchChunks: 1)
       let epoch = try loader.makeLoaderEpoch(0, batchSize: 4)
       _ = try epoch.next()
       try store.close()
