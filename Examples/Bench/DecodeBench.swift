@@ -38,7 +38,9 @@ struct DecodeBench: ParsableCommand {
       }
       elapsed = now() - start
     }
-    print("frames: \(frames.count) distinct, \(count) decoded in \(String(format: elapsed)) s (checksum \(checksum))")
+    print(
+      "frames: \(frames.count) distinct, \(count) decoded in \(String(format: elapsed)) s (checksum \(checksum))"
+    )
     print("decode img/s: \(Int((Double(count) / elapsed).rounded()))")
   }
 
@@ -52,7 +54,9 @@ struct DecodeBench: ParsableCommand {
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir), names.count < 256 {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+      }
       if name.lowercased().hasSuffix(".jpg") { names.append(images + "/" + name) }
     }
     guard !names.isEmpty else { throw ValidationError("no .jpg files in \(images)") }

@@ -39,11 +39,13 @@ public struct Augmentation: Sendable, Hashable {
 
   /// Draws one augmentation from `options`.
   package init(options: AugmentationOptions, random: inout SampleRandom) {
-    brightness = random.uniform(min(options.brightnessMin, options.brightnessMax)...max(options.brightnessMin, options.brightnessMax))
+    brightness = random.uniform(
+      min(options.brightnessMin, options.brightnessMax)...max(options.brightnessMin, options.brightnessMax))
     if random.unit() < options.shadowProbability {
       shadowTop = random.unit()
       shadowBottom = random.unit()
-      shadowFactor = random.uniform(min(options.shadowMin, options.shadowMax)...max(options.shadowMin, options.shadowMax))
+      shadowFactor = random.uniform(
+        min(options.shadowMin, options.shadowMax)...max(options.shadowMin, options.shadowMax))
       shadowLeft = random.next() & 1 == 0
     }
     if options.maxShift > 0 {

@@ -36,7 +36,9 @@ package enum FileIO {
     while true {
       let start = total
       var grown = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-        if start > 0 { _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<start]).initialize(from: bytes[0..<start]) }
+        if start > 0 {
+          _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<start]).initialize(from: bytes[0..<start])
+        }
         count = start
         while count < capacity {
           let got = systemRead(fd, buffer.baseAddress! + count, capacity - count)

@@ -15,7 +15,9 @@ public final class InMemorySampleSink: SampleSink, @unchecked Sendable {
   public func append(_ batch: SampleBatch, to split: String) throws {
     try lock.withLock {
       if var existing = stored[split] {
-        guard existing.height == batch.height, existing.width == batch.width, existing.channels == batch.channels else {
+        guard existing.height == batch.height, existing.width == batch.width,
+          existing.channels == batch.channels
+        else {
           throw DrivingDataError.invalidArgument("sample shape changed within split \(split)")
         }
         existing.images += batch.images

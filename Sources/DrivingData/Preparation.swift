@@ -20,7 +20,9 @@ public final class DataPreparation: Sendable {
 
   public static let splits = ["train", "validation"]
 
-  public init(recordings: [Recording], reading: RecordingSummary = .init(), options: PreparationOptions) throws {
+  public init(recordings: [Recording], reading: RecordingSummary = .init(), options: PreparationOptions)
+    throws
+  {
     guard options.width > 0, options.height > 0 else {
       throw DrivingDataError.invalidArgument("output size \(options.width)x\(options.height)")
     }
@@ -28,7 +30,8 @@ public final class DataPreparation: Sendable {
     self.recordings = recordings
     self.options = options
     self.reading = reading
-    plan = SamplePlanner.plan(recordings, options: options.plan, augmentation: options.augmentation, seed: options.seed)
+    plan = SamplePlanner.plan(
+      recordings, options: options.plan, augmentation: options.augmentation, seed: options.seed)
     fingerprint = try PreparationFingerprint.compute(recordings: recordings, options: options)
   }
 
@@ -39,7 +42,10 @@ public final class DataPreparation: Sendable {
   }
 
   /// Histograms of the plan (no decoding needed: augmentation parameters are planned).
-  public func histograms() -> (recorded: SteeringHistogram, balanced: SteeringHistogram, augmented: SteeringHistogram, validation: SteeringHistogram) {
+  public func histograms() -> (
+    recorded: SteeringHistogram, balanced: SteeringHistogram, augmented: SteeringHistogram,
+    validation: SteeringHistogram
+  ) {
     let recorded = SteeringHistogram(recordings.flatMap { $0.rows.map(\.steering) })
     let balanced = SteeringHistogram(plan.train.lazy.filter { $0.copy == 0 }.map(\.plainSteering))
     let augmented = SteeringHistogram(plan.train.lazy.map(\.steering))
@@ -88,7 +94,8 @@ public final class DataPreparation: Sendable {
         next += batch.count
         progress?(
           PreparationProgress(
-            split: split, rowsDone: rowsDone, rowsTotal: groups.count, samplesWritten: max(0, stored - resumeAt),
+            split: split, rowsDone: rowsDone, rowsTotal: groups.count,
+            samplesWritten: max(0, stored - resumeAt),
             seconds: monotonicSeconds() - splitStart))
       }
       summary.samples[split] = max(stored, resumeAt)
@@ -100,7 +107,8 @@ public final class DataPreparation: Sendable {
   }
 
   /// Processes chunks in parallel; results come back in chunk order.
-  private func process(_ chunks: [[SampleGroup]], split: String, checkOnlyBelow resumeAt: Int, threads: Int) throws
+  private func process(_ chunks: [[SampleGroup]], split: String, checkOnlyBelow resumeAt: Int, threads: Int)
+    throws
     -> [ChunkResult]
   {
     let results = ResultSlots(count: chunks.count)
@@ -169,7 +177,9 @@ private final class ResultSlots: @unchecked Sendable {
   func all() throws -> [ChunkResult] {
     try lock.withLock {
       try slots.map { slot in
-        guard let slot else { throw DrivingDataError.invalidArgument("a preparation worker produced nothing") }
+        guard let slot else {
+          throw DrivingDataError.invalidArgument("a preparation worker produced nothing")
+        }
         return slot
       }
     }

@@ -73,16 +73,20 @@ public struct PreparationSummary: Sendable, CustomStringConvertible {
 
   /// The steering histograms as text, one block per stage.
   public var histogramText: String {
-    [("recorded rows", recorded), ("training, balanced", balanced), ("training, augmented", augmented),
-     ("validation", validation)]
-      .map { "== steering: \($0.0)\n\($0.1.text())" }.joined(separator: "\n")
+    [
+      ("recorded rows", recorded), ("training, balanced", balanced), ("training, augmented", augmented),
+      ("validation", validation),
+    ]
+    .map { "== steering: \($0.0)\n\($0.1.text())" }.joined(separator: "\n")
   }
 
   /// The steering histograms as one SVG picture.
   public var histogramSVG: String {
     SteeringHistogram.svg(
-      [("recorded rows", recorded), ("training, balanced", balanced), ("training, augmented", augmented),
-       ("validation", validation)],
+      [
+        ("recorded rows", recorded), ("training, balanced", balanced), ("training, augmented", augmented),
+        ("validation", validation),
+      ],
       title: "Steering distribution before and after balancing and augmentation")
   }
 }

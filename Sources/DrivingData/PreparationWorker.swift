@@ -63,7 +63,9 @@ struct PreparationWorker {
       for sample in samples {
         var image: RGBImage
         if sample.flipped {
-          if flippedCache[sample.camera] == nil { flippedCache[sample.camera] = images[sample.camera]!.flippedHorizontally() }
+          if flippedCache[sample.camera] == nil {
+            flippedCache[sample.camera] = images[sample.camera]!.flippedHorizontally()
+          }
           image = flippedCache[sample.camera]!
         } else {
           image = images[sample.camera]!
@@ -81,7 +83,8 @@ struct PreparationWorker {
     if image.width == width && image.height == height { return image }
     let key = image.width << 32 | image.height
     if resizers[key] == nil {
-      resizers[key] = try BilinearResizer(sourceWidth: image.width, sourceHeight: image.height, width: width, height: height)
+      resizers[key] = try BilinearResizer(
+        sourceWidth: image.width, sourceHeight: image.height, width: width, height: height)
     }
     return try resizers[key]!.resize(image)
   }

@@ -30,7 +30,8 @@ public struct PlannedSample: Sendable, Hashable {
   public var augmentation: Augmentation?
 
   public var provenance: SampleProvenance {
-    SampleProvenance(recording: Int32(image.recording), row: Int32(image.row), camera: camera, flipped: flipped)
+    SampleProvenance(
+      recording: Int32(image.recording), row: Int32(image.row), camera: camera, flipped: flipped)
   }
 }
 
@@ -45,6 +46,9 @@ public struct SamplePlanOptions: Sendable, Hashable, Codable {
   /// Temporal samples: rows i-1...i-window of the same recording and split again, labelled with
   /// row i's steering (the seed used 4, across recordings and before the split; 0 = off).
   public var temporalWindow = 0
+  /// Temporal samples never bridge a pause longer than this (seconds between the two frames, read
+  /// from the image names; the simulator appends new sessions to the same CSV).
+  public var temporalMaxGap: Float = 1
   /// Fraction of validation rows.
   public var validationFraction: Float = 0.2
   /// Split whole recordings instead of rows (no near-duplicate frames on both sides).
@@ -142,7 +146,14 @@ public enum SamplePlanner {
       if options.temporalWindow > 0 {
         for k in 1...options.temporalWindow {
           let earlier = RowReference(recording: ref.recording, row: ref.row - k)
-          if earlier.row >= 0 && members.contains(earlier) { labels[earlier, default: []].append(steering) }
+          guard earlier.row >= 0 && members.contains(earlier) else { continue }
+          let rows = recordings[ref.recording].rows
+          if let now = rows[ref.row].timestamp, let then = rows[earlier.row].timestamp,
+            now - then > Double(options.temporalMaxGap) || now < then
+          {
+            continue
+          }
+          labels[earlier, default: []].append(steering)
         }
       }
     }
@@ -154,12 +165,14 @@ public enum SamplePlanner {
     for ref in order {
       for (label, steering) in (labels[ref] ?? []).enumerated() {
         for camera in options.cameras {
-          let corrected = steering + (camera == .left ? options.correction : camera == .right ? -options.correction : 0)
+          let corrected =
+            steering + (camera == .left ? options.correction : camera == .right ? -options.correction : 0)
           for flipped in options.flip ? [false, true] : [false] {
             let plain = flipped ? -corrected : corrected
             for copy in 0...copies {
               var sample = PlannedSample(
-                image: ref, camera: camera, flipped: flipped, copy: copy, steering: plain, plainSteering: plain,
+                image: ref, camera: camera, flipped: flipped, copy: copy, steering: plain,
+                plainSteering: plain,
                 augmentation: nil)
               if copy > 0 {
                 var random = SampleRandom(

@@ -11,7 +11,8 @@ public struct SteeringHistogram: Sendable, Equatable {
   public private(set) var outside = 0
 
   /// Default bins are 0.1 wide and centred on multiples of 0.1, so 0 has its own bin.
-  public init(_ values: some Sequence<Float> = [], bins: Int = 25, lower: Float = -1.25, upper: Float = 1.25) {
+  public init(_ values: some Sequence<Float> = [], bins: Int = 25, lower: Float = -1.25, upper: Float = 1.25)
+  {
     precondition(bins > 0 && upper > lower, "histogram needs bins and a range")
     self.lower = lower
     self.upper = upper
@@ -41,9 +42,14 @@ public struct SteeringHistogram: Sendable, Equatable {
       let (from, to) = bin(i)
       let bar = String(repeating: "#", count: count * width / largest)
       let share = total > 0 ? Double(count) * 100 / Double(total) : 0
-      lines.append("\(fixed(from, 2).leftPad(6)) ..< \(fixed(to, 2).leftPad(5)) |\(bar.rightPad(width))| \(String(count).leftPad(8)) \(fixed(Float(share), 1).leftPad(5))%")
+      lines.append(
+        "\(fixed(from, 2).leftPad(6)) ..< \(fixed(to, 2).leftPad(5)) |\(bar.rightPad(width))| \(String(count).leftPad(8)) \(fixed(Float(share), 1).leftPad(5))%"
+      )
     }
-    lines.append("total \(total)" + (outside > 0 ? ", \(outside) outside [\(fixed(lower, 2)), \(fixed(upper, 2))) counted at the edges" : ""))
+    lines.append(
+      "total \(total)"
+        + (outside > 0
+          ? ", \(outside) outside [\(fixed(lower, 2)), \(fixed(upper, 2))) counted at the edges" : ""))
     return lines.joined(separator: "\n")
   }
 
@@ -54,7 +60,9 @@ public struct SteeringHistogram: Sendable, Equatable {
     let (width, height) = (900.0, 420.0)
     let (left, right, top, bottom) = (60.0, 20.0, 50.0, 60.0)
     let bins = series.first?.histogram.counts.count ?? 1
-    let shares = series.map { s in s.histogram.counts.map { s.histogram.total > 0 ? Double($0) / Double(s.histogram.total) : 0 } }
+    let shares = series.map { s in
+      s.histogram.counts.map { s.histogram.total > 0 ? Double($0) / Double(s.histogram.total) : 0 }
+    }
     let peak = max(shares.flatMap { $0 }.max() ?? 0, 1e-9)
     let plotWidth = width - left - right
     let plotHeight = height - top - bottom
@@ -70,27 +78,33 @@ public struct SteeringHistogram: Sendable, Equatable {
       let share = peak * Double(tick) / 4
       let y = top + plotHeight * (1 - share / peak)
       svg += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - right)\" y2=\"\(y)\" stroke=\"#ddd\"/>"
-      svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(fixed(Float(share * 100), 1))%</text>\n"
+      svg +=
+        "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(fixed(Float(share * 100), 1))%</text>\n"
     }
     for (s, values) in shares.enumerated() {
       for (i, value) in values.enumerated() where value > 0 {
         let x = left + Double(i) * group + group * 0.075 + Double(s) * bar
         let h = plotHeight * value / peak
-        svg += "<rect x=\"\(x)\" y=\"\(top + plotHeight - h)\" width=\"\(bar)\" height=\"\(h)\" fill=\"\(colours[s % colours.count])\"/>\n"
+        svg +=
+          "<rect x=\"\(x)\" y=\"\(top + plotHeight - h)\" width=\"\(bar)\" height=\"\(h)\" fill=\"\(colours[s % colours.count])\"/>\n"
       }
     }
     if let histogram = series.first?.histogram {
       for i in stride(from: 0, through: bins, by: max(1, bins / 10)) {
         let x = left + Double(i) * group
         let value = i < bins ? histogram.bin(i).from : histogram.upper
-        svg += "<text x=\"\(x)\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\">\(fixed(value, 2))</text>\n"
+        svg +=
+          "<text x=\"\(x)\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\">\(fixed(value, 2))</text>\n"
       }
     }
-    svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 14)\" text-anchor=\"middle\">steering (normalized)</text>\n"
+    svg +=
+      "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 14)\" text-anchor=\"middle\">steering (normalized)</text>\n"
     for (s, item) in series.enumerated() {
       let y = top + 4 + Double(s) * 18
-      svg += "<rect x=\"\(width - right - 230)\" y=\"\(y)\" width=\"12\" height=\"12\" fill=\"\(colours[s % colours.count])\"/>"
-      svg += "<text x=\"\(width - right - 212)\" y=\"\(y + 10)\">\(escape(item.label)) (\(item.histogram.total))</text>\n"
+      svg +=
+        "<rect x=\"\(width - right - 230)\" y=\"\(y)\" width=\"12\" height=\"12\" fill=\"\(colours[s % colours.count])\"/>"
+      svg +=
+        "<text x=\"\(width - right - 212)\" y=\"\(y + 10)\">\(escape(item.label)) (\(item.histogram.total))</text>\n"
     }
     return svg + "</svg>\n"
   }
@@ -114,7 +128,9 @@ package func fixed(_ value: Float, _ digits: Int) -> String {
 
 extension String {
   package func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-  package func rightPad(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+  package func rightPad(_ width: Int) -> String {
+    self + String(repeating: " ", count: max(0, width - count))
+  }
   package func replacingAll(_ target: Character, _ replacement: String) -> String {
     var out = ""
     for c in self { if c == target { out += replacement } else { out.append(c) } }

@@ -1,6 +1,7 @@
-import Testing
-import TestSupport
 import TensorCore
+import TestSupport
+import Testing
+
 @testable import DrivingData
 
 /// A sink that fails after `failAfter` appends, to test resuming.
@@ -13,7 +14,9 @@ final class FlakySink: SampleSink {
 
   func resumePoint(for split: String) throws -> Int { try inner.resumePoint(for: split) }
   func append(_ batch: SampleBatch, to split: String) throws {
-    if let limit = failAfter, appends >= limit { throw DrivingDataError.unwritableFile(path: "flaky", reason: "disk full") }
+    if let limit = failAfter, appends >= limit {
+      throw DrivingDataError.unwritableFile(path: "flaky", reason: "disk full")
+    }
     appends += 1
     try inner.append(batch, to: split)
   }
@@ -50,13 +53,15 @@ struct PreparationTests {
     let source = train.provenance[index]
     let recording = preparation.recordings[Int(source.recording)]
     let row = recording.rows[Int(source.row)]
-    let expected = try JPEGDecoder().decode(contentsOf: row.left).resizedBilinear(width: 32, height: 16).flippedHorizontally()
+    let expected = try JPEGDecoder().decode(contentsOf: row.left).resizedBilinear(width: 32, height: 16)
+      .flippedHorizontally()
     #expect(Array(train.images[index * 1536..<(index + 1) * 1536]) == expected.pixels)
     #expect(train.steering[index] == -(row.steering + 0.1))
     // Histograms and summary text.
     #expect(summary.recorded.total == 10 && summary.augmented.total == 48 && summary.validation.total == 12)
     #expect(summary.description.contains("train: 48 samples"))
-    #expect(summary.histogramSVG.hasPrefix("<svg") && summary.histogramText.contains("== steering: recorded rows"))
+    #expect(
+      summary.histogramSVG.hasPrefix("<svg") && summary.histogramText.contains("== steering: recorded rows"))
   }
 
   @Test func resultIsTheSameForAnyThreadCountAndBatchSize() throws {
@@ -72,7 +77,8 @@ struct PreparationTests {
       _ = try preparation.run(into: sink, threads: threads, rowsPerBatch: rows)
       let train = try #require(sink.samples("train"))
       let validation = try #require(sink.samples("validation"))
-      results.append(train.images + validation.images + train.steering.flatMap { withUnsafeBytes(of: $0) { Array($0) } })
+      results.append(
+        train.images + validation.images + train.steering.flatMap { withUnsafeBytes(of: $0) { Array($0) } })
     }
     #expect(results[0] == results[1] && results[1] == results[2])
   }
@@ -121,7 +127,8 @@ struct PreparationTests {
     other.plan.correction = 0.2
     #expect(try DataPreparation(data: [built.directory], options: other).fingerprint != a)
     // Re-encoding one image changes its size or time: the fingerprint notices.
-    try JPEGEncoder(quality: 50).write(RGBImage(width: 32, height: 16, fill: (1, 2, 3)), to: built.rows[2].center)
+    try JPEGEncoder(quality: 50).write(
+      RGBImage(width: 32, height: 16, fill: (1, 2, 3)), to: built.rows[2].center)
     #expect(try DataPreparation(data: [built.directory], options: options()).fingerprint != a)
   }
 }

@@ -1,15 +1,20 @@
-import Testing
-import TestSupport
 import TensorCore
+import TestSupport
+import Testing
+
 @testable import DrivingData
 
 /// Recordings with made-up rows (no files): planning never touches images.
-func syntheticRecordings(_ sizes: [Int], steering: (Int, Int) -> Float = { r, i in Float((r * 7 + i) % 21 - 10) / 10 }) -> [Recording] {
+func syntheticRecordings(
+  _ sizes: [Int], steering: (Int, Int) -> Float = { r, i in Float((r * 7 + i) % 21 - 10) / 10 }
+) -> [Recording] {
   sizes.enumerated().map { r, size in
     Recording(
       csvPath: "/data/run\(r).csv",
       rows: (0..<size).map { i in
-        DrivingLogRow(center: "/c\(r)_\(i)", left: "/l\(r)_\(i)", right: "/r\(r)_\(i)", steering: steering(r, i), throttle: 0, brake: 0, speed: 20, line: i + 1)
+        DrivingLogRow(
+          center: "/c\(r)_\(i)", left: "/l\(r)_\(i)", right: "/r\(r)_\(i)", steering: steering(r, i),
+          throttle: 0, brake: 0, speed: 20, line: i + 1)
       })
   }
 }
@@ -73,7 +78,9 @@ struct SamplePlanTests {
         let recording = recordings[sample.image.recording]
         let candidates = (0...4).compactMap { k -> Float? in
           let later = sample.image.row + k
-          guard later < recording.rows.count, rows.contains(RowReference(recording: sample.image.recording, row: later)) else { return nil }
+          guard later < recording.rows.count,
+            rows.contains(RowReference(recording: sample.image.recording, row: later))
+          else { return nil }
           return recording.rows[later].steering
         }
         #expect(candidates.contains(sample.steering))
@@ -82,9 +89,47 @@ struct SamplePlanTests {
     // Row count: each row once plus one extra per earlier in-split neighbour within 4.
     var expected = 0
     for ref in plan.trainRows {
-      expected += 1 + (1...4).filter { k in trainRows.contains(RowReference(recording: ref.recording, row: ref.row - k)) }.count
+      expected +=
+        1
+        + (1...4).filter { k in trainRows.contains(RowReference(recording: ref.recording, row: ref.row - k)) }
+        .count
     }
     #expect(plan.train.count == expected)
+  }
+
+  @Test func timestampsComeFromImageNamesAndTemporalSamplesSkipPauses() {
+    let early = DrivingLogRow(
+      center: #"C:\x\IMG\center_2017_12_31_23_59_59_950.jpg"#, left: "", right: "", steering: 0, throttle: 0,
+      brake: 0, speed: 0)
+    let late = DrivingLogRow(
+      center: "/d/IMG/center_2018_01_01_00_00_00_020.jpg", left: "", right: "", steering: 0, throttle: 0,
+      brake: 0, speed: 0)
+    #expect(abs(late.timestamp! - early.timestamp! - 0.07) < 1e-6)
+    #expect(
+      DrivingLogRow(
+        center: "/d/IMG/frame7.jpg", left: "", right: "", steering: 0, throttle: 0, brake: 0, speed: 0
+      ).timestamp == nil)
+    #expect(
+      daysFromCivil(year: 1970, month: 1, day: 1) == 0
+        && daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
+    // Rows 1/15 s apart, with a 5 s pause between row 4 and row 5.
+    var recording = syntheticRecordings([10])[0]
+    for i in recording.rows.indices {
+      let ms = i * 66 + (i >= 5 ? 5000 : 0)
+      let stamp =
+        "2018_01_01_10_00_\(String(ms / 1000).leftPad(2).replacingAll(" ", "0"))_\(String(ms % 1000).leftPad(3).replacingAll(" ", "0"))"
+      recording.rows[i].center = "/d/IMG/center_\(stamp).jpg"
+    }
+    var options = SamplePlanOptions()
+    options.validationFraction = 0
+    options.temporalWindow = 3
+    options.cameras = [.center]
+    options.flip = false
+    let plan = SamplePlanner.plan([recording], options: options, seed: 1)
+    // Without the pause: 10 + 9 + 8 + 7 = 34; pairs crossing it (1 + 2 + 3 = 6) are left out.
+    #expect(plan.train.count == 28)
+    let images4 = plan.train.filter { $0.image.row == 4 }.map(\.steering)
+    #expect(images4 == [recording.rows[4].steering])
   }
 
   @Test func balancingDropsAShareOfNearZeroTrainingRowsOnly() {
@@ -98,7 +143,9 @@ struct SamplePlanTests {
     #expect(plan.droppedNearZero + trainZeros > 0)
     let kept = Float(trainZeros) / Float(trainZeros + plan.droppedNearZero)
     #expect(abs(kept - 0.25) < 0.06)
-    #expect(plan.trainRows.filter { recordings[0].rows[$0.row].steering != 0 }.count + trainZeros + plan.droppedNearZero == 800)
+    #expect(
+      plan.trainRows.filter { recordings[0].rows[$0.row].steering != 0 }.count + trainZeros
+        + plan.droppedNearZero == 800)
     #expect(zerosBefore == trainZeros + plan.droppedNearZero)
     #expect(plan.validationRows.count == 200)  // validation keeps the real distribution
   }
@@ -108,7 +155,8 @@ struct SamplePlanTests {
     var augmentation = AugmentationOptions()
     augmentation.copies = 2
     augmentation.maxShift = 10
-    let plan = SamplePlanner.plan(recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
+    let plan = SamplePlanner.plan(
+      recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
     #expect(plan.train.count == 24 * 6 * 3 && plan.validation.count == 6 * 6)
     #expect(plan.validation.allSatisfy { $0.augmentation == nil })
     let copies = plan.train.filter { $0.copy > 0 }
@@ -119,7 +167,8 @@ struct SamplePlanTests {
       #expect(abs(sample.steering - (sample.plainSteering + Float(shift) * 0.01)) < 1e-6)
     }
     #expect(Set(copies.map { $0.augmentation!.shift }).count > 10)
-    let again = SamplePlanner.plan(recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
+    let again = SamplePlanner.plan(
+      recordings, options: SamplePlanOptions(), augmentation: augmentation, seed: 4)
     #expect(again.train == plan.train)
   }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DrivingData
 
 @Suite("Steering histogram")
