@@ -160,7 +160,7 @@ private final class UnitySocketHandler: ChannelInboundHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    var frame = unwrapInboundIn(data)
+    let frame = unwrapInboundIn(data)
     switch frame.opcode {
     case .text:
       message = frame.unmaskedData
@@ -178,7 +178,8 @@ private final class UnitySocketHandler: ChannelInboundHandler {
       let code = data.readWebSocketErrorCode()
       report(closed: "server closed the WebSocket (\(code.map { "\($0)" } ?? "no code"))")
       let close = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: ByteBuffer())
-      context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }
+      let channel = context.channel
+      context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
     default:
       break  // binary frames and pongs are ignored
     }
@@ -193,10 +194,14 @@ private final class UnitySocketHandler: ChannelInboundHandler {
     case .ping:
       send("3", context: context)
     case .pong:
-      let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+      // Written from the channel (the tail of the pipeline), so no handler state crosses the closure.
+      let channel = context.channel
       context.eventLoop.scheduleTask(in: UnitySocketHandler.pingInterval) {
-        let context = loopBound.value
-        if context.channel.isActive { self.send("2", context: context) }
+        guard channel.isActive else { return }
+        for frame in UnityWebSocketClient.frames(for: "2", allocator: channel.allocator) {
+          channel.write(frame, promise: nil)
+        }
+        channel.flush()
       }
     default:
       events.push(.packet(packet))

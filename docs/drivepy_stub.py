@@ -3,7 +3,7 @@ the stack known to work with the real Udacity simulator. Steering is a constant,
 PI controller. Used to check that `Simulate drive` talks to it as the Unity client does:
 
     python -m venv .venv-sim && .venv-sim/bin/pip install python-socketio==4.6.1 python-engineio==3.13.2 eventlet
-    .venv-sim/bin/python Tests/SimulatorTests/Fixtures/drivepy_stub.py 4567 &
+    .venv-sim/bin/python docs/drivepy_stub.py 4567 &
     bin/Simulate drive --track lake --time-limit 20
 """
 import base64
