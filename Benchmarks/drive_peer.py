@@ -1,15 +1,16 @@
-"""The peer Drive is compared with: drive.py's stack doing the same work.
+"""The peer Drive is compared with: drive.py's stack doing the same work, timed the same way.
 
-A python-socketio 4.x server (with eventlet, as drive.py) that decodes the telemetry JPEG (Pillow), resizes it
-to 128x128 (OpenCV INTER_LINEAR, as the seed), runs the seed network (PyTorch if installed, else
-numpy im2col + BLAS matmul) and replies `steer`. Weights are random: only time matters here.
+A python-socketio 4.x server (eventlet, as drive.py) decodes the telemetry JPEG (Pillow), resizes
+it to 128x128 (OpenCV INTER_LINEAR, as the seed), runs the seed network (PyTorch, one thread; numpy
+im2col + BLAS if torch is missing) and replies `steer`. Weights are random: only time matters.
+A websocket-client sends the simulator's frames (1016-byte fragments, string values) one at a time
+and times each round trip, last byte sent -> steer received; `Bench drive` prints the same
+measurement as `drive round-trip p99 ms`.
 
-    python Benchmarks/drive_peer.py [--port 4568] [--backend torch|numpy]
-    bin/Bench drive --peer-port 4568        # prints `drive peer p99 ms: <x>`
+    python Benchmarks/drive_peer.py [--frames 1000] [--warmup 100] [--backend torch|numpy]
 
-The Bench client connects with EIO=3: python-engineio >= 3.14 answers 400 to the simulator's EIO=4
-(3.13.2 would accept it). Needs python-socketio 4.x, python-engineio 3.x, eventlet, numpy, pillow,
-opencv-python-headless, and torch for the PyTorch forward (numpy otherwise).
+The client uses EIO=3: python-engineio >= 3.14 answers 400 to the simulator's EIO=4 URL.
+Last lines: `python drive p50 ms: <x>` and `python drive p99 ms: <x>`.
 """
 import argparse
 import base64
@@ -28,7 +29,79 @@ from PIL import Image
 parser = argparse.ArgumentParser()
 parser.add_argument("--port", type=int, default=4568)
 parser.add_argument("--backend", choices=["torch", "numpy"], default=None)
+parser.add_argument("--frames", type=int, default=1000)
+parser.add_argument("--warmup", type=int, default=100)
+parser.add_argument("--serve", action="store_true", help="only run the server (internal)")
 args = parser.parse_args()
+
+
+def synthetic_frame():
+    """A road-like 320x160 frame like Bench drive's (sky, textured grass, grey road), JPEG q75."""
+    rng = np.random.default_rng(2017)
+    img = np.zeros((160, 320, 3), np.int32)
+    noise = rng.integers(0, 64, (160, 320))
+    ys, xs = np.mgrid[0:160, 0:320]
+    img[:60] = np.stack([120 + ys[:60], 160 + ys[:60], np.full((60, 320), 230)], -1)
+    half = (ys - 60) * 1.5 + 10
+    dx = np.abs(xs - 160)
+    road, edge = (dx < half - 4) & (ys >= 60), (dx >= half - 4) & (dx < half) & (ys >= 60)
+    grass = (ys >= 60) & ~road & ~edge
+    img[road] = np.stack([105 + noise // 2] * 2 + [110 + noise // 2], -1)[road]
+    img[edge] = (220, 200, 60)
+    img[grass] = np.stack([70 + noise, 110 + noise * 2, 40 + noise], -1)[grass]
+    out = BytesIO()
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=75)
+    return out.getvalue()
+
+
+if not args.serve:
+    # The client side: start the server as a child process, drive it, print the numbers.
+    import subprocess
+    import websocket
+    from websocket import ABNF
+
+    server = subprocess.Popen([sys.executable, __file__, "--serve", "--port", str(args.port)]
+                              + (["--backend", args.backend] if args.backend else []))
+    try:
+        for _ in range(300):
+            try:
+                ws = websocket.create_connection(
+                    f"ws://127.0.0.1:{args.port}/socket.io/?EIO=3&transport=websocket", timeout=30)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("drive_peer: server did not start")
+        jpeg = synthetic_frame()
+        image = base64.b64encode(jpeg).decode("ascii")
+        message = ('42["telemetry",{"steering_angle":"0.0000","throttle":"0.2000","speed":"24.9812","image":"'
+                   + image + '"}]').encode()
+        print(f"frame: 320x160 JPEG {len(jpeg)} bytes, telemetry message {len(message)} bytes", flush=True)
+        frames = [ABNF.create_frame(message[i:i + 1016], ABNF.OPCODE_TEXT if i == 0 else ABNF.OPCODE_CONT,
+                                    fin=1 if i + 1016 >= len(message) else 0) for i in range(0, len(message), 1016)]
+        wire = b"".join(f.format() for f in frames)
+        times = []
+        for i in range(args.warmup + args.frames):
+            ws.sock.sendall(wire)
+            sent = time.perf_counter()
+            while True:
+                reply = ws.recv()
+                if reply.startswith("42"):
+                    break
+            if not reply.startswith('42["steer"'):
+                raise SystemExit(f"drive_peer: unexpected reply {reply[:60]}")
+            if i >= args.warmup:
+                times.append((time.perf_counter() - sent) * 1000)
+        ws.close()
+        t = np.array(times)
+        print(f"round trip: p50 {np.percentile(t, 50):.3f} ms, p99 {np.percentile(t, 99):.3f} ms, "
+              f"mean {t.mean():.3f} ms, max {t.max():.3f} ms over {len(t)} frames")
+        print(f"python drive p50 ms: {np.percentile(t, 50):.3f}")
+        print(f"python drive p99 ms: {np.percentile(t, 99):.3f}")
+    finally:
+        server.terminate()
+        server.wait()
+    sys.exit(0)
 
 # The seed model: crop (43, 12), x/127.5-1, conv 24/36/48 5x5 s2, conv 64/64 3x3, dense 100/50/10/1, ELU.
 CONVS = [(3, 24, 5, 2), (24, 36, 5, 2), (36, 48, 5, 2), (48, 64, 3, 1), (64, 64, 3, 1)]
@@ -97,22 +170,18 @@ if backend is None:
     except ImportError:
         backend = "numpy"
 forward = make_torch_forward() if backend == "torch" else forward_numpy
-print(f"drive_peer: python-socketio {socketio.__version__}, backend {backend}, port {args.port}", flush=True)
+print(f"drive_peer server: python-socketio {socketio.__version__}, backend {backend}, port {args.port}", flush=True)
 
 sio = socketio.Server(async_mode="eventlet")
 app = socketio.WSGIApp(sio)
 kp, ki, set_speed = 0.1, 0.002, 25.0
 integral = 0.0
-times = []
-
-
 @sio.on("telemetry")
 def telemetry(sid, data):
     global integral
     if not data:
         sio.emit("manual", data={}, room=sid)
         return
-    start = time.perf_counter()
     image = np.asarray(Image.open(BytesIO(base64.b64decode(data["image"]))).convert("RGB"))
     image = cv2.resize(image, (128, 128), interpolation=cv2.INTER_LINEAR)
     steering = forward(image)
@@ -120,16 +189,7 @@ def telemetry(sid, data):
     integral += error
     throttle = kp * error + ki * integral
     sio.emit("steer", data={"steering_angle": str(steering), "throttle": str(throttle)}, room=sid)
-    times.append((time.perf_counter() - start) * 1000)
 
 
-def report(*_):
-    if times:
-        t = np.array(times[100:] or times)
-        print(f"drive_peer handler: p50 {np.percentile(t, 50):.3f} ms, p99 {np.percentile(t, 99):.3f} ms over {len(t)}")
-    sys.exit(0)
-
-
-signal.signal(signal.SIGINT, report)
-signal.signal(signal.SIGTERM, report)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 eventlet.wsgi.server(eventlet.listen(("127.0.0.1", args.port)), app, log_output=False)

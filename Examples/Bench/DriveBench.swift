@@ -28,7 +28,8 @@ struct DriveBench: ParsableCommand {
   @Option(help: "Time the round trip against a server already listening on this port instead.")
   var peerPort: Int?
 
-  @Option(help: "Engine.IO version in the peer's URL (python-engineio >= 3.14 refuses the simulator's EIO=4).")
+  @Option(
+    help: "Engine.IO version in the peer's URL (python-engineio >= 3.14 refuses the simulator's EIO=4).")
   var peerEIO = 3
 
   func run() throws {
@@ -66,13 +67,16 @@ struct DriveBench: ParsableCommand {
     let port = server.localPort
     let rtt = try await Task.detached {
       try Self.drive(
-        port: port, path: "/socket.io/?EIO=4&transport=websocket", message: message, frames: frames, warmup: warmup)
+        port: port, path: "/socket.io/?EIO=4&transport=websocket", message: message, frames: frames,
+        warmup: warmup)
     }.value
     try await server.stop()
     let serverSide = Array(latencies.withLockedValue { $0 }.suffix(frames))
     print("seed model \(model.parameters.count) parameters, \(threads) model thread(s), \(frames) frames")
     Self.report("server (last byte in -> steer out)", serverSide)
     Self.report("round trip (client)", rtt)
+    print("drive round-trip p50 ms: \(Self.format(Self.percentile(rtt, 0.5)))")
+    print("drive round-trip p99 ms: \(Self.format(Self.percentile(rtt, 0.99)))")
     print("drive p50 ms: \(Self.format(Self.percentile(serverSide, 0.5)))")
     print("drive p99 ms: \(Self.format(Self.percentile(serverSide, 0.99)))")
   }
@@ -96,8 +100,12 @@ struct DriveBench: ParsableCommand {
     let decode = try median { try jpeg.withUnsafeBytes { try decoder.decode($0, into: &image) } }
     var preparer = FramePreparer(pipeline: .seed)
     let resize = try median { resized = try preparer.prepare(image) }
-    let forward = try median { _ = try resized.pixels.withUnsafeBufferPointer { try model.predict(image: $0) } }
-    print("stages (median ms): base64 \(format(base64)), JPEG decode \(format(decode)), resize \(format(resize)), forward \(format(forward))")
+    let forward = try median {
+      _ = try resized.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }
+    }
+    print(
+      "stages (median ms): base64 \(format(base64)), JPEG decode \(format(decode)), resize \(format(resize)), forward \(format(forward))"
+    )
   }
 
   /// One simulator-like chain; returns the client's round trips in ms (timed frames only).
@@ -110,14 +118,17 @@ struct DriveBench: ParsableCommand {
       try client.sendText(message)
       var reply: String
       repeat { reply = try client.receiveText() } while !reply.hasPrefix("42")
-      guard reply.hasPrefix(#"42["steer""#) else { throw ValidationError("server answered \(reply.prefix(60))") }
+      guard reply.hasPrefix(#"42["steer""#) else {
+        throw ValidationError("server answered \(reply.prefix(60))")
+      }
       var now = timespec()
       clock_gettime(CLOCK_MONOTONIC, &now)
       let received = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
       if i >= warmup { times.append(Double(received - client.lastSendTime) / 1000) }
       if i > 0, i % 250 == 0 {
         let rate = Double(i) / Date().timeIntervalSince(start)
-        FileHandle.standardError.write(Data(String(format: "  %d/%d frames, %.0f frames/s\n", i, warmup + frames, rate).utf8))
+        FileHandle.standardError.write(
+          Data(String(format: "  %d/%d frames, %.0f frames/s\n", i, warmup + frames, rate).utf8))
       }
     }
     return times
@@ -133,8 +144,9 @@ struct DriveBench: ParsableCommand {
 
   static func report(_ name: String, _ values: [Double]) {
     let mean = values.reduce(0, +) / Double(max(values.count, 1))
-    print("\(name): p50 \(format(percentile(values, 0.5))) ms, p99 \(format(percentile(values, 0.99))) ms, "
-      + "mean \(format(mean)) ms, max \(format(values.max() ?? .nan)) ms")
+    print(
+      "\(name): p50 \(format(percentile(values, 0.5))) ms, p99 \(format(percentile(values, 0.99))) ms, "
+        + "mean \(format(mean)) ms, max \(format(values.max() ?? .nan)) ms")
   }
 
   /// A deterministic road-like 320x160 frame (sky, grass with texture, grey road, lane edges),
@@ -144,7 +156,7 @@ struct DriveBench: ParsableCommand {
     var image = RGBImage(width: 320, height: 160)
     for y in 0..<160 {
       for x in 0..<320 {
-        let noise = Int(rng.next() % 24)
+        let noise = Int(rng.next() % 64)
         var rgb: (Int, Int, Int)
         if y < 60 {
           rgb = (120 + y, 160 + y, 230)

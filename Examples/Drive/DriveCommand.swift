@@ -16,7 +16,8 @@ struct DriveCommand: AsyncParsableCommand {
   @Argument(help: "Keras model file (model.h5).")
   var model: String
 
-  @Argument(help: "Folder to save every received frame in, as <UTC yyyy_MM_dd_HH_mm_ss_fff>.jpg (emptied first).")
+  @Argument(
+    help: "Folder to save every received frame in, as <UTC yyyy_MM_dd_HH_mm_ss_fff>.jpg (emptied first).")
   var imageFolder: String?
 
   @Option(help: "Address to listen on. The simulator connects to 127.0.0.1.")
@@ -25,7 +26,8 @@ struct DriveCommand: AsyncParsableCommand {
   @Option(help: "Port; the simulator's is 4567.")
   var port: Int = 4567
 
-  @Option(help: "Set speed of the PI throttle controller, mph (the seed drove at 25; drive.py's default is 9).")
+  @Option(
+    help: "Set speed of the PI throttle controller, mph (the seed drove at 25; drive.py's default is 9).")
   var speed: Double = 25
 
   @Option(help: "Resize frames to WIDTHxHEIGHT (e.g. 128x128), for a model file without a stored pipeline.")
@@ -55,25 +57,28 @@ struct DriveCommand: AsyncParsableCommand {
     let options = try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
     let (predictor, loaded) = try ModelLoading.predictor(path: model, options: options)
     let pipeline = loaded.pipeline
-    print("model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "
-      + "crop \(pipeline.cropTop),\(pipeline.cropBottom), resize \(pipeline.resizeWidth.map(String.init) ?? "-")x"
-      + "\(pipeline.resizeHeight.map(String.init) ?? "-"), \(pipeline.colorSpace.rawValue)"
-      + (loaded.kerasVersion.map { ", Keras \($0)" } ?? ""))
-    for note in loaded.notes { print("model: \(note)") }
+    say(
+      "model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "
+        + "crop \(pipeline.cropTop),\(pipeline.cropBottom), resize \(pipeline.resizeWidth.map(String.init) ?? "-")x"
+        + "\(pipeline.resizeHeight.map(String.init) ?? "-"), \(pipeline.colorSpace.rawValue)"
+        + (loaded.kerasVersion.map { ", Keras \($0)" } ?? ""))
+    for note in loaded.notes { say("model: \(note)") }
     let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
     let autopilot = Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
     let printer = FramePrinter(quiet: quiet)
     let server = try await DriveServer(
       configuration: .init(host: host, port: port, maxMessageSize: maxMessageSize), autopilot: autopilot,
       logger: logger, onFrame: { printer.print($0) })
-    print("Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
-      + (imageFolder.map { ", saving frames to \($0)" } ?? "") + ". Ctrl-C stops.")
+    say(
+      "Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
+        + (imageFolder.map { ", saving frames to \($0)" } ?? "") + ". Ctrl-C stops.")
     await waitForInterrupt()
     try await server.stop()
     recorder?.flush()
     let stats = server.statistics
-    print("Drive: \(stats.telemetry) telemetry, \(stats.steer) steer, \(stats.manual) manual, "
-      + "\(stats.malformed) malformed" + (recorder.map { ", \($0.counts.saved) frames saved" } ?? ""))
+    say(
+      "Drive: \(stats.telemetry) telemetry, \(stats.steer) steer, \(stats.manual) manual, "
+        + "\(stats.malformed) malformed" + (recorder.map { ", \($0.counts.saved) frames saved" } ?? ""))
   }
 
   /// Suspends until SIGINT or SIGTERM.
@@ -97,6 +102,11 @@ struct DriveCommand: AsyncParsableCommand {
   }
 }
 
+/// Unbuffered stdout: lines appear at once, also through a pipe (`Drive model.h5 | tee log`).
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// Keeps the signal sources alive for the life of the process.
 enum Signals {
   nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
@@ -115,6 +125,6 @@ final class FramePrinter: Sendable {
       String(
         format: "steering %+.4f  throttle %+.4f  speed %5.2f mph  latency %.2f ms", r.steering, r.throttle,
         r.speed, r.latencySeconds * 1000) + "  [\(r.session.prefix(6))]"
-    lock.withLock { Swift.print(line) }
+    lock.withLock { say(line) }
   }
 }

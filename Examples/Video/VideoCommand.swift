@@ -17,7 +17,8 @@ struct VideoCommand: ParsableCommand {
   @Option(help: "Frames per second.")
   var fps: Int = 60
 
-  @Option(help: "mp4 (through ffmpeg) or avi (Motion-JPEG, no encoder needed). Default: mp4 if ffmpeg is found.")
+  @Option(
+    help: "mp4 (through ffmpeg) or avi (Motion-JPEG, no encoder needed). Default: mp4 if ffmpeg is found.")
   var format: String?
 
   @Option(help: "Output file. Default: <folder>.mp4 or <folder>.avi next to the folder.")
@@ -43,12 +44,16 @@ struct VideoCommand: ParsableCommand {
     default:
       throw ValidationError("--format must be mp4 or avi")
     }
-    print("\(target): \(frames.count) frames at \(fps) fps (\(String(format: "%.1f", Double(frames.count) / Double(fps))) s)")
+    print(
+      "\(target): \(frames.count) frames at \(fps) fps (\(String(format: "%.1f", Double(frames.count) / Double(fps))) s)"
+    )
   }
 
   static func findExecutable(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
   }
 
   /// Frames go to ffmpeg's stdin as an image2pipe stream; ffmpeg sizes the video from them.
@@ -56,7 +61,8 @@ struct VideoCommand: ParsableCommand {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ffmpeg)
     process.arguments = [
-      "-hide_banner", "-loglevel", "error", "-y", "-f", "image2pipe", "-framerate", String(fps), "-c:v", "mjpeg",
+      "-hide_banner", "-loglevel", "error", "-y", "-f", "image2pipe", "-framerate", String(fps), "-c:v",
+      "mjpeg",
       "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
       "-movflags", "+faststart", output,
     ]

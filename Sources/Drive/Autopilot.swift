@@ -26,7 +26,8 @@ public final class Autopilot: Sendable {
   ///   - predictor: the steering model; called from one thread at a time.
   ///   - setSpeed: the PI controller's target in mph (the seed drove at 25; drive.py's default is 9).
   ///   - recorder: saves every received frame, off the reply path.
-  public init(predictor: sending any SteeringPredictor, setSpeed: Double = 25, recorder: FrameRecorder? = nil) {
+  public init(predictor: sending any SteeringPredictor, setSpeed: Double = 25, recorder: FrameRecorder? = nil)
+  {
     gate = PredictorGate(predictor)
     self.setSpeed = setSpeed
     self.recorder = recorder
@@ -46,9 +47,13 @@ public final class Autopilot: Sendable {
   /// The reply to one `telemetry` event and what was decided. Every call returns exactly one reply:
   /// manual-mode telemetry and frames that cannot be used get `manual` (the simulator then sends
   /// the next frame) and an error describing why.
-  package func respond(to arguments: [Any], car: Car) -> (reply: String, steer: (Float, Float, Double)?, error: DriveError?) {
+  package func respond(to arguments: [Any], car: Car) -> (
+    reply: String, steer: (Float, Float, Double)?, error: DriveError?
+  ) {
     do {
-      guard let telemetry = try Telemetry(arguments: arguments) else { return (SocketIOText.manual, nil, nil) }
+      guard let telemetry = try Telemetry(arguments: arguments) else {
+        return (SocketIOText.manual, nil, nil)
+      }
       let jpeg = try Self.base64Decode(telemetry.imageBase64)
       do {
         try jpeg.withUnsafeBytes { try car.decoder.decode($0, into: &car.image) }
@@ -65,7 +70,9 @@ public final class Autopilot: Sendable {
       let steering = min(max(raw, -1), 1)
       let throttle = Float(min(max(car.controller.update(speed: telemetry.speed), -1), 1))
       recorder?.save(jpeg)
-      return (SocketIOText.steer(steering: steering, throttle: throttle), (steering, throttle, telemetry.speed), nil)
+      return (
+        SocketIOText.steer(steering: steering, throttle: throttle), (steering, throttle, telemetry.speed), nil
+      )
     } catch let error as DriveError {
       return (SocketIOText.manual, nil, error)
     } catch {

@@ -116,7 +116,9 @@ public final class DriveServer: Sendable {
   }
 
   private static func acceptsUpgrade(_ head: HTTPRequestHead, core: DriveServerCore) -> Bool {
-    guard let request = try? EngineRequest(uri: head.uri), request.transport == .websocket else { return false }
+    guard let request = try? EngineRequest(uri: head.uri), request.transport == .websocket else {
+      return false
+    }
     guard let sid = request.sid else { return true }
     guard let session = core.registry.session(sid) else { return false }
     return session.version == request.version && !session.isWebSocket && !session.isClosed

@@ -31,7 +31,8 @@ package final class DriveServerCore: Sendable {
   private let statistics = NIOLockedValueBox(DriveStatistics())
 
   package init(
-    autopilot: Autopilot, settings: EngineSettings, logger: Logger, onFrame: (@Sendable (FrameReport) -> Void)?
+    autopilot: Autopilot, settings: EngineSettings, logger: Logger,
+    onFrame: (@Sendable (FrameReport) -> Void)?
   ) {
     self.autopilot = autopilot
     self.settings = settings

@@ -123,15 +123,20 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     respond(.ok, "ok", head: head, context: context)
   }
 
-  private func respond(_ status: HTTPResponseStatus, _ text: String, head: HTTPRequestHead, context: ChannelHandlerContext) {
+  private func respond(
+    _ status: HTTPResponseStatus, _ text: String, head: HTTPRequestHead, context: ChannelHandlerContext
+  ) {
     var headers = HTTPHeaders()
     let isJSON = status != .ok
     headers.add(name: "Content-Type", value: isJSON ? "application/json" : "text/plain; charset=UTF-8")
     headers.add(name: "Content-Length", value: String(text.utf8.count))
     let keepAlive = head.isKeepAlive
     if !keepAlive { headers.add(name: "Connection", value: "close") }
-    context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-    context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+    context.write(
+      wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+      promise: nil)
+    context.write(
+      wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
     let channel = context.channel
     context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
       if !keepAlive { channel.close(promise: nil) }

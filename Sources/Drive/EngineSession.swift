@@ -183,7 +183,8 @@ package final class EngineSession: @unchecked Sendable {
 
   /// Ends the session: its WebSocket is closed, a waiting poll gets `1` (close).
   package func close() {
-    let (poll, channel, task) = lock.withLock { () -> (EventLoopPromise<[String]>?, Channel?, RepeatedTask?) in
+    let (poll, channel, task) = lock.withLock {
+      () -> (EventLoopPromise<[String]>?, Channel?, RepeatedTask?) in
       guard !closed else { return (nil, nil, nil) }
       closed = true
       defer { pendingPoll = nil }

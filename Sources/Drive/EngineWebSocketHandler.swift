@@ -87,7 +87,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
 
   private func send(_ text: String, context: ChannelHandlerContext) {
     let buffer = context.channel.allocator.buffer(string: text)
-    context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    context.writeAndFlush(
+      wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
   }
 
   private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {

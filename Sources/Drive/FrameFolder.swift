@@ -9,7 +9,8 @@ public enum FrameFolder {
     do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
       throw DriveError.io(path: folder, reason: "cannot list: \(error.localizedDescription)")
     }
-    let jpegs = names.filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }.sorted()
+    let jpegs = names.filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }
+      .sorted()
     guard !jpegs.isEmpty else { throw DriveError.io(path: folder, reason: "no .jpg frames") }
     return jpegs.map { folder + "/" + $0 }
   }

@@ -35,7 +35,8 @@ public struct FramePreparer {
         image = try image.resizedBilinear(width: w, height: h)  // OpenCV averages exact halvings
       } else {
         if resizer == nil {
-          resizer = try BilinearResizer(sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
+          resizer = try BilinearResizer(
+            sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
         }
         try resizer!.resize(image, into: &output)
         image = output

@@ -31,10 +31,13 @@ public final class FrameRecorder: Sendable {
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
     if fm.fileExists(atPath: folder, isDirectory: &isDirectory) {
-      guard isDirectory.boolValue else { throw DriveError.io(path: folder, reason: "exists and is not a folder") }
+      guard isDirectory.boolValue else {
+        throw DriveError.io(path: folder, reason: "exists and is not a folder")
+      }
       let entries = try Self.contents(folder)
       if let other = entries.first(where: { !$0.lowercased().hasSuffix(".jpg") }) {
-        throw DriveError.io(path: folder, reason: "holds \(other), not only .jpg frames; refusing to empty it")
+        throw DriveError.io(
+          path: folder, reason: "holds \(other), not only .jpg frames; refusing to empty it")
       }
       for name in entries {
         do { try fm.removeItem(atPath: folder + "/" + name) } catch {
@@ -112,7 +115,9 @@ public final class FrameRecorder: Sendable {
       let s = String(v)
       return String(repeating: "0", count: max(0, n - s.count)) + s
     }
-    return [pad(parts.tm_year + 1900, 4), pad(parts.tm_mon + 1, 2), pad(parts.tm_mday, 2), pad(parts.tm_hour, 2),
-      pad(parts.tm_min, 2), pad(parts.tm_sec, 2), pad(Int32(millis), 3)].joined(separator: "_")
+    return [
+      pad(parts.tm_year + 1900, 4), pad(parts.tm_mon + 1, 2), pad(parts.tm_mday, 2), pad(parts.tm_hour, 2),
+      pad(parts.tm_min, 2), pad(parts.tm_sec, 2), pad(Int32(millis), 3),
+    ].joined(separator: "_")
   }
 }

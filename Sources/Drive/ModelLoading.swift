@@ -4,6 +4,10 @@ import ConvNet
 /// command line states one (`--resize 128x128 --crop 60,25 --normalize x/127.5-1 --color yuv`),
 /// which Keras-trained files without a stored pipeline need, as in `Predict`.
 public enum ModelLoading {
+  /// The simulator's front camera frame.
+  public static let cameraWidth = 320
+  public static let cameraHeight = 160
+
   /// Parses the command-line forms into Keras load options (inference only: no optimizer state).
   public static func options(
     resize: String?, crop: String?, normalize: String?, color: String?, threads: Int = 1
@@ -40,10 +44,20 @@ public enum ModelLoading {
   }
 
   /// Loads `path` and wraps it for driving. Errors name the file and what was wrong.
-  public static func predictor(path: String, options: KerasLoadOptions) throws -> (SequentialPredictor, LoadedKerasModel) {
+  public static func predictor(path: String, options: KerasLoadOptions) throws -> (
+    SequentialPredictor, LoadedKerasModel
+  ) {
     let loaded: LoadedKerasModel
     do { loaded = try KerasModelFile.load(path: path, options: options) } catch {
       throw DriveError.modelUnavailable("\(path): \(error)")
+    }
+    // Fail now, not on every frame, if the simulator's frame cannot become the model's input.
+    let pipeline = loaded.pipeline
+    do {
+      try pipeline.check(
+        frameWidth: pipeline.sourceWidth ?? cameraWidth, height: pipeline.sourceHeight ?? cameraHeight)
+    } catch {
+      throw DriveError.invalidOption("\(path): \(error)")
     }
     return (try SequentialPredictor(loaded: loaded), loaded)
   }

@@ -25,26 +25,66 @@ public enum MotionJPEGWriter {
     let indexSize = 16 * frames.count
     let hdrlSize = 4 + (8 + 56) + (8 + 4 + (8 + 56) + (8 + 40))
     let riffSize = 4 + (8 + hdrlSize) + (8 + moviSize) + (8 + indexSize)
-    guard riffSize < Int(UInt32.max) else { throw DriveError.io(path: output, reason: "over 4 GB; use ffmpeg") }
+    guard riffSize < Int(UInt32.max) else {
+      throw DriveError.io(path: output, reason: "over 4 GB; use ffmpeg")
+    }
     let largest = sizes.max() ?? 0
 
     var header = Data()
-    header.fourCC("RIFF"); header.u32(riffSize); header.fourCC("AVI ")
-    header.fourCC("LIST"); header.u32(hdrlSize); header.fourCC("hdrl")
-    header.fourCC("avih"); header.u32(56)
-    header.u32(1_000_000 / fps); header.u32(largest * fps); header.u32(0); header.u32(0x10)  // AVIF_HASINDEX
-    header.u32(frames.count); header.u32(0); header.u32(1); header.u32(largest)
-    header.u32(width); header.u32(height); for _ in 0..<4 { header.u32(0) }
-    header.fourCC("LIST"); header.u32(4 + (8 + 56) + (8 + 40)); header.fourCC("strl")
-    header.fourCC("strh"); header.u32(56)
-    header.fourCC("vids"); header.fourCC("MJPG"); header.u32(0); header.u16(0); header.u16(0)
-    header.u32(0); header.u32(1); header.u32(fps); header.u32(0); header.u32(frames.count)
-    header.u32(largest); header.u32(0xFFFF_FFFF); header.u32(0)
-    header.u16(0); header.u16(0); header.u16(width); header.u16(height)
-    header.fourCC("strf"); header.u32(40)  // BITMAPINFOHEADER
-    header.u32(40); header.u32(width); header.u32(height); header.u16(1); header.u16(24)
-    header.fourCC("MJPG"); header.u32(width * height * 3); for _ in 0..<4 { header.u32(0) }
-    header.fourCC("LIST"); header.u32(moviSize); header.fourCC("movi")
+    header.fourCC("RIFF")
+    header.u32(riffSize)
+    header.fourCC("AVI ")
+    header.fourCC("LIST")
+    header.u32(hdrlSize)
+    header.fourCC("hdrl")
+    header.fourCC("avih")
+    header.u32(56)
+    header.u32(1_000_000 / fps)
+    header.u32(largest * fps)
+    header.u32(0)
+    header.u32(0x10)  // AVIF_HASINDEX
+    header.u32(frames.count)
+    header.u32(0)
+    header.u32(1)
+    header.u32(largest)
+    header.u32(width)
+    header.u32(height)
+    for _ in 0..<4 { header.u32(0) }
+    header.fourCC("LIST")
+    header.u32(4 + (8 + 56) + (8 + 40))
+    header.fourCC("strl")
+    header.fourCC("strh")
+    header.u32(56)
+    header.fourCC("vids")
+    header.fourCC("MJPG")
+    header.u32(0)
+    header.u16(0)
+    header.u16(0)
+    header.u32(0)
+    header.u32(1)
+    header.u32(fps)
+    header.u32(0)
+    header.u32(frames.count)
+    header.u32(largest)
+    header.u32(0xFFFF_FFFF)
+    header.u32(0)
+    header.u16(0)
+    header.u16(0)
+    header.u16(width)
+    header.u16(height)
+    header.fourCC("strf")
+    header.u32(40)  // BITMAPINFOHEADER
+    header.u32(40)
+    header.u32(width)
+    header.u32(height)
+    header.u16(1)
+    header.u16(24)
+    header.fourCC("MJPG")
+    header.u32(width * height * 3)
+    for _ in 0..<4 { header.u32(0) }
+    header.fourCC("LIST")
+    header.u32(moviSize)
+    header.fourCC("movi")
 
     guard FileManager.default.createFile(atPath: output, contents: header),
       let handle = FileHandle(forWritingAtPath: output)
@@ -58,15 +98,20 @@ public enum MotionJPEGWriter {
         throw DriveError.io(path: path, reason: "frame changed while writing")
       }
       var chunk = Data()
-      chunk.fourCC("00dc"); chunk.u32(jpeg.count)
+      chunk.fourCC("00dc")
+      chunk.u32(jpeg.count)
       chunk.append(jpeg)
       if jpeg.count & 1 == 1 { chunk.append(0) }
       handle.write(chunk)
-      index.fourCC("00dc"); index.u32(0x10); index.u32(offset); index.u32(jpeg.count)  // AVIIF_KEYFRAME
+      index.fourCC("00dc")
+      index.u32(0x10)
+      index.u32(offset)
+      index.u32(jpeg.count)  // AVIIF_KEYFRAME
       offset += chunk.count
     }
     var tail = Data()
-    tail.fourCC("idx1"); tail.u32(indexSize)
+    tail.fourCC("idx1")
+    tail.u32(indexSize)
     tail.append(index)
     handle.write(tail)
   }
@@ -74,7 +119,9 @@ public enum MotionJPEGWriter {
 
 extension Data {
   fileprivate mutating func u32(_ v: Int) { u32(UInt32(truncatingIfNeeded: v)) }
-  fileprivate mutating func u32(_ v: UInt32) { Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) } }
+  fileprivate mutating func u32(_ v: UInt32) {
+    Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+  }
   fileprivate mutating func u16(_ v: Int) {
     Swift.withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { append(contentsOf: $0) }
   }

@@ -87,7 +87,8 @@ package final class WireClient {
       try fill()
     }
     guard responseHead.hasPrefix("HTTP/1.1 101") else {
-      throw Failure.handshake(responseHead.split(separator: "\r\n").first.map(String.init) ?? "empty response")
+      throw Failure.handshake(
+        responseHead.split(separator: "\r\n").first.map(String.init) ?? "empty response")
     }
   }
 

@@ -25,7 +25,8 @@ import Testing
     let second = autopilot.respond(to: fields(speed: "4.0", image: jpeg.base64EncodedString()), car: car)
     #expect(abs((second.steer?.1 ?? 0) - Float(0.1 * 5 + 0.002 * 14)) < 1e-6)
     // Another car has its own controller.
-    let other = autopilot.respond(to: fields(speed: "0", image: jpeg.base64EncodedString()), car: autopilot.makeCar())
+    let other = autopilot.respond(
+      to: fields(speed: "0", image: jpeg.base64EncodedString()), car: autopilot.makeCar())
     #expect(abs((other.steer?.1 ?? 0) - 0.918) < 1e-6)
   }
 
@@ -47,7 +48,10 @@ import Testing
       let answer = autopilot.respond(
         to: fields(speed: "0", image: Fixtures.cameraJPEG.base64EncodedString()), car: autopilot.makeCar())
       #expect(answer.reply == SocketIOText.manual)
-      if case .predictionFailed = answer.error {} else { Issue.record("expected predictionFailed, got \(String(describing: answer.error))") }
+      if case .predictionFailed = answer.error {
+      } else {
+        Issue.record("expected predictionFailed, got \(String(describing: answer.error))")
+      }
     }
   }
 
@@ -60,13 +64,15 @@ import Testing
   }
 
   @Test func recordsFramesAfterReplying() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drive-autopilot-\(UUID())").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drive-autopilot-\(UUID())")
+      .path
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let recorder = try FrameRecorder(folder: folder)
     let autopilot = Autopilot(predictor: BrightnessBalance(), recorder: recorder)
     let car = autopilot.makeCar()
     for _ in 0..<3 {
-      _ = autopilot.respond(to: fields(speed: "1", image: Fixtures.cameraJPEG.base64EncodedString()), car: car)
+      _ = autopilot.respond(
+        to: fields(speed: "1", image: Fixtures.cameraJPEG.base64EncodedString()), car: car)
     }
     _ = autopilot.respond(to: [NSNull()], car: car)  // manual frames carry no image
     recorder.flush()

@@ -37,8 +37,10 @@ struct FailingPredictor: SteeringPredictor {
 }
 
 enum Fixtures {
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-  static let clients = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients")
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Fixtures")
+  static let clients = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Clients")
   static let cameraPath = directory.appendingPathComponent("camera_320x160.jpg").path
   static var cameraJPEG: Data { FileManager.default.contents(atPath: cameraPath) ?? Data() }
 
@@ -62,7 +64,8 @@ func startServer(
     port: 0, maxMessageSize: maxMessageSize, pingInterval: .milliseconds(pingInterval),
     pingTimeout: .milliseconds(pingTimeout), threads: 2)
   return try await DriveServer(
-    configuration: configuration, autopilot: Autopilot(predictor: predictor, recorder: recorder), logger: logger,
+    configuration: configuration, autopilot: Autopilot(predictor: predictor, recorder: recorder),
+    logger: logger,
     onFrame: onFrame)
 }
 
@@ -93,7 +96,9 @@ enum PeerPython: String {
   }
 
   /// Runs a client script from `Clients/`; returns its exit status and its last stdout line.
-  func run(_ script: String, _ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+  func run(_ script: String, _ arguments: [String]) async throws -> (
+    status: Int32, output: String, errors: String
+  ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try executable)
     process.arguments = [Fixtures.clients.appendingPathComponent(script).path] + arguments

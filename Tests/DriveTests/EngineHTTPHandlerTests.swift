@@ -52,7 +52,8 @@ import Testing
     #expect(packets[0].contains(#""upgrades":["websocket"]"#))
     #expect(packets[1] == "40")
     let sid = try #require(
-      (try JSONSerialization.jsonObject(with: Data(packets[0].dropFirst().utf8)) as? [String: Any])?["sid"] as? String)
+      (try JSONSerialization.jsonObject(with: Data(packets[0].dropFirst().utf8)) as? [String: Any])?["sid"]
+        as? String)
     let path = "/socket.io/?EIO=3&transport=polling&sid=\(sid)"
     let telemetry = Fixtures.telemetry()
     let body = EnginePayload.encode(["2", telemetry, #"42["telemetry",null]"#], version: .v3)
@@ -76,7 +77,8 @@ import Testing
     #expect(packets.count == 1)
     #expect(packets[0].contains(#""maxPayload":1000000"#))
     let sid = try #require(
-      (try JSONSerialization.jsonObject(with: Data(packets[0].dropFirst().utf8)) as? [String: Any])?["sid"] as? String)
+      (try JSONSerialization.jsonObject(with: Data(packets[0].dropFirst().utf8)) as? [String: Any])?["sid"]
+        as? String)
     let path = "/socket.io/?EIO=4&transport=polling&sid=\(sid)"
     // A GET waits; a second concurrent GET is refused; a POST releases the first.
     async let held = Task.detached { try request(port, "GET", path) }.value
@@ -97,7 +99,8 @@ import Testing
     let open = try request(port, "GET", "/socket.io/?EIO=4&transport=polling")
     let sid = try #require(open.body.split(separator: "\"").dropFirst(3).first.map(String.init))
     let response = try request(
-      port, "POST", "/socket.io/?EIO=4&transport=polling&sid=\(sid)", body: Fixtures.telemetry(image: String(repeating: "A", count: 20_000)))
+      port, "POST", "/socket.io/?EIO=4&transport=polling&sid=\(sid)",
+      body: Fixtures.telemetry(image: String(repeating: "A", count: 20_000)))
     #expect(response.status == 413)
     #expect(server.sessionCount == 0)
     try await server.stop()

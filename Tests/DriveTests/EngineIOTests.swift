@@ -44,9 +44,15 @@ import Testing
     let poll = try EngineRequest(uri: "/socket.io/?transport=polling&EIO=3&t=NxYz&sid=abc")
     #expect(poll.version == .v3)
     #expect(poll.sid == "abc")
-    #expect(throws: EngineRequest.Rejection.self) { try EngineRequest(uri: "/other/?EIO=4&transport=websocket") }
-    #expect(throws: EngineRequest.Rejection.self) { try EngineRequest(uri: "/socket.io/?EIO=5&transport=websocket") }
-    #expect(throws: EngineRequest.Rejection.self) { try EngineRequest(uri: "/socket.io/?EIO=4&transport=flash") }
+    #expect(throws: EngineRequest.Rejection.self) {
+      try EngineRequest(uri: "/other/?EIO=4&transport=websocket")
+    }
+    #expect(throws: EngineRequest.Rejection.self) {
+      try EngineRequest(uri: "/socket.io/?EIO=5&transport=websocket")
+    }
+    #expect(throws: EngineRequest.Rejection.self) {
+      try EngineRequest(uri: "/socket.io/?EIO=4&transport=flash")
+    }
     #expect(throws: EngineRequest.Rejection.self) { try EngineRequest(uri: "/socket.io/") }
   }
 }

@@ -65,7 +65,8 @@ import Testing
       #"42["telemetry",{"speed":"1.0","image":"/9j/4AAQ"#,  // truncated JSON
       Fixtures.telemetry(image: "!!!not base64!!!"),
       Fixtures.telemetry(image: jpeg.prefix(jpeg.count / 3).base64EncodedString()),  // corrupt JPEG
-      Fixtures.telemetry(image: Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).base64EncodedString()),
+      Fixtures.telemetry(
+        image: Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).base64EncodedString()),
       Fixtures.telemetry(speed: "fast"),
       #"42["telemetry",{"speed":"1.0"}]"#,
       #"42["telemetry",5]"#,
@@ -77,7 +78,8 @@ import Testing
       #expect(try client.receiveText() == #"42["manual",{}]"#, "for \(text.prefix(60))")
     }
     // Garbage that is not telemetry is logged and ignored; the next frame is answered normally.
-    for text in ["9xyz", "4", "4x", "42{}", #"42["steer"]"#, "45-", "43[]", "41", "6", "1x"] where text != "1x" {
+    for text in ["9xyz", "4", "4x", "42{}", #"42["steer"]"#, "45-", "43[]", "41", "6", "1x"]
+    where text != "1x" {
       try client.sendText(text)
     }
     try client.sendText(Fixtures.telemetry())

@@ -23,9 +23,10 @@ import Testing
     for i in 0..<3 { recorder.save(Data([0xFF, 0xD8, UInt8(i)]), at: date) }
     recorder.flush()
     let frames = try FrameFolder.frames(in: folder)
-    #expect(frames.map { ($0 as NSString).lastPathComponent } == [
-      "2021_03_04_05_06_07_089.jpg", "2021_03_04_05_06_07_089_1.jpg", "2021_03_04_05_06_07_089_2.jpg",
-    ])
+    #expect(
+      frames.map { ($0 as NSString).lastPathComponent } == [
+        "2021_03_04_05_06_07_089.jpg", "2021_03_04_05_06_07_089_1.jpg", "2021_03_04_05_06_07_089_2.jpg",
+      ])
     #expect(frames.map { FileManager.default.contents(atPath: $0)?.last } == [0, 1, 2])
     #expect(recorder.counts.saved == 3)
   }

@@ -25,7 +25,9 @@ import Testing
 
   @Test func missingOrBrokenFilesAreClearErrors() throws {
     let options = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
-    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: "/nonexistent/model.h5", options: options) }
+    #expect(throws: DriveError.self) {
+      try ModelLoading.predictor(path: "/nonexistent/model.h5", options: options)
+    }
     let junk = FileManager.default.temporaryDirectory.appendingPathComponent("drive-junk-\(UUID()).h5").path
     defer { try? FileManager.default.removeItem(atPath: junk) }
     FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8))
@@ -62,9 +64,14 @@ import Testing
   @Test func kerasWrittenFileLoads() throws {
     let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("ConvNetTests/Fixtures/keras/keras_2_0_8.h5").path
-    let probe = try KerasModelFile.load(path: fixture, options: KerasLoadOptions(loadOptimizer: false, threads: 1))
+    let probe = try KerasModelFile.load(
+      path: fixture, options: KerasLoadOptions(loadOptimizer: false, threads: 1))
     let shape = probe.model.inputShape
-    let options = try ModelLoading.options(resize: "\(shape[1])x\(shape[0])", crop: nil, normalize: nil, color: nil)
+    // Without a stated resize the camera frame does not fit: refused at load, not per frame.
+    let none = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
+    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: fixture, options: none) }
+    let options = try ModelLoading.options(
+      resize: "\(shape[1])x\(shape[0])", crop: nil, normalize: nil, color: nil)
     var (predictor, _) = try ModelLoading.predictor(path: fixture, options: options)
     let frame = try JPEGDecoder().decode(Array(Fixtures.cameraJPEG))
     #expect(try predictor.steering(for: frame).isFinite)

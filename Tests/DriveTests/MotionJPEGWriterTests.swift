@@ -29,12 +29,15 @@ import Testing
 
     // An independent reader: ffprobe must count every frame and see MJPEG at 60 fps.
     let ffprobe = try #require(
-      ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first { FileManager.default.isExecutableFile(atPath: $0) },
+      ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+      },
       "ffprobe is missing: run `make test` (its test-deps install ffmpeg)")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ffprobe)
     process.arguments = [
-      "-v", "error", "-count_frames", "-show_entries", "stream=codec_name,width,height,nb_read_frames,r_frame_rate",
+      "-v", "error", "-count_frames", "-show_entries",
+      "stream=codec_name,width,height,nb_read_frames,r_frame_rate",
       "-of", "default=noprint_wrappers=1", output,
     ]
     let pipe = Pipe()
@@ -51,9 +54,12 @@ import Testing
   }
 
   @Test func rejectsEmptyOrBadArguments() {
-    #expect(throws: DriveError.self) { try MotionJPEGWriter.write(frames: [], width: 1, height: 1, fps: 1, to: "/tmp/x.avi") }
     #expect(throws: DriveError.self) {
-      try MotionJPEGWriter.write(frames: ["/nonexistent.jpg"], width: 320, height: 160, fps: 60, to: "/tmp/x.avi")
+      try MotionJPEGWriter.write(frames: [], width: 1, height: 1, fps: 1, to: "/tmp/x.avi")
+    }
+    #expect(throws: DriveError.self) {
+      try MotionJPEGWriter.write(
+        frames: ["/nonexistent.jpg"], width: 320, height: 160, fps: 60, to: "/tmp/x.avi")
     }
     #expect(throws: DriveError.self) { try FrameFolder.frames(in: "/nonexistent-folder") }
   }

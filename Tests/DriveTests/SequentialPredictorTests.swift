@@ -13,7 +13,8 @@ import Testing
     var predictor = try SequentialPredictor(model: model, pipeline: .seed)
     let frame = try cameraFrame()
     let resized = try frame.resizedBilinear(width: 128, height: 128)
-    let batch = SampleBatch(images: resized.pixels, steering: [0], provenance: [], height: 128, width: 128, channels: 3)
+    let batch = SampleBatch(
+      images: resized.pixels, steering: [0], provenance: [], height: 128, width: 128, channels: 3)
     let expected = try model.predict(batch: batch)[0]
     #expect(expected.isFinite)
     // Twice: the second frame reuses every buffer and must agree.
@@ -27,7 +28,8 @@ import Testing
       try SequentialPredictor(model: model, pipeline: InputPipeline(modelInputShape: [66, 200, 3]))
     }
     // No resize stated: a 320x160 frame does not become 128x128.
-    var predictor = try SequentialPredictor(model: model, pipeline: InputPipeline(modelInputShape: [128, 128, 3]))
+    var predictor = try SequentialPredictor(
+      model: model, pipeline: InputPipeline(modelInputShape: [128, 128, 3]))
     #expect(throws: DriveError.self) { try predictor.steering(for: try cameraFrame()) }
   }
 }
@@ -43,7 +45,8 @@ import Testing
 
   @Test func cropsThenResizes() throws {
     let frame = try ramp(width: 320, height: 160)
-    let pipeline = InputPipeline(cropTop: 60, cropBottom: 25, resizeWidth: 200, resizeHeight: 66, modelInputShape: [66, 200, 3])
+    let pipeline = InputPipeline(
+      cropTop: 60, cropBottom: 25, resizeWidth: 200, resizeHeight: 66, modelInputShape: [66, 200, 3])
     var preparer = FramePreparer(pipeline: pipeline)
     var cropped = RGBImage(width: 1, height: 1)
     try FramePreparer.cropRows(frame, top: 60, bottom: 25, into: &cropped)
@@ -63,11 +66,14 @@ import Testing
       width: 6, height: 1, pixels: [255, 0, 0, 10, 20, 30, 0, 255, 0, 0, 0, 255, 128, 128, 128, 200, 100, 50])
     var yuv = FramePreparer(pipeline: InputPipeline(colorSpace: .yuv, modelInputShape: [1, 6, 3]))
     #expect(
-      try yuv.prepare(colours).pixels == [76, 91, 255, 18, 134, 121, 150, 54, 0, 29, 239, 103, 128, 128, 128, 124, 92, 195])
+      try yuv.prepare(colours).pixels == [
+        76, 91, 255, 18, 134, 121, 150, 54, 0, 29, 239, 103, 128, 128, 128, 124, 92, 195,
+      ])
   }
 
   @Test func rejectsFramesThePipelineDoesNotFit() throws {
-    var preparer = FramePreparer(pipeline: InputPipeline(cropTop: 100, cropBottom: 100, modelInputShape: [1, 1, 3]))
+    var preparer = FramePreparer(
+      pipeline: InputPipeline(cropTop: 100, cropBottom: 100, modelInputShape: [1, 1, 3]))
     #expect(throws: DriveError.self) { try preparer.prepare(try ramp(width: 320, height: 160)) }
   }
 }
