@@ -20,7 +20,8 @@ extension H5Object {
           "H5Aget_name_by_idx", qualifiedName)
         var buffer = [CChar](repeating: 0, count: Int(size) + 1)
         try h5Check(
-          H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()),
+          H5Aget_name_by_idx(
+            id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()),
           "H5Aget_name_by_idx", qualifiedName)
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
       }
@@ -44,7 +45,8 @@ extension H5Object {
 
   /// A one-dimensional numeric array attribute.
   public func setAttribute<T: H5Element>(_ name: String, _ values: [T]) throws {
-    try writeAttribute(name, shape: [values.count], fileType: T.h5FileType, memoryType: T.h5MemoryType, values)
+    try writeAttribute(
+      name, shape: [values.count], fileType: T.h5FileType, memoryType: T.h5MemoryType, values)
   }
 
   /// A number attribute (scalar or a one-element array), converted to `T`.
@@ -62,7 +64,8 @@ extension H5Object {
     try withAttribute(name) { attr, fileType, count, object in
       let stored = H5TypeClass.of(fileType)
       guard stored.isNumeric else {
-        throw H5StoreError.typeMismatch(object: object, expected: "numbers (\(T.h5TypeName))", found: "\(stored)")
+        throw H5StoreError.typeMismatch(
+          object: object, expected: "numbers (\(T.h5TypeName))", found: "\(stored)")
       }
       var values = [T](repeating: 0, count: count)
       try values.withUnsafeMutableBytes { bytes in
@@ -75,12 +78,16 @@ extension H5Object {
   // MARK: strings
 
   /// A string attribute, variable-length UTF-8 by default (what h5py writes for `str`).
-  public func setAttribute(_ name: String, string: String, encoding: H5StringEncoding = .variableLength) throws {
+  public func setAttribute(_ name: String, string: String, encoding: H5StringEncoding = .variableLength)
+    throws
+  {
     try writeStrings(name, [string], shape: nil, encoding: encoding)
   }
 
   /// A one-dimensional string array attribute, fixed-length by default (numpy `S`, as Keras stores names).
-  public func setAttribute(_ name: String, strings: [String], encoding: H5StringEncoding = .fixedLength) throws {
+  public func setAttribute(_ name: String, strings: [String], encoding: H5StringEncoding = .fixedLength)
+    throws
+  {
     try writeStrings(name, strings, shape: [strings.count], encoding: encoding)
   }
 
@@ -98,7 +105,8 @@ extension H5Object {
   public func stringArrayAttribute(_ name: String) throws -> [String] {
     try withAttribute(name) { attr, fileType, count, object in
       guard H5Tget_class(fileType) == H5T_STRING else {
-        throw H5StoreError.typeMismatch(object: object, expected: "strings", found: "\(H5TypeClass.of(fileType))")
+        throw H5StoreError.typeMismatch(
+          object: object, expected: "strings", found: "\(H5TypeClass.of(fileType))")
       }
       if H5Tis_variable_str(fileType) > 0 {
         let memType = try h5Check(H5Tcopy(chdf5_c_s1()), "H5Tcopy", object)
@@ -146,13 +154,18 @@ extension H5Object {
       let space = try h5Check(H5Aget_space(attr), "H5Aget_space", object)
       let count = Int(H5Sget_simple_extent_npoints(space))
       H5Sclose(space)
-      guard count >= 0 else { throw H5StoreError.hdf5(call: "H5Sget_simple_extent_npoints", object: object, detail: hdf5ErrorStack()) }
+      guard count >= 0 else {
+        throw H5StoreError.hdf5(
+          call: "H5Sget_simple_extent_npoints", object: object, detail: hdf5ErrorStack())
+      }
       return try body(attr, fileType, count, object)
     }
   }
 
   /// Replaces attribute `name` with `values` (shape nil = scalar).
-  private func writeAttribute<T>(_ name: String, shape: [Int]?, fileType: hid_t, memoryType: hid_t, _ values: [T]) throws {
+  private func writeAttribute<T>(
+    _ name: String, shape: [Int]?, fileType: hid_t, memoryType: hid_t, _ values: [T]
+  ) throws {
     let object = "\(qualifiedName)@\(name)"
     try locked {
       if try h5CheckBool(H5Aexists(id, name), "H5Aexists", object) {
@@ -160,7 +173,8 @@ extension H5Object {
       }
       let space = try makeDataspace(shape, object)
       defer { H5Sclose(space) }
-      let attr = try h5Check(H5Acreate2(id, name, fileType, space, chdf5_p_default(), chdf5_p_default()), "H5Acreate2", object)
+      let attr = try h5Check(
+        H5Acreate2(id, name, fileType, space, chdf5_p_default(), chdf5_p_default()), "H5Acreate2", object)
       defer { H5Aclose(attr) }
       try values.withUnsafeBytes { bytes in
         _ = try h5Check(H5Awrite(attr, memoryType, bytes.baseAddress), "H5Awrite", object)
@@ -168,7 +182,9 @@ extension H5Object {
     }
   }
 
-  private func writeStrings(_ name: String, _ strings: [String], shape: [Int]?, encoding: H5StringEncoding) throws {
+  private func writeStrings(_ name: String, _ strings: [String], shape: [Int]?, encoding: H5StringEncoding)
+    throws
+  {
     let object = "\(qualifiedName)@\(name)"
     let utf8 = strings.map { Array($0.utf8) }
     if utf8.contains(where: { $0.contains(0) }) {
@@ -178,7 +194,9 @@ extension H5Object {
     try locked {
       let type = try h5Check(H5Tcopy(chdf5_c_s1()), "H5Tcopy", object)
       defer { H5Tclose(type) }
-      try h5Check(H5Tset_cset(type, ascii && encoding == .fixedLength ? H5T_CSET_ASCII : H5T_CSET_UTF8), "H5Tset_cset", object)
+      try h5Check(
+        H5Tset_cset(type, ascii && encoding == .fixedLength ? H5T_CSET_ASCII : H5T_CSET_UTF8), "H5Tset_cset",
+        object)
       switch encoding {
       case .variableLength:
         try h5Check(H5Tset_size(type, chdf5_variable()), "H5Tset_size", object)
@@ -188,7 +206,9 @@ extension H5Object {
           pointer[bytes.count] = 0
           return pointer
         }
-        defer { pointers.forEach { $0?.deallocate() } }
+        defer {
+          for pointer in pointers { pointer?.deallocate() }
+        }
         try writeAttribute(name, shape: shape, fileType: type, memoryType: type, pointers)
       case .fixedLength:
         // numpy `S` convention: width of the longest string, null-padded, no terminator needed.

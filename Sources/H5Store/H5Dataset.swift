@@ -77,7 +77,8 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
   public func read<T: H5Element>(as type: T.Type = T.self, rows: Range<Int>) throws -> [T] {
     let extent = try shape()
     guard !extent.isEmpty else { throw H5StoreError.invalidArgument("\(qualifiedName) is scalar: no rows") }
-    return try read(as: type, start: [rows.lowerBound] + extent.dropFirst().map { _ in 0 },
+    return try read(
+      as: type, start: [rows.lowerBound] + extent.dropFirst().map { _ in 0 },
       count: [rows.count] + extent.dropFirst())
   }
 
@@ -87,7 +88,8 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
   ) throws {
     let needed = count.reduce(1, *) * MemoryLayout<T>.stride
     guard buffer.count >= needed else {
-      throw H5StoreError.invalidArgument("buffer of \(buffer.count) bytes is too small for \(count) in \(qualifiedName)")
+      throw H5StoreError.invalidArgument(
+        "buffer of \(buffer.count) bytes is too small for \(count) in \(qualifiedName)")
     }
     try transfer(start: start, count: count, as: type, call: "H5Dread") { memSpace, fileSpace in
       H5Dread(id, T.h5MemoryType, memSpace, fileSpace, chdf5_p_default(), buffer.baseAddress)
@@ -126,7 +128,8 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
       let stored = H5TypeClass.of(fileType)
       H5Tclose(fileType)
       guard stored.isNumeric else {
-        throw H5StoreError.typeMismatch(object: qualifiedName, expected: "numbers (\(T.h5TypeName))", found: "\(stored)")
+        throw H5StoreError.typeMismatch(
+          object: qualifiedName, expected: "numbers (\(T.h5TypeName))", found: "\(stored)")
       }
       let fileSpace = try h5Check(H5Dget_space(id), "H5Dget_space", qualifiedName)
       defer { H5Sclose(fileSpace) }
@@ -147,7 +150,8 @@ public final class H5Dataset: H5Object, @unchecked Sendable {
         try h5Check(
           H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, starts, nil, counts, nil), "H5Sselect_hyperslab",
           qualifiedName)
-        memSpace = try h5Check(H5Screate_simple(Int32(counts.count), counts, nil), "H5Screate_simple", qualifiedName)
+        memSpace = try h5Check(
+          H5Screate_simple(Int32(counts.count), counts, nil), "H5Screate_simple", qualifiedName)
       }
       defer { H5Sclose(memSpace) }
       try h5Check(body(memSpace, fileSpace), "\(call) start \(start) count \(count)", qualifiedName)

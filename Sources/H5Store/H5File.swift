@@ -34,7 +34,9 @@ public final class H5File: @unchecked Sendable {
   public init(opening path: String, mode: Mode = .readOnly) throws {
     self.path = path
     self.mode = mode
-    guard FileManager.default.isReadableFile(atPath: path) else { throw H5StoreError.fileNotFound(path: path) }
+    guard FileManager.default.isReadableFile(atPath: path) else {
+      throw H5StoreError.fileNotFound(path: path)
+    }
     self.id = try withHDF5 {
       let isHDF5 = H5Fis_hdf5(path)
       if isHDF5 <= 0 {
@@ -46,8 +48,13 @@ public final class H5File: @unchecked Sendable {
       let flags = mode == .readOnly ? chdf5_f_acc_rdonly() : chdf5_f_acc_rdwr()
       let id = H5Fopen(path, flags, fapl)
       if id < 0 {
+        let detail = hdf5ErrorStack()
+        // Another process holding the file (HDF5 locks files it opens) is not damage.
+        if detail.localizedCaseInsensitiveContains("unable to lock") {
+          throw H5StoreError.hdf5(call: "H5Fopen", object: path, detail: detail)
+        }
         // The signature was found, so the damage is further in: a truncated or overwritten file.
-        throw H5StoreError.notHDF5(path: path, detail: hdf5ErrorStack())
+        throw H5StoreError.notHDF5(path: path, detail: detail)
       }
       return id
     }
@@ -57,7 +64,9 @@ public final class H5File: @unchecked Sendable {
   private static func strongCloseAccessList(_ path: String) throws -> hid_t {
     let fapl = try h5Check(H5Pcreate(chdf5_p_file_access()), "H5Pcreate(file access)", path)
     // STRONG: closing the file closes every object still open in it, so close() is final.
-    try h5Check(H5Pset_fclose_degree(fapl, H5F_close_degree_t(UInt32(chdf5_close_strong()))), "H5Pset_fclose_degree", path)
+    try h5Check(
+      H5Pset_fclose_degree(fapl, H5F_close_degree_t(UInt32(chdf5_close_strong()))), "H5Pset_fclose_degree",
+      path)
     return fapl
   }
 

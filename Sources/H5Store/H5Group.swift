@@ -21,7 +21,8 @@ public final class H5Group: H5Object, @unchecked Sendable {
       defer { H5Pclose(lcpl) }
       try h5Check(H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group", target)
       let gid = try h5Check(
-        H5Gcreate2(id, name, lcpl, chdf5_p_default(), chdf5_p_default()), "H5Gcreate2", "\(file.path):\(target)")
+        H5Gcreate2(id, name, lcpl, chdf5_p_default(), chdf5_p_default()), "H5Gcreate2",
+        "\(file.path):\(target)")
       return H5Group(file: file, path: target, id: gid)
     }
   }
@@ -53,7 +54,8 @@ public final class H5Group: H5Object, @unchecked Sendable {
           "H5Lget_name_by_idx", qualifiedName)
         var buffer = [CChar](repeating: 0, count: Int(size) + 1)
         try h5Check(
-          H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()),
+          H5Lget_name_by_idx(
+            id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()),
           "H5Lget_name_by_idx", qualifiedName)
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
       }
@@ -97,7 +99,8 @@ public final class H5Group: H5Object, @unchecked Sendable {
     let target = childPath(name)
     let object = "\(file.path):\(target)"
     if let maxShape, maxShape.count != shape.count {
-      throw H5StoreError.invalidArgument("maxShape \(maxShape) has another rank than shape \(shape) for \(object)")
+      throw H5StoreError.invalidArgument(
+        "maxShape \(maxShape) has another rank than shape \(shape) for \(object)")
     }
     if let chunks, chunks.count != shape.count || chunks.contains(where: { $0 <= 0 }) {
       throw H5StoreError.invalidArgument("chunks \(chunks) do not fit shape \(shape) for \(object)")
@@ -133,7 +136,8 @@ public final class H5Group: H5Object, @unchecked Sendable {
   @discardableResult
   public func createDataset<T: H5Element>(_ name: String, values: [T], shape: [Int]) throws -> H5Dataset {
     guard shape.reduce(1, *) == values.count else {
-      throw H5StoreError.invalidArgument("\(values.count) values do not fill shape \(shape) for \(childPath(name))")
+      throw H5StoreError.invalidArgument(
+        "\(values.count) values do not fill shape \(shape) for \(childPath(name))")
     }
     let dataset = try createDataset(name, of: T.self, shape: shape)
     try dataset.write(values)

@@ -47,7 +47,9 @@ public class H5Object: @unchecked Sendable {
 
 /// `[Int]` shapes to HDF5's `hsize_t`, rejecting negatives.
 package func hsizes(_ values: [Int], _ what: String) throws -> [hsize_t] {
-  guard values.allSatisfy({ $0 >= 0 }) else { throw H5StoreError.invalidArgument("negative \(what): \(values)") }
+  guard values.allSatisfy({ $0 >= 0 }) else {
+    throw H5StoreError.invalidArgument("negative \(what): \(values)")
+  }
   return values.map { hsize_t($0) }
 }
 

@@ -26,19 +26,20 @@ public enum H5StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case let .hdf5(call, object, detail): "HDF5 \(call) failed on '\(object)': \(detail)"
-    case let .fileNotFound(path): "no such file: \(path)"
-    case let .notHDF5(path, detail): "not an HDF5 file (or its header is damaged): \(path) (\(detail))"
-    case let .missingObject(path): "no such HDF5 object: \(path)"
-    case let .typeMismatch(object, expected, found): "'\(object)' is \(found), expected \(expected)"
-    case let .invalidArgument(message): message
-    case let .wrongFormat(path, found): "\(path) is not a BehavioralCloning sample store (format: \(found))"
-    case let .unsupportedVersion(path, found, supported):
+    case .hdf5(let call, let object, let detail): "HDF5 \(call) failed on '\(object)': \(detail)"
+    case .fileNotFound(let path): "no such file: \(path)"
+    case .notHDF5(let path, let detail): "not an HDF5 file (or its header is damaged): \(path) (\(detail))"
+    case .missingObject(let path): "no such HDF5 object: \(path)"
+    case .typeMismatch(let object, let expected, let found): "'\(object)' is \(found), expected \(expected)"
+    case .invalidArgument(let message): message
+    case .wrongFormat(let path, let found):
+      "\(path) is not a BehavioralCloning sample store (format: \(found))"
+    case .unsupportedVersion(let path, let found, let supported):
       "\(path) is sample store version \(found); this build reads version \(supported)"
-    case let .incomplete(path):
+    case .incomplete(let path):
       "\(path) is an incomplete sample store (its writer did not finish); rerun the preparation to resume it"
-    case let .corrupt(path, detail): "\(path) is damaged: \(detail)"
-    case let .closed(object): "'\(object)' belongs to a closed HDF5 file"
+    case .corrupt(let path, let detail): "\(path) is damaged: \(detail)"
+    case .closed(let object): "'\(object)' belongs to a closed HDF5 file"
     }
   }
 }

@@ -31,14 +31,20 @@ public final class SampleStore: @unchecked Sendable {
       throw H5StoreError.wrongFormat(path: path, found: "HDF5 without a 'format' attribute")
     }
     let format = try root.stringAttribute(A.format)
-    guard format == SampleStoreLayout.formatName else { throw H5StoreError.wrongFormat(path: path, found: format) }
+    guard format == SampleStoreLayout.formatName else {
+      throw H5StoreError.wrongFormat(path: path, found: format)
+    }
     let version = Int(try root.attribute(A.version, as: Int32.self))
     guard version == Int(SampleStoreLayout.formatVersion) else {
-      throw H5StoreError.unsupportedVersion(path: path, found: version, supported: Int(SampleStoreLayout.formatVersion))
+      throw H5StoreError.unsupportedVersion(
+        path: path, found: version, supported: Int(SampleStoreLayout.formatVersion))
     }
-    guard try root.attribute(A.complete, as: Int32.self) == 1 else { throw H5StoreError.incomplete(path: path) }
+    guard try root.attribute(A.complete, as: Int32.self) == 1 else {
+      throw H5StoreError.incomplete(path: path)
+    }
     metadata = SampleStoreMetadata(
-      preprocessingJSON: try root.stringAttribute(A.preprocessing), seed: try root.attribute(A.seed, as: UInt64.self),
+      preprocessingJSON: try root.stringAttribute(A.preprocessing),
+      seed: try root.attribute(A.seed, as: UInt64.self),
       sourceFingerprint: try root.stringAttribute(A.fingerprint))
     imageShape = try root.arrayAttribute(A.imageShape, as: Int32.self).map { Int($0) }
     chunkImages = Int(try root.attribute(A.chunkImages, as: Int64.self))
@@ -55,11 +61,13 @@ public final class SampleStore: @unchecked Sendable {
       for column in cols.all {
         let rows = try column.shape().first ?? -1
         guard rows == count else {
-          throw H5StoreError.corrupt(path: path, detail: "\(column.path) has \(rows) rows, the store committed \(count)")
+          throw H5StoreError.corrupt(
+            path: path, detail: "\(column.path) has \(rows) rows, the store committed \(count)")
         }
       }
       guard try cols.images.shape() == [count] + imageShape else {
-        throw H5StoreError.corrupt(path: path, detail: "images are \(try cols.images.shape()), expected \(imageShape)")
+        throw H5StoreError.corrupt(
+          path: path, detail: "images are \(try cols.images.shape()), expected \(imageShape)")
       }
       let saved = try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self)
       guard let sums = SplitChecksums(saved: saved) else {
@@ -94,8 +102,10 @@ public final class SampleStore: @unchecked Sendable {
   public func provenance(of split: String, range: Range<Int>) throws -> [SampleProvenance] {
     let cols = try checked(split, range)
     return try ProvenanceColumns(
-      recording: cols.recording.read(as: Int32.self, rows: range), row: cols.row.read(as: Int32.self, rows: range),
-      camera: cols.camera.read(as: UInt8.self, rows: range), flipped: cols.flipped.read(as: UInt8.self, rows: range)
+      recording: cols.recording.read(as: Int32.self, rows: range),
+      row: cols.row.read(as: Int32.self, rows: range),
+      camera: cols.camera.read(as: UInt8.self, rows: range),
+      flipped: cols.flipped.read(as: UInt8.self, rows: range)
     ).provenance()
   }
 
@@ -109,10 +119,12 @@ public final class SampleStore: @unchecked Sendable {
 
   /// Reads images `range` straight into `images` and steering into `steering` (the loader's path).
   package func read(
-    _ split: String, range: Range<Int>, images: UnsafeMutableRawBufferPointer, steering: UnsafeMutableRawBufferPointer
+    _ split: String, range: Range<Int>, images: UnsafeMutableRawBufferPointer,
+    steering: UnsafeMutableRawBufferPointer
   ) throws {
     let cols = try checked(split, range)
-    try cols.images.read(into: images, as: UInt8.self, start: [range.lowerBound, 0, 0, 0], count: [range.count] + imageShape)
+    try cols.images.read(
+      into: images, as: UInt8.self, start: [range.lowerBound, 0, 0, 0], count: [range.count] + imageShape)
     try cols.steering.read(into: steering, as: Float.self, start: [range.lowerBound], count: [range.count])
   }
 
@@ -120,8 +132,11 @@ public final class SampleStore: @unchecked Sendable {
   /// or damaged after the store was written. Reads the whole store.
   public func verify() throws {
     for split in splits {
-      guard let cols = columns[split], let count = counts[split], let stored = checksums[split] else { continue }
-      let recomputed = try SplitChecksums.recompute(cols, count: count, imageShape: imageShape, chunk: chunkImages)
+      guard let cols = columns[split], let count = counts[split], let stored = checksums[split] else {
+        continue
+      }
+      let recomputed = try SplitChecksums.recompute(
+        cols, count: count, imageShape: imageShape, chunk: chunkImages)
       guard recomputed == stored else {
         throw H5StoreError.corrupt(path: path, detail: "split \(split) does not match its checksums")
       }
@@ -141,7 +156,8 @@ public final class SampleStore: @unchecked Sendable {
   private func checked(_ split: String, _ range: Range<Int>) throws -> SplitColumns {
     guard let cols = columns[split], let count = counts[split] else { throw unknownSplit(split) }
     guard range.lowerBound >= 0, range.upperBound <= count else {
-      throw H5StoreError.invalidArgument("samples \(range) are outside split '\(split)' of \(count) in \(path)")
+      throw H5StoreError.invalidArgument(
+        "samples \(range) are outside split '\(split)' of \(count) in \(path)")
     }
     return cols
   }

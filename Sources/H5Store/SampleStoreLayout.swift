@@ -75,7 +75,8 @@ package struct SplitColumns: @unchecked Sendable {
     -> SplitColumns
   {
     func column<T: H5Element>(_ name: String, _ type: T.Type) throws -> H5Dataset {
-      try group.createDataset(name, of: type, shape: [0], maxShape: [nil], chunks: [chunkImages], deflate: deflate)
+      try group.createDataset(
+        name, of: type, shape: [0], maxShape: [nil], chunks: [chunkImages], deflate: deflate)
     }
     return SplitColumns(
       images: try group.createDataset(
@@ -97,7 +98,9 @@ package struct SplitColumns: @unchecked Sendable {
     try write(batch, provenance: ProvenanceColumns(batch), at: start, imageShape: imageShape)
   }
 
-  package func write(_ batch: SampleBatch, provenance columns: ProvenanceColumns, at start: Int, imageShape: [Int])
+  package func write(
+    _ batch: SampleBatch, provenance columns: ProvenanceColumns, at start: Int, imageShape: [Int]
+  )
     throws
   {
     let n = batch.count
@@ -143,7 +146,8 @@ package struct ProvenanceColumns {
       guard let cam = Camera(rawValue: camera[index]) else {
         throw H5StoreError.invalidArgument("stored camera value \(camera[index]) is not 0, 1 or 2")
       }
-      return SampleProvenance(recording: recording[index], row: row[index], camera: cam, flipped: flipped[index] != 0)
+      return SampleProvenance(
+        recording: recording[index], row: row[index], camera: cam, flipped: flipped[index] != 0)
     }
   }
 }

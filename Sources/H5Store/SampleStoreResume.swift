@@ -23,11 +23,15 @@ extension SampleStoreWriter {
       if size > 0, case .notHDF5(_, let detail) = error, detail == "no HDF5 signature" {
         return .foreign(error)
       }
+      if case .hdf5 = error {
+        return .foreign(error)  // e.g. locked by a writer still running: never rebuild under it
+      }
       return .rebuild("could not open: \(error)")
     } catch {
       return .rebuild("could not open: \(error)")
     }
-    let decision = decide(file, path: path, imageShape: imageShape, splits: splits, chunkImages: chunkImages,
+    let decision = decide(
+      file, path: path, imageShape: imageShape, splits: splits, chunkImages: chunkImages,
       deflate: deflate, metadata: metadata)
     if case .resumable = decision {} else { try? file.close() }
     return decision
@@ -44,11 +48,14 @@ extension SampleStoreWriter {
         return .foreign(.wrongFormat(path: path, found: "HDF5 without a 'format' attribute"))
       }
       let format = try root.stringAttribute(A.format)
-      guard format == SampleStoreLayout.formatName else { return .foreign(.wrongFormat(path: path, found: format)) }
+      guard format == SampleStoreLayout.formatName else {
+        return .foreign(.wrongFormat(path: path, found: format))
+      }
       let version = try root.attribute(A.version, as: Int32.self)
       guard version == SampleStoreLayout.formatVersion else { return .rebuild("format version \(version)") }
       let found = SampleStoreMetadata(
-        preprocessingJSON: try root.stringAttribute(A.preprocessing), seed: try root.attribute(A.seed, as: UInt64.self),
+        preprocessingJSON: try root.stringAttribute(A.preprocessing),
+        seed: try root.attribute(A.seed, as: UInt64.self),
         sourceFingerprint: try root.stringAttribute(A.fingerprint))
       guard found == metadata else { return .rebuild("different preprocessing, seed or source fingerprint") }
       guard try root.arrayAttribute(A.imageShape, as: Int32.self).map({ Int($0) }) == imageShape,
@@ -60,14 +67,18 @@ extension SampleStoreWriter {
         let group = try root.group(split)
         let columns = try SplitColumns.open(group)
         let count = Int(try group.attribute(SampleStoreLayout.SplitAttribute.count, as: Int64.self))
-        guard let stored = SplitChecksums(
-          saved: try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self))
+        guard
+          let stored = SplitChecksums(
+            saved: try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self))
         else { return .rebuild("split \(split): unreadable checksum state") }
         for column in columns.all where try column.shape()[0] < count {
           return .rebuild("split \(split): \(column.path) holds fewer than the \(count) committed samples")
         }
-        let recomputed = try SplitChecksums.recompute(columns, count: count, imageShape: imageShape, chunk: chunkImages)
-        guard recomputed == stored else { return .rebuild("split \(split): committed samples fail their checksum") }
+        let recomputed = try SplitChecksums.recompute(
+          columns, count: count, imageShape: imageShape, chunk: chunkImages)
+        guard recomputed == stored else {
+          return .rebuild("split \(split): committed samples fail their checksum")
+        }
       }
       return .resumable(file, complete: try root.attribute(A.complete, as: Int32.self) == 1)
     } catch {

@@ -52,7 +52,8 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
     metadata: SampleStoreMetadata
   ) throws {
     guard imageShape.count == 3, imageShape.allSatisfy({ $0 > 0 }) else {
-      throw H5StoreError.invalidArgument("image shape must be (height, width, channels) > 0, got \(imageShape)")
+      throw H5StoreError.invalidArgument(
+        "image shape must be (height, width, channels) > 0, got \(imageShape)")
     }
     guard !splits.isEmpty, Set(splits).count == splits.count,
       splits.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0 != "." })
@@ -70,7 +71,8 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
     var opening = Opening.created
     var resumed: (H5File, Bool)?
     if FileManager.default.fileExists(atPath: path) {
-      switch Self.tryResume(path: path, imageShape: imageShape, splits: splits, chunkImages: chunkImages,
+      switch Self.tryResume(
+        path: path, imageShape: imageShape, splits: splits, chunkImages: chunkImages,
         deflate: deflate, metadata: metadata)
       {
       case .resumable(let file, let complete):
@@ -90,7 +92,8 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
         let cols = try SplitColumns.open(group)
         let count = Int(try group.attribute(SampleStoreLayout.SplitAttribute.count, as: Int64.self))
         let saved = try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self)
-        let sums = try SplitChecksums(saved: saved).unwrap(or: H5StoreError.corrupt(path: path, detail: "bad checksum state"))
+        let sums = try SplitChecksums(saved: saved).unwrap(
+          or: H5StoreError.corrupt(path: path, detail: "bad checksum state"))
         // Drop anything written after the last commit (a kill between writing and committing).
         try cols.resize(to: count, imageShape: imageShape)
         groups[split] = group
@@ -109,7 +112,8 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
       for split in splits {
         let group = try root.createGroup(split)
         groups[split] = group
-        columns[split] = try SplitColumns.create(group, imageShape: imageShape, chunkImages: chunkImages, deflate: deflate)
+        columns[split] = try SplitColumns.create(
+          group, imageShape: imageShape, chunkImages: chunkImages, deflate: deflate)
         counts[split] = 0
         checksums[split] = SplitChecksums()
         try commit(split)

@@ -24,7 +24,8 @@ import Testing
       #expect(try root.stringArrayAttribute("names") == ["conv2d_1", "dropout_1", ""])
       #expect(try root.stringArrayAttribute("vnames") == ["a", "ü"])
       #expect(try root.stringArrayAttribute("empty") == [])
-      #expect(try root.attributeNames() == ["empty", "fixed", "json", "lr", "names", "seed", "shape", "vnames"])
+      #expect(
+        try root.attributeNames() == ["empty", "fixed", "json", "lr", "names", "seed", "shape", "vnames"])
       // Replacing changes the type; deleting removes.
       try root.setAttribute("seed", string: "now a string")
       #expect(try root.stringAttribute("seed") == "now a string")

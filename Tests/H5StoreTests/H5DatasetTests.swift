@@ -8,7 +8,8 @@ import Testing
     try withTemporaryDirectory { dir in
       let file = try H5File(creating: dir.appendingPathComponent("d.h5").path)
       let images = try file.root().createDataset(
-        "images", of: UInt8.self, shape: [0, 2, 3, 1], maxShape: [nil, 2, 3, 1], chunks: [4, 2, 3, 1], deflate: 6)
+        "images", of: UInt8.self, shape: [0, 2, 3, 1], maxShape: [nil, 2, 3, 1], chunks: [4, 2, 3, 1],
+        deflate: 6)
       #expect(try images.chunkShape() == [4, 2, 3, 1])
       #expect(try images.deflateLevel() == 6)
       var expected: [UInt8] = []

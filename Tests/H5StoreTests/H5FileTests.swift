@@ -66,7 +66,8 @@ import Testing
       try file.root().createDataset("d", values: [Float](repeating: 1, count: 4096), shape: [4096])
       try file.close()
       let cut = dir.appendingPathComponent("cut.h5").path
-      try Data(try Data(contentsOf: URL(fileURLWithPath: whole)).prefix(200)).write(to: URL(fileURLWithPath: cut))
+      try Data(try Data(contentsOf: URL(fileURLWithPath: whole)).prefix(200)).write(
+        to: URL(fileURLWithPath: cut))
       #expect(throws: H5StoreError.self) {
         let opened = try H5File(opening: cut)
         _ = try opened.root().dataset("d").read(as: Float.self)

@@ -19,7 +19,9 @@ import Testing
       #expect(try root.contains("model_weights/dense_1/dense_1/kernel:0"))
       #expect(try !root.contains("model_weights/nope/deeper"))
       #expect(throws: H5StoreError.missingObject(path: "\(file.path):/nope")) { try root.group("nope") }
-      #expect(throws: H5StoreError.missingObject(path: "\(file.path):/b/x")) { try root.group("b").dataset("x") }
+      #expect(throws: H5StoreError.missingObject(path: "\(file.path):/b/x")) {
+        try root.group("b").dataset("x")
+      }
     }
   }
 

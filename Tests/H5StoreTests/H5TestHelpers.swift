@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import Testing
 
 @testable import H5Store
@@ -69,8 +70,6 @@ func fixtureWeights(_ count: Int) -> [Float] {
 
 // MARK: synthetic samples
 
-import TensorCore
-
 /// Sample `index` of a deterministic synthetic stream: every pixel, label and provenance field is a
 /// function of (split, index), so any reader can check what it got and a producer can replay.
 func syntheticBatch(_ split: String, _ range: Range<Int>, shape: [Int] = [4, 5, 3]) -> SampleBatch {
@@ -78,12 +77,16 @@ func syntheticBatch(_ split: String, _ range: Range<Int>, shape: [Int] = [4, 5, 
   let salt = split == "train" ? 0 : 7
   var images = [UInt8](repeating: 0, count: range.count * pixels)
   for (slot, index) in range.enumerated() {
-    for p in 0..<pixels { images[slot * pixels + p] = UInt8(truncatingIfNeeded: index &* 31 &+ p &* 7 &+ salt) }
+    for p in 0..<pixels {
+      images[slot * pixels + p] = UInt8(truncatingIfNeeded: index &* 31 &+ p &* 7 &+ salt)
+    }
   }
   return SampleBatch(
     images: images, steering: range.map { syntheticSteering(split, $0) },
     provenance: range.map {
-      SampleProvenance(recording: Int32($0 % 3), row: Int32($0), camera: Camera(rawValue: UInt8($0 % 3))!, flipped: $0 % 2 == 1)
+      SampleProvenance(
+        recording: Int32($0 % 3), row: Int32($0), camera: Camera(rawValue: UInt8($0 % 3))!,
+        flipped: $0 % 2 == 1)
     }, height: shape[0], width: shape[1], channels: shape[2])
 }
 

@@ -1,11 +1,13 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @testable import H5Store
 
 @Suite struct SampleStoreTests {
-  func write(_ path: String, counts: [String: Int] = ["train": 23, "validation": 9], deflate: Int? = nil) throws {
+  func write(_ path: String, counts: [String: Int] = ["train": 23, "validation": 9], deflate: Int? = nil)
+    throws
+  {
     let writer = try SampleStoreWriter(
       path: path, imageShape: [4, 5, 3], splits: ["train", "validation"], chunkImages: 4, deflate: deflate,
       metadata: testMetadata)
@@ -30,7 +32,8 @@ import TensorCore
       #expect(batch.images == expected.images)
       #expect(batch.steering == expected.steering)
       #expect(batch.provenance == expected.provenance)
-      #expect(try store.steering(of: "validation", range: 0..<9) == syntheticBatch("validation", 0..<9).steering)
+      #expect(
+        try store.steering(of: "validation", range: 0..<9) == syntheticBatch("validation", 0..<9).steering)
       try store.verify()
       #expect(throws: H5StoreError.self) { try store.images(of: "train", range: 20..<24) }
       #expect(throws: H5StoreError.self) { try store.count(of: "test") }
@@ -40,16 +43,22 @@ import TensorCore
   @Test func refusesIncompleteNotHDF5WrongFormatWrongVersionAndTruncated() throws {
     try withTemporaryDirectory { dir in
       let unfinished = dir.appendingPathComponent("unfinished.h5").path
-      let writer = try SampleStoreWriter(path: unfinished, imageShape: [4, 5, 3], splits: ["train"], metadata: testMetadata)
+      let writer = try SampleStoreWriter(
+        path: unfinished, imageShape: [4, 5, 3], splits: ["train"], metadata: testMetadata)
       try writer.append(syntheticBatch("train", 0..<3), to: "train")
       try writer.close()
       #expect(throws: H5StoreError.incomplete(path: unfinished)) { try SampleStore(path: unfinished) }
 
       let text = dir.appendingPathComponent("text.h5").path
       try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: text))
-      #expect(throws: H5StoreError.notHDF5(path: text, detail: "no HDF5 signature")) { try SampleStore(path: text) }
+      #expect(throws: H5StoreError.notHDF5(path: text, detail: "no HDF5 signature")) {
+        try SampleStore(path: text)
+      }
 
-      #expect(throws: H5StoreError.wrongFormat(path: fixturePath("h5py_keras_like.h5"), found: "HDF5 without a 'format' attribute")) {
+      #expect(
+        throws: H5StoreError.wrongFormat(
+          path: fixturePath("h5py_keras_like.h5"), found: "HDF5 without a 'format' attribute")
+      ) {
         try SampleStore(path: fixturePath("h5py_keras_like.h5"))
       }
 
@@ -91,7 +100,8 @@ import TensorCore
       let expected = syntheticBatch("train", 0..<23)
       #expect(images["sum"] as? Double == Double(expected.images.reduce(0) { $0 + Int($1) }))
       let steering = try #require(objects["/validation/steering"])
-      #expect((steering["head"] as? [Double])?.map { Float($0) } == syntheticBatch("validation", 0..<9).steering)
+      #expect(
+        (steering["head"] as? [Double])?.map { Float($0) } == syntheticBatch("validation", 0..<9).steering)
       let attrs = try #require(objects["/"]?["attrs"] as? [String: [String: Any]])
       #expect(attrs["format"]?["value"] as? String == "BehavioralCloning.SampleStore")
       #expect(attrs["complete"]?["value"] as? [Double] == [1])
@@ -147,7 +157,8 @@ import TensorCore
 
     static func childWriter(_ path: String) throws -> SampleStoreWriter {
       try SampleStoreWriter(
-        path: path, imageShape: [16, 16, 3], splits: ["train", "validation"], chunkImages: 8, metadata: testMetadata)
+        path: path, imageShape: [16, 16, 3], splits: ["train", "validation"], chunkImages: 8,
+        metadata: testMetadata)
     }
 
     /// The child half of the kill test; runs only inside that test's child process.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @testable import H5Store
 
@@ -112,6 +112,36 @@ import TensorCore
       #expect(throws: H5StoreError.wrongFormat(path: keras, found: "HDF5 without a 'format' attribute")) {
         try makeWriter(keras)
       }
+    }
+  }
+
+  @Test(.enabled(if: h5pyPython != nil, "needs BC_TEST_PYTHON with h5py"))
+  func aStoreLockedByAnotherProcessIsNeverRebuilt() throws {
+    let python = try #require(h5pyPython)
+    try withTemporaryDirectory { dir in
+      let path = dir.appendingPathComponent("s.h5").path
+      try writeSyntheticStore(try makeWriter(path), counts: counts, batch: 5)
+      let before = try Data(contentsOf: URL(fileURLWithPath: path))
+      // h5py holds the file open (HDF5 locks it) while we try to take it over for writing.
+      let holder = Process()
+      holder.executableURL = URL(fileURLWithPath: python)
+      holder.arguments = [
+        "-c",
+        "import h5py, sys, time\nf = h5py.File(sys.argv[1], 'r')\nprint('open', flush=True)\ntime.sleep(10)",
+        path,
+      ]
+      let out = Pipe()
+      holder.standardOutput = out
+      try holder.run()
+      defer {
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+      }
+      _ = out.fileHandleForReading.availableData  // "open"
+      var changed = testMetadata
+      changed.seed = 99  // would normally rebuild
+      #expect(throws: H5StoreError.self) { try makeWriter(path, metadata: changed) }
+      #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
   }
 
