@@ -303,6 +303,7 @@ int cimg_png_decode(cimg_png_codec *codec, const uint8_t *data, size_t length, i
   codec->input_length = length;
   codec->input_offset = 0;
   png_set_read_fn(png, codec, cimg_png_read);
+  png_set_user_limits(png, 16384, 16384);  // a corrupt header must not make us allocate gigabytes
   png_read_info(png, info);
   png_uint_32 w = png_get_image_width(png, info);
   png_uint_32 h = png_get_image_height(png, info);

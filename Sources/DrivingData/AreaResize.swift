@@ -56,7 +56,9 @@ extension RGBImage {
         for c in 0..<3 {
           var sum = 0
           for sy in (y * factorY)..<((y + 1) * factorY) {
-            for sx in (x * factorX)..<((x + 1) * factorX) { sum += Int(pixels[(sy * self.width + sx) * 3 + c]) }
+            for sx in (x * factorX)..<((x + 1) * factorX) {
+              sum += Int(pixels[(sy * self.width + sx) * 3 + c])
+            }
           }
           output.pixels[(y * width + x) * 3 + c] = UInt8((sum + area / 2) / area)
         }

@@ -154,7 +154,8 @@ extension RGBImage {
     if self.width == width * 2 && self.height == height * 2 {
       return try resizedArea(width: width, height: height)
     }
-    var resizer = try BilinearResizer(sourceWidth: self.width, sourceHeight: self.height, width: width, height: height)
+    var resizer = try BilinearResizer(
+      sourceWidth: self.width, sourceHeight: self.height, width: width, height: height)
     return try resizer.resize(self)
   }
 }
@@ -177,8 +178,10 @@ package func resizeBilinearReference(_ image: RGBImage, width: Int, height: Int)
       let x1 = min(x0 + 1, image.width - 1)
       let wx = fx - Double(x0)
       for c in 0..<3 {
-        let top = Double(image[x: x0, y: y0, channel: c]) * (1 - wx) + Double(image[x: x1, y: y0, channel: c]) * wx
-        let bottom = Double(image[x: x0, y: y1, channel: c]) * (1 - wx) + Double(image[x: x1, y: y1, channel: c]) * wx
+        let top =
+          Double(image[x: x0, y: y0, channel: c]) * (1 - wx) + Double(image[x: x1, y: y0, channel: c]) * wx
+        let bottom =
+          Double(image[x: x0, y: y1, channel: c]) * (1 - wx) + Double(image[x: x1, y: y1, channel: c]) * wx
         output[x: x, y: y, channel: c] = UInt8(clamping: Int((top * (1 - wy) + bottom * wy).rounded()))
       }
     }

@@ -45,3 +45,28 @@ public struct DrivingLogRow: Sendable, Equatable {
     return ([center, left, right] + numbers).joined(separator: ",")
   }
 }
+
+extension DrivingLogRow {
+  /// Seconds (local time, from an arbitrary epoch) encoded in the simulator's image name
+  /// `center_yyyy_MM_dd_HH_mm_ss_fff.jpg`; nil for other names. Differences between rows of one
+  /// recording are real elapsed time (except across a daylight-saving change).
+  public var timestamp: Double? {
+    let name = center.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? ""
+    let stem = name.split(separator: ".").first ?? ""
+    let parts = stem.split(separator: "_").suffix(7).compactMap { Int($0) }
+    guard parts.count == 7, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+    let days = daysFromCivil(year: parts[0], month: parts[1], day: parts[2])
+    let seconds = ((days * 24 + parts[3]) * 60 + parts[4]) * 60 + parts[5]
+    return Double(seconds) + Double(parts[6]) / 1000
+  }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+package func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+  let y = month <= 2 ? year - 1 : year
+  let era = (y >= 0 ? y : y - 399) / 400
+  let yearOfEra = y - era * 400
+  let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+  let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+  return era * 146_097 + dayOfEra - 719_468
+}

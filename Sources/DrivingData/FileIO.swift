@@ -29,23 +29,36 @@ package enum FileIO {
     if (info.st_mode & S_IFMT) == S_IFDIR {
       throw DrivingDataError.unreadableFile(path: path, reason: "is a directory")
     }
-    bytes.removeAll(keepingCapacity: true)
-    // Read to EOF even if the size changed since fstat (a file being appended to).
-    var chunk = max(Int(info.st_size) + 1, 4096)
+    // Read to EOF even if the file grew since fstat (one being appended to).
+    var total = 0
+    var capacity = Int(info.st_size) + 4096
+    var failure: Int32 = 0
     while true {
-      let start = bytes.count
-      bytes.append(contentsOf: repeatElement(0, count: chunk))
-      let got = bytes.withUnsafeMutableBytes { buffer in
-        systemRead(fd, buffer.baseAddress! + start, chunk)
+      let start = total
+      var grown = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+        if start > 0 {
+          _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<start]).initialize(from: bytes[0..<start])
+        }
+        count = start
+        while count < capacity {
+          let got = systemRead(fd, buffer.baseAddress! + count, capacity - count)
+          if got < 0 {
+            if errno == EINTR { continue }
+            failure = errno
+            return
+          }
+          if got == 0 { return }
+          count += got
+        }
       }
-      if got < 0 {
-        bytes.removeLast(chunk)
-        if errno == EINTR { continue }
+      if failure != 0 {
+        errno = failure
         throw DrivingDataError.unreadableFile(path: path, reason: errnoText())
       }
-      bytes.removeLast(chunk - got)
-      if got == 0 { break }
-      chunk = 65536
+      total = grown.count
+      swap(&bytes, &grown)
+      if total < capacity { return }
+      capacity *= 2
     }
   }
 

@@ -17,6 +17,9 @@ public final class JPEGDecoder {
 
   deinit { cimg_jpeg_decoder_destroy(state) }
 
+  /// Largest decoded image accepted (256 MB, e.g. 9000 x 9000 RGB).
+  public static let maximumBytes = 1 << 28
+
   /// Decodes JPEG bytes held in memory.
   public func decode(_ bytes: [UInt8]) throws -> RGBImage {
     var image = RGBImage(uncheckedWidth: 0, height: 0, pixels: [])
@@ -52,6 +55,11 @@ public final class JPEGDecoder {
       state, base.assumingMemoryBound(to: UInt8.self), bytes.count, &width, &height)
     guard start == 0 else { throw failure(path) }
     let count = Int(width) * Int(height) * 3
+    // A corrupt header can claim any size up to 65535 x 65535: refuse before allocating.
+    guard count <= JPEGDecoder.maximumBytes else {
+      throw DrivingDataError.corruptImage(
+        path: path, reason: "image of \(width)x\(height) is larger than allowed")
+    }
     if image.pixels.count != count {
       image.pixels = [UInt8](repeating: 0, count: count)
     }

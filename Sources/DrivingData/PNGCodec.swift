@@ -60,7 +60,8 @@ public final class PNGCodec {
         &output, &length)
     }
     guard status == 0, let output else {
-      throw DrivingDataError.invalidArgument("PNG encode failed: \(String(cString: cimg_png_codec_message(state)))")
+      throw DrivingDataError.invalidArgument(
+        "PNG encode failed: \(String(cString: cimg_png_codec_message(state)))")
     }
     return [UInt8](UnsafeBufferPointer(start: output, count: length))
   }

@@ -40,6 +40,8 @@ public struct RecordingSummary: Sendable, CustomStringConvertible {
   public var rowsRead: Int = 0
   public var issues: [RecordingIssue] = []
 
+  public init() {}
+
   public var rowsSkipped: Int { issues.count }
 
   /// Skipped rows per reason.
@@ -121,7 +123,8 @@ public enum RecordingReader {
         found += csvs.filter(FileIO.exists)
         continue
       }
-      let nested = names.map { FilePath.join(FilePath.join(path, $0), "driving_log.csv") }.filter(FileIO.exists)
+      let nested = names.map { FilePath.join(FilePath.join(path, $0), "driving_log.csv") }.filter(
+        FileIO.exists)
       if nested.isEmpty {
         throw DrivingDataError.badRecording(path: path, reason: "no driving_log.csv or *.csv found")
       }
@@ -156,11 +159,14 @@ public enum RecordingReader {
     return fields.count >= 4 && fields[0] == "center" && fields[3] == "steering"
   }
 
-  private static func parse(_ line: String, folder: String, checkImages: Bool) -> Result<DrivingLogRow, Problem> {
+  private static func parse(_ line: String, folder: String, checkImages: Bool) -> Result<
+    DrivingLogRow, Problem
+  > {
     let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
     let names = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
     if fields.count < 7 {
-      return .failure(Problem(reason: .missingColumn, detail: "\(fields.count) of 7 columns (no \(names[fields.count]))"))
+      return .failure(
+        Problem(reason: .missingColumn, detail: "\(fields.count) of 7 columns (no \(names[fields.count]))"))
     }
     if fields.count > 7 {
       return .failure(Problem(reason: .extraColumn, detail: "\(fields.count) columns, expected 7"))
@@ -179,7 +185,9 @@ public enum RecordingReader {
     var paths: [String] = []
     for column in 0..<3 {
       let recorded = fields[column]
-      if recorded.isEmpty { return .failure(Problem(reason: .missingColumn, detail: "empty \(names[column]) path")) }
+      if recorded.isEmpty {
+        return .failure(Problem(reason: .missingColumn, detail: "empty \(names[column]) path"))
+      }
       if !checkImages {
         paths.append(recorded)
       } else if let found = resolve(recorded, folder: folder) {
@@ -199,7 +207,9 @@ extension Substring {
   fileprivate func trimmingSpaces() -> String {
     var view = self[...]
     while let first = view.first, first == " " || first == "\t" || first == "\"" { view = view.dropFirst() }
-    while let last = view.last, last == " " || last == "\t" || last == "\"" || last == "\r" { view = view.dropLast() }
+    while let last = view.last, last == " " || last == "\t" || last == "\"" || last == "\r" {
+      view = view.dropLast()
+    }
     return String(view)
   }
 }

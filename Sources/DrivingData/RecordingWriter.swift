@@ -1,10 +1,11 @@
+import TensorCore
+
 // Writes recordings exactly as the Udacity/Unity simulator does in training mode.
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import TensorCore
 
 /// Appends frames to `<directory>/driving_log.csv` and `<directory>/IMG/`, in the simulator's
 /// format: absolute paths, no header, `\n` endings, .NET number formatting and image names

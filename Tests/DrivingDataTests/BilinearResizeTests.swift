@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import DrivingData
 
 @Suite("Bilinear resize")
@@ -18,9 +19,13 @@ struct BilinearResizeTests {
 
   @Test func matchesOpenCVUpscalingAndOnNoise() throws {
     let crop = try Fixtures.image("crop_40x30.png")
-    #expect(try crop.resizedBilinear(width: 97, height: 71).maximumDifference(to: Fixtures.image("linear_up_97x71.png")) <= 1)
+    #expect(
+      try crop.resizedBilinear(width: 97, height: 71).maximumDifference(
+        to: Fixtures.image("linear_up_97x71.png")) <= 1)
     let noise = try Fixtures.image("noise_37x23.png")
-    #expect(try noise.resizedBilinear(width: 16, height: 50).maximumDifference(to: Fixtures.image("noise_linear_16x50.png")) <= 1)
+    #expect(
+      try noise.resizedBilinear(width: 16, height: 50).maximumDifference(
+        to: Fixtures.image("noise_linear_16x50.png")) <= 1)
   }
 
   @Test func fixedPointAgreesWithFloatReference() throws {
@@ -44,7 +49,9 @@ struct BilinearResizeTests {
     try resizer.resize(a, into: &output)
     #expect(output == first)
     #expect(throws: DrivingDataError.self) { try resizer.resize(RGBImage(width: 10, height: 10)) }
-    #expect(throws: DrivingDataError.self) { try BilinearResizer(sourceWidth: 0, sourceHeight: 1, width: 1, height: 1) }
+    #expect(throws: DrivingDataError.self) {
+      try BilinearResizer(sourceWidth: 0, sourceHeight: 1, width: 1, height: 1)
+    }
   }
 
   @Test func constantImageStaysConstant() throws {

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import DrivingData
 
 @Suite("JPEG codec")
@@ -53,6 +54,11 @@ struct JPEGCodecTests {
     var scrambled = good
     for i in stride(from: 700, to: scrambled.count - 2, by: 97) { scrambled[i] = 0xFF }
     #expect(throws: DrivingDataError.self) { try decoder.decode(scrambled) }
+    // A header claiming 65535 x 65535 is refused before any allocation.
+    var huge = good
+    let sof = try #require(markerOffset(0xC0, in: huge))
+    huge.replaceSubrange(sof + 5..<sof + 9, with: [0xFF, 0xFF, 0xFF, 0xFF])
+    #expect(throws: DrivingDataError.self) { try decoder.decode(huge) }
     // The same decoder still works after every failure.
     let decoded = try decoder.decode(good)
     #expect(decoded.width == 320)

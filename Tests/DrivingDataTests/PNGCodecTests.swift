@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import DrivingData
 
 @Suite("PNG codec")
@@ -27,6 +28,14 @@ struct PNGCodecTests {
     for i in 0..<12 {
       #expect(Array(fromRGBA.pixels[i * 3..<i * 3 + 3]) == Array(rgba[i * 4..<i * 4 + 3]))
     }
+  }
+
+  @Test(arguments: ["png_palette", "png_grey", "png_grey_alpha", "png_rgba", "png_rgb16"])
+  func colourTypesDecodeToRGBAsOpenCVDoes(name: String) throws {
+    let decoded = try PNGCodec().decode(contentsOf: Fixtures.path(name + ".png"))
+    let expected = try Fixtures.image(name + "_expected_rgb.png")
+    #expect(decoded.width == 8 && decoded.height == 6)
+    #expect(decoded == expected)
   }
 
   @Test func corruptOrTruncatedThrows() throws {

@@ -1,6 +1,7 @@
-import Testing
-import TestSupport
 import TensorCore
+import TestSupport
+import Testing
+
 @testable import DrivingData
 
 @Suite("Recording reader")
@@ -22,7 +23,8 @@ struct RecordingReaderTests {
         #expect(row.path(camera).hasPrefix("/"))
         #expect(FileIO.exists(row.path(camera)))
         // Resolved by base name to the same file the simulator wrote.
-        #expect(row.path(camera).split(separator: "/").last == original.path(camera).split(separator: "/").last)
+        #expect(
+          row.path(camera).split(separator: "/").last == original.path(camera).split(separator: "/").last)
       }
     }
     // Header and data lines are numbered as in the file.
@@ -34,8 +36,12 @@ struct RecordingReaderTests {
     defer { RecordingBuilder.remove(built.directory) }
     let name = String(built.rows[0].center.split(separator: "/").last!)
     let folder = built.directory
-    #expect(RecordingReader.resolve("/Users/someone/Desktop/data/IMG/" + name, folder: folder) == folder + "/IMG/" + name)
-    #expect(RecordingReader.resolve(#"C:\Users\First Last\data\IMG\"# + name, folder: folder) == folder + "/IMG/" + name)
+    #expect(
+      RecordingReader.resolve("/Users/someone/Desktop/data/IMG/" + name, folder: folder) == folder + "/IMG/"
+        + name)
+    #expect(
+      RecordingReader.resolve(#"C:\Users\First Last\data\IMG\"# + name, folder: folder) == folder + "/IMG/"
+        + name)
     #expect(RecordingReader.resolve("/elsewhere/IMG/center_missing.jpg", folder: folder) == nil)
     // Second place looked: the recorded parent folder beside the CSV.
     try FileIO.makeDirectories(folder + "/track2")
@@ -73,7 +79,8 @@ struct RecordingReaderTests {
     #expect(recording.rows[2].steering == 6.148237e-06 && recording.rows[2].speed == 23.57149)
     #expect(summary.rowsRead == 4 && summary.rowsSkipped == 5)
     #expect(summary.issues.map(\.line) == [2, 3, 4, 5, 8])
-    #expect(summary.issues.map(\.reason) == [.missingColumn, .notANumber, .notFinite, .missingImage, .extraColumn])
+    #expect(
+      summary.issues.map(\.reason) == [.missingColumn, .notANumber, .notFinite, .missingImage, .extraColumn])
     #expect(summary.issues.allSatisfy { $0.file == built.csvPath })
     #expect(summary.issues[3].description.contains("driving_log.csv:5: missing image"))
     #expect(summary.description.contains("4 rows read, 5 skipped"))
@@ -92,8 +99,10 @@ struct RecordingReaderTests {
     let flat = try RecordingBuilder.temporaryDirectory()
     defer { RecordingBuilder.remove(flat) }
     _ = try RecordingBuilder(rows: 2, width: 16, height: 8, layout: .folder("run1")).build(in: flat)
-    _ = try RecordingBuilder(rows: 4, width: 16, height: 8, layout: .folder("run2"), startTime: 1e9).build(in: flat)
-    #expect(try RecordingReader.discover([flat]).map { $0.split(separator: "/").last! } == ["run1.csv", "run2.csv"])
+    _ = try RecordingBuilder(rows: 4, width: 16, height: 8, layout: .folder("run2"), startTime: 1e9).build(
+      in: flat)
+    #expect(
+      try RecordingReader.discover([flat]).map { $0.split(separator: "/").last! } == ["run1.csv", "run2.csv"])
     #expect(try RecordingReader.read([flat]).0.map { $0.rows.count } == [2, 4])
     #expect(throws: DrivingDataError.self) { try RecordingReader.read([root + "/nothing"]) }
   }
@@ -101,9 +110,14 @@ struct RecordingReaderTests {
   @Test func emptyOrMissingFileThrows() throws {
     let folder = try RecordingBuilder.temporaryDirectory()
     defer { RecordingBuilder.remove(folder) }
-    try FileIO.writeAtomically(Array("center,left,right,steering,throttle,brake,speed\n".utf8), to: folder + "/driving_log.csv")
+    try FileIO.writeAtomically(
+      Array("center,left,right,steering,throttle,brake,speed\n".utf8), to: folder + "/driving_log.csv")
     var summary = RecordingSummary()
-    #expect(throws: DrivingDataError.self) { try RecordingReader.read(csv: folder + "/driving_log.csv", summary: &summary) }
-    #expect(throws: DrivingDataError.self) { try RecordingReader.read(csv: folder + "/none.csv", summary: &summary) }
+    #expect(throws: DrivingDataError.self) {
+      try RecordingReader.read(csv: folder + "/driving_log.csv", summary: &summary)
+    }
+    #expect(throws: DrivingDataError.self) {
+      try RecordingReader.read(csv: folder + "/none.csv", summary: &summary)
+    }
   }
 }

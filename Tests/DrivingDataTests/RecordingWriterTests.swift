@@ -1,6 +1,7 @@
-import Testing
-import TestSupport
 import TensorCore
+import TestSupport
+import Testing
+
 @testable import DrivingData
 
 @Suite("Recording writer")
@@ -21,9 +22,15 @@ struct RecordingWriterTests {
   @Test func imageNamesUseMillisecondsAndTheGivenClock() {
     // 2017-10-14 12:55:05.554 UTC
     let t = 1_507_985_705.554
-    #expect(RecordingWriter.imageName(.center, timestamp: t, utcOffsetSeconds: 0) == "center_2017_10_14_12_55_05_554.jpg")
-    #expect(RecordingWriter.imageName(.left, timestamp: t, utcOffsetSeconds: 3600) == "left_2017_10_14_13_55_05_554.jpg")
-    #expect(RecordingWriter.imageName(.right, timestamp: t, utcOffsetSeconds: -13 * 3600) == "right_2017_10_13_23_55_05_554.jpg")
+    #expect(
+      RecordingWriter.imageName(.center, timestamp: t, utcOffsetSeconds: 0)
+        == "center_2017_10_14_12_55_05_554.jpg")
+    #expect(
+      RecordingWriter.imageName(.left, timestamp: t, utcOffsetSeconds: 3600)
+        == "left_2017_10_14_13_55_05_554.jpg")
+    #expect(
+      RecordingWriter.imageName(.right, timestamp: t, utcOffsetSeconds: -13 * 3600)
+        == "right_2017_10_13_23_55_05_554.jpg")
     let local = RecordingWriter.imageName(.center, timestamp: t, utcOffsetSeconds: nil)
     #expect(local.hasPrefix("center_2017_10_1") && local.hasSuffix("_554.jpg") && local.count == 34)
   }
@@ -64,13 +71,18 @@ struct RecordingWriterTests {
     defer { RecordingBuilder.remove(folder) }
     let image = RGBImage(width: 32, height: 16, fill: (10, 20, 30))
     let writer = try RecordingWriter(directory: folder, utcOffsetSeconds: 0)
-    try writer.append(center: image, left: image, right: image, steering: 0, throttle: 0, brake: 0, speed: 0, timestamp: 100)
+    try writer.append(
+      center: image, left: image, right: image, steering: 0, throttle: 0, brake: 0, speed: 0, timestamp: 100)
     #expect(throws: DrivingDataError.self) {
-      try writer.append(center: image, left: image, right: image, steering: 1, throttle: 0, brake: 0, speed: 0, timestamp: 100.0004)
+      try writer.append(
+        center: image, left: image, right: image, steering: 1, throttle: 0, brake: 0, speed: 0,
+        timestamp: 100.0004)
     }
     writer.close()
     #expect(throws: DrivingDataError.self) {
-      try writer.append(center: image, left: image, right: image, steering: 1, throttle: 0, brake: 0, speed: 0, timestamp: 200)
+      try writer.append(
+        center: image, left: image, right: image, steering: 1, throttle: 0, brake: 0, speed: 0, timestamp: 200
+      )
     }
     // A torn last row (a crash mid-write) is closed off; the next row starts on its own line.
     let log = folder + "/driving_log.csv"
@@ -79,9 +91,12 @@ struct RecordingWriterTests {
     try FileIO.writeAtomically(bytes, to: log)
     let again = try RecordingWriter(directory: folder, utcOffsetSeconds: 0)
     let jpeg = try image.jpegData()
-    try again.append(centerJPEG: jpeg, leftJPEG: jpeg, rightJPEG: jpeg, steering: 0.25, throttle: 0, brake: 0, speed: 1, timestamp: 101)
+    try again.append(
+      centerJPEG: jpeg, leftJPEG: jpeg, rightJPEG: jpeg, steering: 0.25, throttle: 0, brake: 0, speed: 1,
+      timestamp: 101)
     again.close()
-    let lines = String(decoding: try FileIO.read(log), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = String(decoding: try FileIO.read(log), as: UTF8.self).split(
+      separator: "\n", omittingEmptySubsequences: false)
     #expect(lines.count == 4)  // row, torn row, new row, final empty
     #expect(lines[1] == "/x/IMG/center_torn.jpg,/x/IMG/le")
     #expect(lines[2].hasSuffix(",0.25,0,0,1"))

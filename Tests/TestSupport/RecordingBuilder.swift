@@ -63,7 +63,8 @@ public struct RecordingBuilder: Sendable {
     for i in 0..<rows {
       let angle = steering(i)
       let frames = Camera.allCases.map {
-        RecordingBuilder.frame(width: width, height: height, steering: angle, camera: $0, seed: seed &+ UInt64(i))
+        RecordingBuilder.frame(
+          width: width, height: height, steering: angle, camera: $0, seed: seed &+ UInt64(i))
       }
       written.append(
         try writer.append(
@@ -95,7 +96,9 @@ public struct RecordingBuilder: Sendable {
       }
     case .windows:
       for row in rows {
-        let paths = [row.center, row.left, row.right].map { #"C:\Users\First Last\Desktop\data\IMG\"# + name($0) }
+        let paths = [row.center, row.left, row.right].map {
+          #"C:\Users\First Last\Desktop\data\IMG\"# + name($0)
+        }
         text += (paths + number(row)).joined(separator: ", ") + "\n"
       }
     case .folder(let sub):

@@ -1,1 +1,0 @@
-print("TrainNvidia: not implemented yet")

@@ -1,0 +1,124 @@
+// Seeded augmentations of training images: brightness, a random shadow, and a horizontal shift
+// with the steering adjusted per pixel (NVIDIA's viewpoint shift). Parameters are drawn at
+// planning time from the sample's own random stream, so labels are known before any decoding and
+// results do not depend on threads.
+
+/// What augmented copies may do. With `copies == 0` (the default) nothing is augmented.
+public struct AugmentationOptions: Sendable, Hashable, Codable {
+  /// Augmented copies per training sample, besides the plain one.
+  public var copies = 0
+  /// Brightness factor range (value channel scaled, hue and saturation kept).
+  public var brightnessMin: Float = 0.5
+  public var brightnessMax: Float = 1.25
+  /// Probability of a shadow: one side of a random line from top to bottom edge darkened.
+  public var shadowProbability: Float = 0.5
+  /// Shadowed pixels keep this share of their brightness (drawn from the range).
+  public var shadowMin: Float = 0.45
+  public var shadowMax: Float = 0.8
+  /// Largest horizontal shift in output pixels (uniform in -maxShift...maxShift).
+  public var maxShift = 16
+  /// Steering added per output pixel of rightward shift. The usual 0.004 per pixel of a 320-wide
+  /// frame is 0.01 per pixel at 128 wide.
+  public var steeringPerPixel: Float = 0.01
+
+  public init() {}
+}
+
+/// The concrete augmentation of one sample.
+public struct Augmentation: Sendable, Hashable {
+  public var brightness: Float = 1
+  /// Shadow line from (top, 0) to (bottom, height) in fractions of the width; nil = no shadow.
+  public var shadowTop: Float? = nil
+  public var shadowBottom: Float = 0
+  public var shadowFactor: Float = 1
+  public var shadowLeft = true
+  /// Content moves right by this many pixels (negative: left); edges are replicated.
+  public var shift = 0
+
+  public init() {}
+
+  /// Draws one augmentation from `options`.
+  package init(options: AugmentationOptions, random: inout SampleRandom) {
+    brightness = random.uniform(
+      min(options.brightnessMin, options.brightnessMax)...max(options.brightnessMin, options.brightnessMax))
+    if random.unit() < options.shadowProbability {
+      shadowTop = random.unit()
+      shadowBottom = random.unit()
+      shadowFactor = random.uniform(
+        min(options.shadowMin, options.shadowMax)...max(options.shadowMin, options.shadowMax))
+      shadowLeft = random.next() & 1 == 0
+    }
+    if options.maxShift > 0 {
+      shift = Int(random.next() % UInt64(2 * options.maxShift + 1)) - options.maxShift
+    }
+  }
+
+  /// The label after a shift of `shift` pixels.
+  public func steering(_ steering: Float, perPixel: Float) -> Float { steering + Float(shift) * perPixel }
+
+  /// Applies shift, then brightness and shadow, to `image` in place.
+  public func apply(to image: inout RGBImage) {
+    if shift != 0 { image.shiftHorizontally(by: shift) }
+    let (width, height) = (image.width, image.height)
+    let shadow = shadowTop
+    let brightness = brightness
+    let (bottom, factor, left) = (shadowBottom, shadowFactor, shadowLeft)
+    if brightness == 1 && shadow == nil { return }
+    image.pixels.withUnsafeMutableBufferPointer { p in
+      for y in 0..<height {
+        var boundary = Float(width) * 2  // beyond the image: no pixel shadowed
+        if let top = shadow {
+          let t = (Float(y) + 0.5) / Float(height)
+          boundary = Float(width) * (top + (bottom - top) * t)
+        }
+        for x in 0..<width {
+          var scale = brightness
+          if shadow != nil && ((Float(x) + 0.5 < boundary) == left) { scale *= factor }
+          let i = (y * width + x) * 3
+          scaleValue(p, i, scale)
+        }
+      }
+    }
+  }
+}
+
+/// Scales a pixel's HSV value by `scale`, keeping hue and saturation: all channels scale together,
+/// and the factor is capped so the largest channel saturates at 255 instead of shifting the hue.
+@inline(__always)
+private func scaleValue(_ p: UnsafeMutableBufferPointer<UInt8>, _ i: Int, _ scale: Float) {
+  let largest = Float(max(p[i], p[i + 1], p[i + 2]))
+  let s = largest * scale > 255 ? 255 / largest : scale
+  p[i] = saturate(Float(p[i]) * s)
+  p[i + 1] = saturate(Float(p[i + 1]) * s)
+  p[i + 2] = saturate(Float(p[i + 2]) * s)
+}
+
+extension RGBImage {
+  /// Moves the content `by` pixels right (negative: left), replicating the edge column.
+  public mutating func shiftHorizontally(by offset: Int) {
+    guard offset != 0 else { return }
+    let width = self.width
+    let source = pixels
+    pixels.withUnsafeMutableBufferPointer { p in
+      for y in 0..<height {
+        for x in 0..<width {
+          let sx = min(max(x - offset, 0), width - 1)
+          let o = (y * width + x) * 3
+          let s = (y * width + sx) * 3
+          p[o] = source[s]
+          p[o + 1] = source[s + 1]
+          p[o + 2] = source[s + 2]
+        }
+      }
+    }
+  }
+
+  /// Brightness scaled by `factor` (value channel; hue and saturation kept).
+  public func adjustingBrightness(_ factor: Float) -> RGBImage {
+    var augmentation = Augmentation()
+    augmentation.brightness = factor
+    var output = self
+    augmentation.apply(to: &output)
+    return output
+  }
+}
