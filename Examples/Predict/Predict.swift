@@ -73,7 +73,7 @@ struct Predict: ParsableCommand {
     }
     loaded.model.threads = 1
     if verbose {
-      var text = loaded.model.summary() + "\npipeline: \(loaded.pipeline)\n"
+      var text = loaded.model.summary() + "\npipeline: \(loaded.pipeline.summary)\n"
       for note in loaded.notes { text += "note: \(note)\n" }
       FileHandle.standardError.write(Data(text.utf8))
     }

@@ -3,6 +3,7 @@
 import Foundation
 import H5Store
 import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -14,12 +15,14 @@ import Testing
     var history = TrainingHistory()
     history.records = [
       EpochRecord(
-        epoch: 1, loss: 0.25, valLoss: 0.3, learningRate: 1e-3, seconds: 1.5, imagesPerSecond: 100, predictionStd: 0.1,
+        epoch: 1, loss: 0.25, valLoss: 0.3, learningRate: 1e-3, seconds: 1.5, imagesPerSecond: 100,
+        predictionStd: 0.1,
         event: "best")
     ]
     history.bestEpoch = 1
     return TrainingRecord(
-      data: ["track1/driving_log.csv"], trainingSamples: 8, seed: 42, epochs: 1, batchSize: 8, history: history,
+      data: ["track1/driving_log.csv"], trainingSamples: 8, seed: 42, epochs: 1, batchSize: 8,
+      history: history,
       notes: ["test"], tool: "tests")
   }
 
@@ -37,14 +40,20 @@ import Testing
     #expect(try root.stringAttribute("backend") == "tensorflow")
     #expect(try root.stringAttribute("bc_format") == KerasModelFile.formatName)
     #expect(try root.attribute("bc_format_version", as: Int64.self) == 1)
-    let config = try JSONSerialization.jsonObject(with: Data(try root.stringAttribute("model_config").utf8)) as? [String: Any]
+    let config =
+      try JSONSerialization.jsonObject(with: Data(try root.stringAttribute("model_config").utf8))
+      as? [String: Any]
     #expect(config?["class_name"] as? String == "Sequential")
     let layers = ((config?["config"] as? [String: Any])?["layers"] as? [[String: Any]]) ?? []
-    #expect(layers.map { $0["class_name"] as? String ?? "" } == [
-      "InputLayer", "Cropping2D", "Rescaling", "Conv2D", "MaxPooling2D", "BatchNormalization", "Conv2D", "Dropout",
-      "Flatten", "Activation", "Dense", "Dense",
-    ])
-    let training = try JSONSerialization.jsonObject(with: Data(try root.stringAttribute("training_config").utf8)) as? [String: Any]
+    #expect(
+      layers.map { $0["class_name"] as? String ?? "" } == [
+        "InputLayer", "Cropping2D", "Rescaling", "Conv2D", "MaxPooling2D", "BatchNormalization", "Conv2D",
+        "Dropout",
+        "Flatten", "Activation", "Dense", "Dense",
+      ])
+    let training =
+      try JSONSerialization.jsonObject(with: Data(try root.stringAttribute("training_config").utf8))
+      as? [String: Any]
     // "mean_squared_error", not "mse": Keras 3.15 cannot compile a legacy H5 whose loss is "mse".
     #expect(training?["loss"] as? String == "mean_squared_error")
     let optimizerConfig = training?["optimizer_config"] as? [String: Any]

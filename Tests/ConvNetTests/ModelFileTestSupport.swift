@@ -2,6 +2,7 @@
 import Foundation
 import H5Store
 import Testing
+
 @testable import ConvNet
 @testable import TensorCore
 
@@ -17,7 +18,9 @@ enum KerasFixtures {
     defer { try? file.close() }
     let root = try file.root()
     let inputs = try root.dataset("inputs")
-    return (try inputs.read(as: UInt8.self), try inputs.shape(), try root.dataset("outputs").read(as: Float.self))
+    return (
+      try inputs.read(as: UInt8.self), try inputs.shape(), try root.dataset("outputs").read(as: Float.self)
+    )
   }
 
   /// Runs `model` on uint8 NHWC images, one output per image.

@@ -35,7 +35,9 @@ public final class BatchNormalization: Layer {
   }
 
   public func outputShape(inputShape s: [Int]) throws(ConvNetError) -> [Int] {
-    guard s.last == channels else { throw .shapeMismatch("\(name) expects \(channels) channels last, got \(s)") }
+    guard s.last == channels else {
+      throw .shapeMismatch("\(name) expects \(channels) channels last, got \(s)")
+    }
     return s
   }
 

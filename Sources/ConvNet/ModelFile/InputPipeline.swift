@@ -33,7 +33,10 @@ public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertib
     var i = rest.index(after: rest.startIndex)
     while i < rest.endIndex {
       let previous = rest[rest.index(before: i)]
-      if (rest[i] == "+" || rest[i] == "-") && previous != "e" { split = i; break }
+      if (rest[i] == "+" || rest[i] == "-") && previous != "e" {
+        split = i
+        break
+      }
       i = rest.index(after: i)
     }
     guard let factor = Double(rest[..<split]), factor != 0, factor.isFinite else {
@@ -104,6 +107,18 @@ public struct InputPipeline: Sendable, Equatable, Codable {
     self.colorSpace = colorSpace
     self.normalization = normalization
     self.modelInputShape = modelInputShape
+  }
+
+  /// One line for logs: "320x160 -> crop 0,0 -> resize 128x128 -> rgb -> model (128, 128, 3), x/127.5-1".
+  public var summary: String {
+    var parts: [String] = []
+    if let w = sourceWidth, let h = sourceHeight { parts.append("\(w)x\(h)") }
+    if cropTop > 0 || cropBottom > 0 { parts.append("crop rows \(cropTop),\(cropBottom)") }
+    if let w = resizeWidth, let h = resizeHeight { parts.append("resize \(w)x\(h)") }
+    parts.append(colorSpace.rawValue)
+    let shape = modelInputShape.map(String.init).joined(separator: ", ")
+    parts.append("model (\(shape))" + (normalization.map { ", normalizes \($0)" } ?? ""))
+    return parts.joined(separator: " -> ")
   }
 
   /// The seed project's: simulator frame 320x160 -> 128x128 RGB; the model crops and normalizes.

@@ -41,7 +41,8 @@ struct LayerConfig {
   func double(_ keys: String..., default fallback: Double? = nil) throws(ModelFileError) -> Double {
     for k in keys { if let v = LayerConfig.number(values[k]) { return v } }
     if let fallback { return fallback }
-    throw .unsupportedLayerConfig(layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
+    throw .unsupportedLayerConfig(
+      layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
   }
 
   func int(_ keys: String..., default fallback: Int? = nil) throws(ModelFileError) -> Int {
@@ -54,13 +55,15 @@ struct LayerConfig {
       }
     }
     if let fallback { return fallback }
-    throw .unsupportedLayerConfig(layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
+    throw .unsupportedLayerConfig(
+      layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
   }
 
   func string(_ keys: String..., default fallback: String? = nil) throws(ModelFileError) -> String {
     for k in keys { if let v = values[k] as? String { return v } }
     if let fallback { return fallback }
-    throw .unsupportedLayerConfig(layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
+    throw .unsupportedLayerConfig(
+      layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
   }
 
   func bool(_ key: String, default fallback: Bool) -> Bool {
@@ -73,7 +76,9 @@ struct LayerConfig {
   func pair(_ key: String) throws(ModelFileError) -> (Int, Int)? {
     guard let v = values[key], !(v is NSNull) else { return nil }
     if let n = LayerConfig.number(v) { return (Int(n), Int(n)) }
-    if let list = v as? [Any], list.count == 2, let a = LayerConfig.number(list[0]), let b = LayerConfig.number(list[1]) {
+    if let list = v as? [Any], list.count == 2, let a = LayerConfig.number(list[0]),
+      let b = LayerConfig.number(list[1])
+    {
       return (Int(a), Int(b))
     }
     throw .unsupportedLayerConfig(layer: layer, detail: "\(key) = \(v) is not a pair of integers")

@@ -19,10 +19,14 @@ struct ExportedLayer {
 enum KerasLayerExport {
   static func initializer(_ className: String) -> [String: Any] {
     let config: [String: Any] = className == "GlorotUniform" ? ["seed": NSNull()] : [:]
-    return ["module": "keras.initializers", "class_name": className, "config": config, "registered_name": NSNull()]
+    return [
+      "module": "keras.initializers", "class_name": className, "config": config, "registered_name": NSNull(),
+    ]
   }
 
-  static func values(_ p: Parameter) -> [Float] { Array(UnsafeBufferPointer(start: p.values, count: p.count)) }
+  static func values(_ p: Parameter) -> [Float] {
+    Array(UnsafeBufferPointer(start: p.values, count: p.count))
+  }
 
   static func weight(_ p: Parameter, _ name: String? = nil) -> ExportedWeight {
     ExportedWeight(name: "\(name ?? p.name):0", shape: p.shape, values: values(p))
@@ -88,12 +92,15 @@ enum KerasLayerExport {
       config["gamma_initializer"] = initializer("Ones")
       config["moving_mean_initializer"] = initializer("Zeros")
       config["moving_variance_initializer"] = initializer("Ones")
-      for key in ["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"] { config[key] = NSNull() }
+      for key in ["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"] {
+        config[key] = NSNull()
+      }
       let c = l.channels
       return ExportedLayer(
         className: "BatchNormalization", config: config,
         weights: [
-          weight(l.gamma), weight(l.beta), ExportedWeight(name: "moving_mean:0", shape: [c], values: l.movingMean),
+          weight(l.gamma), weight(l.beta),
+          ExportedWeight(name: "moving_mean:0", shape: [c], values: l.movingMean),
           ExportedWeight(name: "moving_variance:0", shape: [c], values: l.movingVariance),
         ])
     default:
@@ -104,7 +111,10 @@ enum KerasLayerExport {
   private static func addDenseLike(_ config: inout [String: Any]) {
     config["kernel_initializer"] = initializer("GlorotUniform")
     config["bias_initializer"] = initializer("Zeros")
-    for key in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"] {
+    for key in [
+      "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+      "bias_constraint",
+    ] {
       config[key] = NSNull()
     }
   }

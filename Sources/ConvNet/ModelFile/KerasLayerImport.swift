@@ -25,7 +25,8 @@ struct KerasLayerImporter {
     case "relu": return .relu
     case "elu": return .elu
     case let other:
-      throw .unsupportedLayerConfig(layer: c.layer, detail: "activation \(other) is not supported (linear, relu, elu are)")
+      throw .unsupportedLayerConfig(
+        layer: c.layer, detail: "activation \(other) is not supported (linear, relu, elu are)")
     }
   }
 
@@ -38,10 +39,13 @@ struct KerasLayerImporter {
   }
 
   func checkChannelsLast(_ c: LayerConfig) throws(ModelFileError) {
-    let format = (c.values["data_format"] as? String) ?? (c.values["dim_ordering"] as? String) ?? "channels_last"
+    let format =
+      (c.values["data_format"] as? String) ?? (c.values["dim_ordering"] as? String) ?? "channels_last"
     guard format == "channels_last" || format == "tf" || format == "default" else {
       throw .unsupportedLayerConfig(
-        layer: c.layer, detail: "data format \(format) (channels first) is not supported; only channels-last (tf) models load")
+        layer: c.layer,
+        detail: "data format \(format) (channels first) is not supported; only channels-last (tf) models load"
+      )
     }
   }
 
@@ -67,9 +71,12 @@ struct KerasLayerImporter {
         rows = (Int(n), Int(n))
         cols = rows
       } else {
-        throw .unsupportedLayerConfig(layer: name, detail: "Cropping2D cropping \(String(describing: c.values["cropping"])) is not understood")
+        throw .unsupportedLayerConfig(
+          layer: name,
+          detail: "Cropping2D cropping \(String(describing: c.values["cropping"])) is not understood")
       }
-      return ImportedLayer(layer: Cropping2D(rows: rows, columns: cols, name: name), weightRoles: [], normalization: nil)
+      return ImportedLayer(
+        layer: Cropping2D(rows: rows, columns: cols, name: name), weightRoles: [], normalization: nil)
     case "Rescaling":
       let scale = try c.double("scale")
       let offset = try c.double("offset", default: 0)
@@ -79,35 +86,50 @@ struct KerasLayerImporter {
     case "Lambda":
       let n = try lambdaNormalization(c)
       return ImportedLayer(
-        layer: Rescaling(scale: Float(n.scale), offset: Float(n.offset), name: name), weightRoles: [], normalization: n)
+        layer: Rescaling(scale: Float(n.scale), offset: Float(n.offset), name: name), weightRoles: [],
+        normalization: n)
     case "Conv2D", "Convolution2D":
       try checkChannelsLast(c)
-      guard shape.count == 3 else { throw .unsupportedLayerConfig(layer: name, detail: "Conv2D needs (H, W, C) input, got \(shape)") }
+      guard shape.count == 3 else {
+        throw .unsupportedLayerConfig(layer: name, detail: "Conv2D needs (H, W, C) input, got \(shape)")
+      }
       let filters = try c.int("filters", "nb_filter")
       let kernel: (Int, Int)
-      if let k = try c.pair("kernel_size") { kernel = k } else { kernel = (try c.int("nb_row"), try c.int("nb_col")) }
+      if let k = try c.pair("kernel_size") {
+        kernel = k
+      } else {
+        kernel = (try c.int("nb_row"), try c.int("nb_col"))
+      }
       var stride = (1, 1)
       if let s = try c.pair("strides") { stride = s } else if let s = try c.pair("subsample") { stride = s }
       if let d = try c.pair("dilation_rate"), d != (1, 1) {
         throw .unsupportedLayerConfig(layer: name, detail: "dilation \(d) is not supported")
       }
-      if try c.int("groups", default: 1) != 1 { throw .unsupportedLayerConfig(layer: name, detail: "grouped convolution is not supported") }
+      if try c.int("groups", default: 1) != 1 {
+        throw .unsupportedLayerConfig(layer: name, detail: "grouped convolution is not supported")
+      }
       let conv = Conv2D(
         inputChannels: shape[2], outputChannels: filters, kernelSize: kernel, stride: stride,
         padding: try padding(c), activation: try activation(c.values["activation"] as? String, c), name: name)
       let useBias = c.bool("use_bias", default: c.bool("bias", default: true))
-      return ImportedLayer(layer: conv, weightRoles: useBias ? ["kernel", "bias"] : ["kernel"], normalization: nil)
+      return ImportedLayer(
+        layer: conv, weightRoles: useBias ? ["kernel", "bias"] : ["kernel"], normalization: nil)
     case "Dense":
       guard shape.count == 1 else {
-        throw .unsupportedLayerConfig(layer: name, detail: "Dense on (\(shape)) input: only flat input is supported (add Flatten)")
+        throw .unsupportedLayerConfig(
+          layer: name, detail: "Dense on (\(shape)) input: only flat input is supported (add Flatten)")
       }
       let units = try c.int("units", "output_dim")
       let dense = Dense(
-        inputCount: shape[0], outputCount: units, activation: try activation(c.values["activation"] as? String, c), name: name)
+        inputCount: shape[0], outputCount: units,
+        activation: try activation(c.values["activation"] as? String, c), name: name)
       let useBias = c.bool("use_bias", default: c.bool("bias", default: true))
-      return ImportedLayer(layer: dense, weightRoles: useBias ? ["kernel", "bias"] : ["kernel"], normalization: nil)
+      return ImportedLayer(
+        layer: dense, weightRoles: useBias ? ["kernel", "bias"] : ["kernel"], normalization: nil)
     case "Dropout", "SpatialDropout2D":
-      return ImportedLayer(layer: Dropout(rate: Float(try c.double("rate", "p", default: 0)), name: name), weightRoles: [], normalization: nil)
+      return ImportedLayer(
+        layer: Dropout(rate: Float(try c.double("rate", "p", default: 0)), name: name), weightRoles: [],
+        normalization: nil)
     case "Flatten":
       try checkChannelsLast(c)
       return ImportedLayer(layer: Flatten(name: name), weightRoles: [], normalization: nil)
@@ -115,11 +137,16 @@ struct KerasLayerImporter {
       let act = try activation(try c.string("activation"), c)
       return ImportedLayer(layer: ActivationLayer(act, name: name), weightRoles: [], normalization: nil)
     case "ELU":
-      guard try c.double("alpha", default: 1) == 1 else { throw .unsupportedLayerConfig(layer: name, detail: "ELU alpha other than 1") }
+      guard try c.double("alpha", default: 1) == 1 else {
+        throw .unsupportedLayerConfig(layer: name, detail: "ELU alpha other than 1")
+      }
       return ImportedLayer(layer: ActivationLayer(.elu, name: name), weightRoles: [], normalization: nil)
     case "ReLU":
-      guard !c.has("max_value"), try c.double("negative_slope", default: 0) == 0, try c.double("threshold", default: 0) == 0 else {
-        throw .unsupportedLayerConfig(layer: name, detail: "ReLU with max_value, negative_slope or threshold is not supported")
+      guard !c.has("max_value"), try c.double("negative_slope", default: 0) == 0,
+        try c.double("threshold", default: 0) == 0
+      else {
+        throw .unsupportedLayerConfig(
+          layer: name, detail: "ReLU with max_value, negative_slope or threshold is not supported")
       }
       return ImportedLayer(layer: ActivationLayer(.relu, name: name), weightRoles: [], normalization: nil)
     case "MaxPooling2D":
@@ -127,20 +154,24 @@ struct KerasLayerImporter {
       let pool = try c.pair("pool_size") ?? (2, 2)
       let stride = try c.pair("strides") ?? pool
       return ImportedLayer(
-        layer: MaxPooling2D(poolSize: pool, stride: stride, padding: try padding(c), name: name), weightRoles: [], normalization: nil)
+        layer: MaxPooling2D(poolSize: pool, stride: stride, padding: try padding(c), name: name),
+        weightRoles: [], normalization: nil)
     case "BatchNormalization":
       let axis = try c.int("axis", default: -1)
       guard axis == -1 || axis == shape.count else {
-        throw .unsupportedLayerConfig(layer: name, detail: "BatchNormalization over axis \(axis) (only the last axis is supported)")
+        throw .unsupportedLayerConfig(
+          layer: name, detail: "BatchNormalization over axis \(axis) (only the last axis is supported)")
       }
       guard try c.int("mode", default: 0) == 0 else {
         throw .unsupportedLayerConfig(layer: name, detail: "Keras 1 BatchNormalization mode other than 0")
       }
-      let bn = BatchNormalization(channels: shape.last ?? 0, epsilon: Float(try c.double("epsilon", default: 1e-3)), name: name)
+      let bn = BatchNormalization(
+        channels: shape.last ?? 0, epsilon: Float(try c.double("epsilon", default: 1e-3)), name: name)
       var roles: [String] = []
       if c.bool("scale", default: true) { roles.append("gamma") }
       if c.bool("center", default: true) { roles.append("beta") }
-      return ImportedLayer(layer: bn, weightRoles: roles + ["moving_mean", "moving_variance"], normalization: nil)
+      return ImportedLayer(
+        layer: bn, weightRoles: roles + ["moving_mean", "moving_variance"], normalization: nil)
     default:
       throw .unknownLayer(layer: name, className: c.className)
     }
@@ -150,7 +181,8 @@ struct KerasLayerImporter {
     if let stated = normalizationOption { return stated }
     let functionType = (c.values["function_type"] as? String) ?? "lambda"
     guard functionType == "lambda" else {
-      throw .unrecognisedLambda(layer: c.layer, detail: "it refers to a named function '\(String(describing: c.values["function"]))'")
+      throw .unrecognisedLambda(
+        layer: c.layer, detail: "it refers to a named function '\(String(describing: c.values["function"]))'")
     }
     guard let bytes = LambdaNormalization.codeBytes(fromFunction: c.values["function"]) else {
       throw .unrecognisedLambda(layer: c.layer, detail: "no marshalled code in its config")

@@ -22,7 +22,8 @@ public struct KerasLoadOptions: Sendable {
 
   public init(
     normalization: Normalization? = nil, cropTop: Int? = nil, cropBottom: Int? = nil, resizeWidth: Int? = nil,
-    resizeHeight: Int? = nil, colorSpace: ColorSpace? = nil, loadOptimizer: Bool = true, threads: Int = availableCores
+    resizeHeight: Int? = nil, colorSpace: ColorSpace? = nil, loadOptimizer: Bool = true,
+    threads: Int = availableCores
   ) {
     self.normalization = normalization
     self.cropTop = cropTop
@@ -58,7 +59,9 @@ public enum KerasModelFile {
   public static let kerasVersion = "2.21.0"
 
   /// Reads a Sequential model written by Keras 1.2, 2.0.x, 2.2.x, tf.keras, Keras 3 (legacy H5) or us.
-  public static func load(path: String, options: KerasLoadOptions = KerasLoadOptions()) throws(ModelFileError) -> LoadedKerasModel {
+  public static func load(path: String, options: KerasLoadOptions = KerasLoadOptions()) throws(ModelFileError)
+    -> LoadedKerasModel
+  {
     try KerasModelReader(path: path, options: options).read()
   }
 
@@ -68,6 +71,7 @@ public enum KerasModelFile {
     _ model: Sequential, to path: String, pipeline: InputPipeline? = nil, optimizer: (any Optimizer)? = nil,
     training: TrainingRecord? = nil
   ) throws(ModelFileError) {
-    try KerasModelWriter(model: model, pipeline: pipeline, optimizer: optimizer, training: training).write(to: path)
+    try KerasModelWriter(model: model, pipeline: pipeline, optimizer: optimizer, training: training).write(
+      to: path)
   }
 }

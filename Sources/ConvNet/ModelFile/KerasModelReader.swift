@@ -26,7 +26,12 @@ struct KerasModelReader {
       throw .notKerasModel(path: path, detail: "model_config is unreadable: \(error)")
     }
     let kerasVersion = try? root.stringAttribute("keras_version")
-    let layerConfigs = try sequentialLayers(KerasJSON.parse(configText, what: path))
+    let json = try KerasJSON.parse(configText, what: path)
+    let layerConfigs = try sequentialLayers(json)
+    // A model built with model.build(shape) and no InputLayer keeps its shape at the top level.
+    let topConfig = ((json as? [String: Any])?["config"] as? [String: Any]) ?? [:]
+    let buildShape = LayerConfig(layer: "sequential", className: "Sequential", values: topConfig)
+      .shape("build_input_shape")
     var notes: [String] = []
 
     // Layers, tracking the per-sample shape.
@@ -36,11 +41,13 @@ struct KerasModelReader {
     var shape: [Int] = []
     for c in layerConfigs {
       if inputShape == nil {
-        guard let declared = c.shape("batch_input_shape", "batch_shape"), declared.count >= 2 else {
+        guard let declared = c.shape("batch_input_shape", "batch_shape") ?? buildShape, declared.count >= 2
+        else {
           throw .unsupportedModel("the first layer (\(c.layer)) declares no input shape")
         }
         guard declared.dropFirst().allSatisfy({ $0 != nil }) else {
-          throw .unsupportedModel("input shape \(declared) has unknown dimensions; the model must declare its input size")
+          throw .unsupportedModel(
+            "input shape \(declared) has unknown dimensions; the model must declare its input size")
         }
         inputShape = declared.dropFirst().map { $0! }
         shape = inputShape!
@@ -53,7 +60,8 @@ struct KerasModelReader {
         let n = item.normalization!
         notes.append(
           options.normalization != nil
-            ? "\(c.layer): Lambda taken as \(n) (stated by option)" : "\(c.layer): Lambda recognised as \(n) (not executed)")
+            ? "\(c.layer): Lambda taken as \(n) (stated by option)"
+            : "\(c.layer): Lambda recognised as \(n) (not executed)")
         importer.normalizationOption = options.normalization
       }
       imported.append(item)
@@ -64,8 +72,11 @@ struct KerasModelReader {
     var layers = imported.map(\.layer)
     let modelNormalization = imported.compactMap(\.normalization).first
     if let stated = options.normalization, modelNormalization == nil {
-      layers.insert(Rescaling(scale: Float(stated.scale), offset: Float(stated.offset), name: "stated_normalization"), at: 0)
-      notes.append("added \(stated) as the first layer (stated by option; the file has no normalization layer)")
+      layers.insert(
+        Rescaling(scale: Float(stated.scale), offset: Float(stated.offset), name: "stated_normalization"),
+        at: 0)
+      notes.append(
+        "added \(stated) as the first layer (stated by option; the file has no normalization layer)")
     }
 
     let model: Sequential
@@ -78,8 +89,10 @@ struct KerasModelReader {
     if options.loadOptimizer {
       optimizer = KerasOptimizerReader(root: root, model: model).adam(notes: &notes)
     }
-    var pipeline = storedPipeline(root) ?? InputPipeline(
-      normalization: modelNormalization ?? options.normalization, modelInputShape: inputShape)
+    var pipeline =
+      storedPipeline(root)
+      ?? InputPipeline(
+        normalization: modelNormalization ?? options.normalization, modelInputShape: inputShape)
     apply(options, to: &pipeline)
     let training = (try? root.stringAttribute("bc_training")).flatMap {
       try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8))
@@ -117,11 +130,14 @@ struct KerasModelReader {
     } else if let d = top["config"] as? [String: Any], let l = d["layers"] as? [Any] {
       list = l  // Keras 2.2+, tf.keras, Keras 3
     } else {
-      throw .notKerasModel(path: path, detail: "Sequential config has neither a layer list nor a layers entry")
+      throw .notKerasModel(
+        path: path, detail: "Sequential config has neither a layer list nor a layers entry")
     }
     var out: [LayerConfig] = []
     for (i, entry) in list.enumerated() {
-      guard let d = entry as? [String: Any], let cls = d["class_name"] as? String, let cfg = d["config"] as? [String: Any] else {
+      guard let d = entry as? [String: Any], let cls = d["class_name"] as? String,
+        let cfg = d["config"] as? [String: Any]
+      else {
         throw .notKerasModel(path: path, detail: "layer entry \(i) has no class_name/config")
       }
       out.append(LayerConfig(layer: (cfg["name"] as? String) ?? "layer \(i)", className: cls, values: cfg))

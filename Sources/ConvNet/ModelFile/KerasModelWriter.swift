@@ -18,28 +18,46 @@ struct KerasModelWriter {
     let input: [String: Any] = [
       "class_name": "InputLayer",
       "config": [
-        "batch_input_shape": [NSNull()] + model.inputShape.map { $0 as Any }, "dtype": "float32", "sparse": false,
+        "batch_input_shape": [NSNull()] + model.inputShape.map { $0 as Any }, "dtype": "float32",
+        "sparse": false,
         "ragged": false, "name": "\(first)_input",
       ] as [String: Any],
     ]
     let entries = layers.map { ["class_name": $0.className, "config": $0.config] as [String: Any] }
-    return ["class_name": "Sequential", "config": ["name": "sequential", "layers": [input] + entries] as [String: Any]]
+    return [
+      "class_name": "Sequential",
+      "config": ["name": "sequential", "layers": [input] + entries] as [String: Any],
+    ]
   }
 
   func trainingConfig() -> [String: Any] {
     // "Custom>Adam" is how tf-keras 2.11+ names its (non-legacy) Adam; plain "Adam" would make tf-keras
     // build its legacy Adam, whose slot order differs, and drop the saved state. Keras 3 reads both.
-    var optimizerConfig: [String: Any] = ["class_name": "Custom>Adam", "config": ["name": "Adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false] as [String: Any]]
+    var optimizerConfig: [String: Any] = [
+      "class_name": "Custom>Adam",
+      "config": [
+        "name": "Adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7,
+        "amsgrad": false,
+      ] as [String: Any],
+    ]
     if let adam = optimizer as? Adam {
-      optimizerConfig["config"] = [  // no jit_compile/is_legacy_optimizer: Keras 3 rejects them
-        "name": "Adam", "learning_rate": Double(adam.learningRate), "beta_1": Double(adam.beta1),
-        "beta_2": Double(adam.beta2), "epsilon": Double(adam.epsilon), "amsgrad": false,
-      ] as [String: Any]
+      optimizerConfig["config"] =
+        [  // no jit_compile/is_legacy_optimizer: Keras 3 rejects them
+          "name": "Adam", "learning_rate": Double(adam.learningRate), "beta_1": Double(adam.beta1),
+          "beta_2": Double(adam.beta2), "epsilon": Double(adam.epsilon), "amsgrad": false,
+        ] as [String: Any]
     } else if let sgd = optimizer as? SGD {
-      optimizerConfig = ["class_name": "SGD", "config": ["name": "SGD", "learning_rate": Double(sgd.learningRate), "momentum": Double(sgd.momentum), "nesterov": false] as [String: Any]]
+      optimizerConfig = [
+        "class_name": "SGD",
+        "config": [
+          "name": "SGD", "learning_rate": Double(sgd.learningRate), "momentum": Double(sgd.momentum),
+          "nesterov": false,
+        ] as [String: Any],
+      ]
     }
     return [
-      "loss": "mean_squared_error", "metrics": NSNull(), "weighted_metrics": NSNull(), "loss_weights": NSNull(),
+      "loss": "mean_squared_error", "metrics": NSNull(), "weighted_metrics": NSNull(),
+      "loss_weights": NSNull(),
       "optimizer_config": optimizerConfig,
     ]
   }
@@ -53,14 +71,20 @@ struct KerasModelWriter {
     let trainingJSON = try KerasJSON.string(trainingConfig())
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    let pipelineJSON = pipeline.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-    let trainingRecordJSON = training.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+    let pipelineJSON = pipeline.flatMap { try? encoder.encode($0) }.map {
+      String(decoding: $0, as: UTF8.self)
+    }
+    let trainingRecordJSON = training.flatMap { try? encoder.encode($0) }.map {
+      String(decoding: $0, as: UTF8.self)
+    }
     if let pipeline, pipeline.modelInputShape != model.inputShape {
-      throw .invalidArgument("the pipeline ends in \(pipeline.modelInputShape) but the model takes \(model.inputShape)")
+      throw .invalidArgument(
+        "the pipeline ends in \(pipeline.modelInputShape) but the model takes \(model.inputShape)")
     }
 
     let directory = (path as NSString).deletingLastPathComponent
-    let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).partial"
+    let temporary =
+      (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).partial"
     do {
       let file = try H5File(creating: temporary)
       let root = try file.root()
@@ -87,7 +111,8 @@ struct KerasModelWriter {
       if let adam = optimizer as? Adam { try writeAdam(adam, root) }
       try file.close()
       guard rename(temporary, path) == 0 else {
-        throw ModelFileError.writeFailed(path: path, detail: "rename failed: \(String(cString: strerror(errno)))")
+        throw ModelFileError.writeFailed(
+          path: path, detail: "rename failed: \(String(cString: strerror(errno)))")
       }
     } catch let error as ModelFileError {
       unlink(temporary)

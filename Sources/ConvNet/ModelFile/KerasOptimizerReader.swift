@@ -10,7 +10,8 @@ struct KerasOptimizerReader {
   let model: Sequential
 
   func adam(notes: inout [String]) -> Adam? {
-    guard (try? root.contains("optimizer_weights")) == true, let group = try? root.group("optimizer_weights") else { return nil }
+    guard (try? root.contains("optimizer_weights")) == true, let group = try? root.group("optimizer_weights")
+    else { return nil }
     let adam = adamFromTrainingConfig()
     guard let adam else {
       notes.append("optimizer state ignored: training_config does not name Adam")
@@ -32,19 +33,22 @@ struct KerasOptimizerReader {
           guard let (slot, layer, param) = parse(name),
             let p = params.first(where: { $0.0 == layer && $0.1.name == param })?.1
           else { throw ModelFileError.invalidArgument("optimizer weight \(name) matches no parameter") }
-          try adam.setSlot(slot, for: p, to: Tensor(shape: try d.shape(), scalars: try d.read(as: Float.self)))
+          try adam.setSlot(
+            slot, for: p, to: Tensor(shape: try d.shape(), scalars: try d.read(as: Float.self)))
         }
       } else {
         // Positional: iterations, m per parameter, v per parameter (2.2.x adds vhat slots).
         guard names.count == 1 + 2 * params.count || names.count == 1 + 3 * params.count else {
-          notes.append("optimizer state ignored: \(names.count) optimizer weights for \(params.count) parameters")
+          notes.append(
+            "optimizer state ignored: \(names.count) optimizer weights for \(params.count) parameters")
           return nil
         }
         adam.iterations = Int(try group.dataset(names[0]).read(as: Int64.self).first ?? 0)
         for (k, (_, p)) in params.enumerated() {
           for (s, slot) in ["m", "v"].enumerated() {
             let d = try group.dataset(names[1 + s * params.count + k])
-            try adam.setSlot(slot, for: p, to: Tensor(shape: try d.shape(), scalars: try d.read(as: Float.self)))
+            try adam.setSlot(
+              slot, for: p, to: Tensor(shape: try d.shape(), scalars: try d.read(as: Float.self)))
           }
         }
       }

@@ -24,7 +24,9 @@ struct KerasWeightReader {
       guard names.count == item.weightRoles.count else {
         throw .missingWeight(
           layer: name,
-          dataset: "model_weights/\(name) lists \(names.count) weights \(names), the layer needs \(item.weightRoles.count) (\(item.weightRoles.joined(separator: ", ")))")
+          dataset:
+            "model_weights/\(name) lists \(names.count) weights \(names), the layer needs \(item.weightRoles.count) (\(item.weightRoles.joined(separator: ", ")))"
+        )
       }
       var values: [String: [Float]] = [:]
       for (role, datasetName) in zip(item.weightRoles, names) {
@@ -45,13 +47,17 @@ struct KerasWeightReader {
     }
   }
 
-  private func read(_ group: H5Group, _ dataset: String, layer: String, expected: [Int]) throws(ModelFileError) -> [Float] {
+  private func read(_ group: H5Group, _ dataset: String, layer: String, expected: [Int])
+    throws(ModelFileError) -> [Float]
+  {
     let full = "\(group.path)/\(dataset)"
     let d: H5Dataset
     do { d = try group.dataset(dataset) } catch { throw .missingWeight(layer: layer, dataset: full) }
     let shape: [Int]
     do { shape = try d.shape() } catch { throw .unreadable(path: path, detail: "\(full): \(error)") }
-    guard shape == expected else { throw .weightShape(layer: layer, dataset: full, expected: expected, found: shape) }
+    guard shape == expected else {
+      throw .weightShape(layer: layer, dataset: full, expected: expected, found: shape)
+    }
     do { return try d.read(as: Float.self) } catch {
       throw .unreadable(path: path, detail: "\(full) cannot be read (truncated or damaged file?): \(error)")
     }

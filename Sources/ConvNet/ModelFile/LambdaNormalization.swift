@@ -16,7 +16,8 @@ enum LambdaNormalization {
     if let s = function as? String { text = s }
     guard let text else { return nil }
     let compact = text.filter { !$0.isWhitespace }
-    if !compact.isEmpty, compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+/=".contains($0)) }),
+    if !compact.isEmpty,
+      compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+/=".contains($0)) }),
       let data = Data(base64Encoded: compact), let first = data.first, first & 0x7F == UInt8(ascii: "c")
     {
       return [UInt8](data)
@@ -59,9 +60,14 @@ enum LambdaNormalization {
   enum Dialect: CaseIterable { case bytes, wordcode, binaryOp }
 
   /// A symbolic stack value: x * a + b, or a constant.
-  private enum Symbol { case affine(Double, Double), constant(Double) }
+  private enum Symbol {
+    case affine(Double, Double)
+    case constant(Double)
+  }
 
-  private static func interpret(_ code: MarshalCode, _ dialect: Dialect) -> Result<Normalization, MarshalError> {
+  private static func interpret(_ code: MarshalCode, _ dialect: Dialect) -> Result<
+    Normalization, MarshalError
+  > {
     let ops = code.bytecode
     var stack: [Symbol] = []
     var pc = 0

@@ -67,7 +67,9 @@ package struct MarshalReader {
   }
 
   private mutating func take(_ n: Int) throws(MarshalError) -> [UInt8] {
-    guard n >= 0, position + n <= bytes.count else { throw MarshalError("truncated: need \(n) bytes at \(position)") }
+    guard n >= 0, position + n <= bytes.count else {
+      throw MarshalError("truncated: need \(n) bytes at \(position)")
+    }
     defer { position += n }
     return Array(bytes[position..<(position + n)])
   }
@@ -120,9 +122,13 @@ package struct MarshalReader {
       return .float(Double(bitPattern: bits))
     case "f":
       let n = Int(try byte())
-      guard let v = Double(String(decoding: try take(n), as: UTF8.self)) else { throw MarshalError("bad text float") }
+      guard let v = Double(String(decoding: try take(n), as: UTF8.self)) else {
+        throw MarshalError("bad text float")
+      }
       return .float(v)
-    case "y": _ = try take(16); return .other("complex")
+    case "y":
+      _ = try take(16)
+      return .other("complex")
     case "s": return .bytes(try take(try count()))
     case "t", "u", "a", "A": return .string(String(decoding: try take(try count()), as: UTF8.self))
     case "z", "Z": return .string(String(decoding: try take(Int(try byte())), as: UTF8.self))
@@ -153,8 +159,12 @@ package struct MarshalReader {
     guard position < bytes.count, bytes[position] & 0x7F == UInt8(ascii: "s") else {
       throw MarshalError("no bytecode after \(fields) header fields")
     }
-    guard case .bytes(let bytecode) = try readObject(codeFields: fields) else { throw MarshalError("bytecode is not bytes") }
-    guard case .tuple(let constants) = try readObject(codeFields: fields) else { throw MarshalError("constants are not a tuple") }
+    guard case .bytes(let bytecode) = try readObject(codeFields: fields) else {
+      throw MarshalError("bytecode is not bytes")
+    }
+    guard case .tuple(let constants) = try readObject(codeFields: fields) else {
+      throw MarshalError("constants are not a tuple")
+    }
     // The rest (names, line tables...) is not needed; stop reading here.
     return MarshalCode(header: header, bytecode: bytecode, constants: constants)
   }

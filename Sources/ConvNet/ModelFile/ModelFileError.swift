@@ -26,19 +26,19 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
 
   public var description: String {
     switch self {
-    case let .unreadable(path, detail): "cannot read model file \(path): \(detail)"
-    case let .notKerasModel(path, detail): "\(path) is not a Keras model file: \(detail)"
-    case let .unsupportedModel(message): "unsupported model: \(message)"
-    case let .unknownLayer(layer, className): "layer \(layer): unknown layer class \(className)"
-    case let .unsupportedLayerConfig(layer, detail): "layer \(layer): \(detail)"
-    case let .missingWeight(layer, dataset): "layer \(layer): weight dataset \(dataset) is missing"
-    case let .weightShape(layer, dataset, expected, found):
+    case .unreadable(let path, let detail): "cannot read model file \(path): \(detail)"
+    case .notKerasModel(let path, let detail): "\(path) is not a Keras model file: \(detail)"
+    case .unsupportedModel(let message): "unsupported model: \(message)"
+    case .unknownLayer(let layer, let className): "layer \(layer): unknown layer class \(className)"
+    case .unsupportedLayerConfig(let layer, let detail): "layer \(layer): \(detail)"
+    case .missingWeight(let layer, let dataset): "layer \(layer): weight dataset \(dataset) is missing"
+    case .weightShape(let layer, let dataset, let expected, let found):
       "layer \(layer): weight \(dataset) has shape \(found), expected \(expected)"
-    case let .unrecognisedLambda(layer, detail):
+    case .unrecognisedLambda(let layer, let detail):
       "layer \(layer): the Lambda function is not a recognisable normalization (\(detail)); it is never "
         + "executed, so state what it does with --normalize (options.normalization), e.g. x/127.5-1 or x/255-0.5"
-    case let .invalidArgument(message): message
-    case let .writeFailed(path, detail): "cannot write model file \(path): \(detail)"
+    case .invalidArgument(let message): message
+    case .writeFailed(let path, let detail): "cannot write model file \(path): \(detail)"
     }
   }
 }
