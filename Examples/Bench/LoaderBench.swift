@@ -70,7 +70,7 @@ struct LoaderBench: ParsableCommand {
       metadata: SampleStoreMetadata(
         preprocessingJSON: "{\"random\": true}", seed: 1, sourceFingerprint: "bench-random"))
     var start = try writer.resumePoint(for: "train")
-    var rng = TensorCore.SplitMix64(seed: UInt64(start) &+ 1)
+    var rng = H5Store.SplitMix64(seed: UInt64(start) &+ 1)
     let bytes = shape.reduce(1, *)
     let began = Date()
     while start < images {
