@@ -85,5 +85,5 @@ if command -v ffmpeg >/dev/null; then format=mp4; else format=avi; fi
 step "evaluation"
 status=0
 "$BIN/Report" "$report" --evaluate --min-speed 20 || status=$?
-step "done: report/index.html, report/drive.json; $((SECONDS - started)) s in all"
+step "done: $report/index.html, $report/drive.json; $((SECONDS - started)) s in all"
 exit $status
