@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "H5Store", targets: ["H5Store"]),
     .library(name: "Drive", targets: ["Drive"]),
     .library(name: "Simulator", targets: ["Simulator"]),
+    .library(name: "Report", targets: ["Report"]),
     // Executable products cannot share the library product name `Drive`, so every example is
     // linked under a `...Command` product and `make build` links `bin/<Name>` to it.
     .executable(name: "TrainNvidiaCommand", targets: ["TrainNvidiaCommand"]),
@@ -30,6 +31,7 @@ let package = Package(
     .executable(name: "SimulateCommand", targets: ["SimulateCommand"]),
     .executable(name: "VideoCommand", targets: ["VideoCommand"]),
     .executable(name: "BenchCommand", targets: ["BenchCommand"]),
+    .executable(name: "ReportCommand", targets: ["ReportCommand"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
@@ -59,9 +61,10 @@ let package = Package(
     .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),
     .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
     .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", log] + nio),
+    .target(name: "Report", dependencies: ["TensorCore", "DrivingData"]),
 
     .executableTarget(
-      name: "TrainNvidiaCommand", dependencies: ["ConvNet", "DrivingData", "H5Store", argumentParser],
+      name: "TrainNvidiaCommand", dependencies: ["ConvNet", "DrivingData", "H5Store", "Report", argumentParser],
       path: "Examples/TrainNvidia"),
     .executableTarget(
       name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
@@ -72,6 +75,7 @@ let package = Package(
       name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", argumentParser, log], path: "Examples/Simulate"),
     .executableTarget(
       name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
+    .executableTarget(name: "ReportCommand", dependencies: ["Report", argumentParser], path: "Examples/Report"),
     .executableTarget(
       name: "BenchCommand",
       dependencies: ["TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", argumentParser],
@@ -85,6 +89,7 @@ let package = Package(
     .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),
     .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"] + nio),
+    .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -9,10 +9,11 @@ struct Prepare {
   let data: [String]
   let store: String
   let options: PrepareOptions
+  let model: ModelKind
 
   /// Prepares (or reuses) the store; returns its path.
   func run() throws -> String {
-    let settings = options.preparationOptions
+    let settings = options.preparationOptions(for: model)
     let (recordings, reading) = try RecordingReader.read(data)
     log("\(reading)")
     for issue in reading.issues.prefix(20) { log("  skipped \(issue)") }

@@ -1,51 +1,70 @@
+// `TrainNvidia`: recordings -> HDF5 sample store (prepared once, reused by fingerprint, resumed when
+// interrupted) -> trained steering network -> model.h5, with a Keras-like log, keep-best and exact resume.
 import ArgumentParser
+import ConvNet
 import DrivingData
+import Foundation
 
-/// `TrainNvidia`: prepares recordings into a sample store and trains the steering network.
-/// The preparation step (`--prepare-only`) is implemented; training options are added beside these.
 @main
 struct TrainNvidia: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Prepare driving recordings into a sample store and train the NVIDIA-style steering network.")
+    abstract: "Prepare driving recordings into a sample store and train the NVIDIA-style steering network.",
+    discussion: """
+      Defaults are the seed project's: 128x128 images, crop 43 top / 12 bottom (a model layer),
+      3 cameras with correction 0.1, each image also flipped (6 images per row), batch 32, Adam 1e-3.
+      """)
 
   @Option(
     name: .customLong("data"), help: "A recording folder, CSV file, or folder of recordings (repeatable).")
   var data: [String] = []
-  @Option(help: "Sample store (HDF5) to create, resume or reuse.") var store: String
+  @Option(help: "Sample store (HDF5) to create, resume or reuse.") var store = "samples.h5"
   @Flag(help: "Only prepare the sample store; do not train.") var prepareOnly = false
 
   @OptionGroup(title: "Preparation") var preparation: PrepareOptions
+  @OptionGroup(title: "Training") var training: TrainOptions
 
   func validate() throws {
     if data.isEmpty { throw ValidationError("give at least one --data DIR") }
+    let (w, h) = preparation.size(for: training.model)
+    if training.model == .seed, (w, h) != (128, 128) {
+      throw ValidationError("the seed model takes 128x128 images, not \(w)x\(h)")
+    }
+    if training.model == .pilotnet, (w, h) != (200, 66) {
+      throw ValidationError("the pilotnet model takes 200x66 images, not \(w)x\(h)")
+    }
   }
 
   func run() throws {
-    let prepared = try Prepare(data: data, store: store, options: preparation).run()
-    guard prepareOnly else {
-      // The trainer lives in ConvNet; until it is wired here, say so instead of pretending.
-      throw ValidationError(
-        "training is not wired into TrainNvidia yet; the store \(prepared) is ready (use --prepare-only)")
+    let started = Date()
+    let path = try Prepare(data: data, store: store, options: preparation, model: training.model).run()
+    if let dir = training.reportDir {
+      try ReportFacts.write(data: data, store: path, options: preparation.preparationOptions(for: training.model), model: training.model, to: dir)
     }
+    guard !prepareOnly else { return }
+    try TrainingRun(command: self).train()
+    print("done in \(Int(Date().timeIntervalSince(started).rounded()))s")
   }
 }
 
 /// Options of the preparation step (defaults are the seed's choices).
 struct PrepareOptions: ParsableArguments {
-  @Option(help: "Seed of the split, shuffle and augmentation.") var seed: UInt64 = 1
-  @Option(help: "Stored image width.") var width = 128
-  @Option(help: "Stored image height.") var height = 128
+  @Option(help: "Seed of the split, shuffle, augmentation, initialisation and dropout.") var seed: UInt64 = 1
+  @Option(help: "Stored image width (default: the model's, 128 seed / 200 pilotnet).") var width: Int?
+  @Option(help: "Stored image height (default: the model's, 128 seed / 66 pilotnet).") var height: Int?
   @Option(help: "Steering correction of the side cameras.") var correction: Float = 0.1
   @Flag(inversion: .prefixedNo, help: "Store mirrored images with negated steering.") var flip = true
   @Flag(help: "Centre camera only (no side cameras).") var centerOnly = false
   @Option(help: "Share of rows for validation.") var validationFraction: Float = 0.2
   @Flag(help: "Split whole recordings instead of rows.") var splitByRecording = false
-  @Option(help: "Temporal samples: rows i-1..i-N relabelled with row i's steering (seed: 4; 0 off).")
+  @Option(
+    name: [.customLong("recurrent"), .customLong("temporal-window")],
+    help: "Temporal samples: rows i-1..i-N relabelled with row i's steering (seed: 4; 0 off).")
   var temporalWindow = 0
   @Option(help: "Keep this share of near-zero-steering training rows (balancing; 1 keeps all).")
   var keepNearZero: Float = 1
   @Option(help: "|steering| at or below this is near zero.") var nearZero: Float = 0.01
-  @Option(help: "Augmented copies per training sample (brightness, shadow, shift).") var augmentCopies = 0
+  @Option(name: [.customLong("augment"), .customLong("augment-copies")], help: "Augmented copies per training sample (brightness, shadow, shift).")
+  var augmentCopies = 0
   @Option(help: "Largest augmentation shift in output pixels.") var maxShift = 16
   @Option(help: "Steering per pixel of shift.") var steeringPerPixel: Float = 0.01
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
@@ -53,11 +72,14 @@ struct PrepareOptions: ParsableArguments {
   @Option(help: "Steering histogram picture (SVG); default <store>.steering.svg.") var histogram: String?
   @Flag(help: "Rebuild the store even if it is current.") var force = false
 
-  var preparationOptions: PreparationOptions {
+  func size(for model: ModelKind) -> (Int, Int) {
+    (width ?? model.inputSize.0, height ?? model.inputSize.1)
+  }
+
+  func preparationOptions(for model: ModelKind) -> PreparationOptions {
     var options = PreparationOptions()
     options.seed = seed
-    options.width = width
-    options.height = height
+    (options.width, options.height) = size(for: model)
     options.plan.correction = correction
     options.plan.flip = flip
     options.plan.cameras = centerOnly ? [.center] : [.center, .left, .right]
@@ -71,4 +93,37 @@ struct PrepareOptions: ParsableArguments {
     options.augmentation.steeringPerPixel = steeringPerPixel
     return options
   }
+}
+
+/// Options of the training step.
+struct TrainOptions: ParsableArguments {
+  @Option(help: "Network: seed (128x128 input, cropped in the model) or pilotnet (200x66 input).")
+  var model: ModelKind = .seed
+  @Option(help: "Epochs (at most; early stopping may end sooner).") var epochs = 10
+  @Option(help: "Batch size.") var batchSize = 32
+  @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+  @Option(help: "Dropout rate of the network.") var dropout: Float = 0.5
+  @Option(help: "Epochs without a better validation loss before stopping (0 = never).") var patience = 4
+  @Option(help: "Model file (Keras HDF5) written at every new best epoch and at the end.") var output = "model.h5"
+  @Option(help: "Checkpoint written after every epoch (default: <output>.checkpoint.h5).") var checkpoint: String?
+  @Option(help: "Folder for the report's dataset and training facts (histograms, samples, history, feature maps).")
+  var reportDir: String?
+  @Flag(help: "Continue an interrupted run from its checkpoint (same data and options); ends as the uninterrupted run would.")
+  var resume = false
+  @Option(help: .hidden) var stopAfterEpoch: Int?
+
+  func validate() throws {
+    guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
+    guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
+    guard patience >= 0 else { throw ValidationError("--patience must be >= 0") }
+  }
+}
+
+enum ModelKind: String, ExpressibleByArgument, CaseIterable, Codable {
+  case seed, pilotnet
+
+  /// Stored image size (width, height).
+  var inputSize: (Int, Int) { self == .seed ? (128, 128) : (200, 66) }
 }

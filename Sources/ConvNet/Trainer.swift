@@ -38,8 +38,12 @@ public final class Trainer {
   public var progress: (String) -> Void = { FileHandle.standardError.write(Data(("\r" + $0).utf8)) }
   /// Called whenever the monitored loss improves (e.g. to write model.h5); errors stop training.
   public var onImprovement: ((Sequential, any Optimizer, EpochRecord) throws -> Void)?
+  /// Called after every epoch with the loop's state, e.g. to write a checkpoint that, with the
+  /// model's weights and the optimizer's state of that moment, `fit(resumingFrom:)` continues.
+  public var onEpochEnd: ((TrainerState) throws -> Void)?
   public private(set) var history = TrainingHistory()
   private var best: (weights: [Float], loss: Float, predictionStd: Float?)?
+  private var initialWeights: [Float] = []
 
   public init(
     model: Sequential, optimizer: any Optimizer = Adam(), training: any BatchSource,
@@ -54,57 +58,76 @@ public final class Trainer {
   }
 
   /// Trains for `configuration.epochs` (or until early stopping) and returns the history.
+  /// `resumingFrom` continues after the epoch a checkpoint was taken at (`onEpochEnd`); with the
+  /// model's weights, the optimizer's state and the dropout generators restored too, the run ends
+  /// exactly as an uninterrupted one.
   @discardableResult
-  public func fit() throws -> TrainingHistory {
+  public func fit(resumingFrom resume: TrainerState? = nil) throws -> TrainingHistory {
     let c = configuration
-    var rollbacks = 0
-    var sinceBest = 0
-    let initialWeights = model.parameters.snapshot()  // rollback target before any best epoch
-    for epoch in 1...max(c.epochs, 1) {
-      log("Epoch \(epoch)/\(c.epochs)")
-      var record = try trainEpoch(epoch)
-      if let v = validation {
-        let (loss, spread) = try evaluate(v)
-        record.valLoss = loss
-        record.predictionStd = spread
-      }
-      let monitored = record.valLoss ?? record.loss
-      log(summaryLine(record))
-      if c.collapseGuard, let reason = collapseReason(record, monitored: monitored, best: best) {
-        rollbacks += 1
-        try model.parameters.restore(best?.weights ?? initialWeights)
-        optimizer.reset()
-        let old = optimizer.learningRate
-        optimizer.learningRate *= c.rollbackLearningRateFactor
-        record.event =
-          "rollback: \(reason); restored \(history.bestEpoch.map { "epoch \($0)" } ?? "initial") weights, lr \(old) -> \(optimizer.learningRate)"
-        log("  collapse guard: \(record.event!)")
-        history.records.append(record)
-        if rollbacks > c.maxRollbacks {
-          log("  stopping: \(rollbacks) rollbacks")
-          break
-        }
-        continue
-      }
-      if monitored.isFinite, best == nil || monitored < best!.loss {
-        best = (model.parameters.snapshot(), monitored, record.predictionStd)
-        history.bestEpoch = epoch
-        history.bestLoss = monitored
-        record.event = "best"
-        sinceBest = 0
-        try onImprovement?(model, optimizer, record)
-      } else {
-        sinceBest += 1
-      }
-      history.records.append(record)
-      if let patience = c.earlyStoppingPatience, sinceBest >= patience {
-        log("  early stopping: no improvement for \(patience) epochs (best epoch \(history.bestEpoch ?? 0))")
-        history.records[history.records.count - 1].event = "early stop"
-        break
-      }
+    var loop = resume ?? TrainerState()
+    history = loop.history
+    best = loop.bestWeights.map { ($0, loop.bestLoss ?? .infinity, loop.bestPredictionStd) }
+    // Rollback target before any best epoch (a resumed run without one restarts from its weights).
+    initialWeights = model.parameters.snapshot()
+    while !loop.stopped && loop.epochsDone < max(c.epochs, 1) {
+      let epoch = loop.epochsDone + 1
+      loop.stopped = try runEpoch(epoch, rollbacks: &loop.rollbacks, sinceBest: &loop.sinceBest)
+      loop.epochsDone = epoch
+      loop.history = history
+      loop.bestWeights = best?.weights
+      loop.bestLoss = best?.loss
+      loop.bestPredictionStd = best?.predictionStd
+      try onEpochEnd?(loop)
     }
     if c.restoreBestWeights, let b = best { try model.parameters.restore(b.weights) }
     return history
+  }
+
+  /// One epoch of `fit`: train, validate, guard, keep-best, early stopping. Returns true to stop.
+  private func runEpoch(_ epoch: Int, rollbacks: inout Int, sinceBest: inout Int) throws -> Bool {
+    let c = configuration
+    log("Epoch \(epoch)/\(c.epochs)")
+    var record = try trainEpoch(epoch)
+    if let v = validation {
+      let (loss, spread) = try evaluate(v)
+      record.valLoss = loss
+      record.predictionStd = spread
+    }
+    let monitored = record.valLoss ?? record.loss
+    log(summaryLine(record))
+    if c.collapseGuard, let reason = collapseReason(record, monitored: monitored, best: best) {
+      rollbacks += 1
+      try model.parameters.restore(best?.weights ?? initialWeights)
+      optimizer.reset()
+      let old = optimizer.learningRate
+      optimizer.learningRate *= c.rollbackLearningRateFactor
+      record.event =
+        "rollback: \(reason); restored \(history.bestEpoch.map { "epoch \($0)" } ?? "initial") weights, lr \(old) -> \(optimizer.learningRate)"
+      log("  collapse guard: \(record.event!)")
+      history.records.append(record)
+      if rollbacks > c.maxRollbacks {
+        log("  stopping: \(rollbacks) rollbacks")
+        return true
+      }
+      return false
+    }
+    if monitored.isFinite, best == nil || monitored < best!.loss {
+      best = (model.parameters.snapshot(), monitored, record.predictionStd)
+      history.bestEpoch = epoch
+      history.bestLoss = monitored
+      record.event = "best"
+      sinceBest = 0
+      try onImprovement?(model, optimizer, record)
+    } else {
+      sinceBest += 1
+    }
+    history.records.append(record)
+    if let patience = c.earlyStoppingPatience, sinceBest >= patience {
+      log("  early stopping: no improvement for \(patience) epochs (best epoch \(history.bestEpoch ?? 0))")
+      history.records[history.records.count - 1].event = "early stop"
+      return true
+    }
+    return false
   }
 
   private func collapseReason(

@@ -76,7 +76,7 @@ import Testing
     let dir = try KerasFixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let model = try Sequential.seedModel(seed: 5, threads: 1)
-    var g = SplitMix64(seed: 6)
+    var g = TensorCore.SplitMix64(seed: 6)
     let images = (0..<(4 * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next() >> 56) }
     let adam = Adam(learningRate: 1e-3, epsilon: 1e-8)
     let x = try Tensor(shape: [4, 128, 128, 3], scalars: images.map(Float.init))

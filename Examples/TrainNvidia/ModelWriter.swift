@@ -1,0 +1,30 @@
+// Writes model.h5 (Keras HDF5, through ConvNet's KerasModelFile) with the input pipeline the
+// preparation used, the training provenance and history, and the optimizer state.
+import ConvNet
+import Foundation
+
+struct ModelWriter {
+  let run: TrainingRun
+  let trainingSamples: Int
+  let validationSamples: Int
+
+  /// Frames are resized (bilinear) to the stored size; crop and scaling are layers of the model.
+  var pipeline: InputPipeline {
+    let (w, h) = run.command.preparation.size(for: run.options.model)
+    return InputPipeline(
+      sourceWidth: 320, sourceHeight: 160, resizeWidth: w, resizeHeight: h, colorSpace: .rgb,
+      normalization: .symmetric, modelInputShape: [h, w, 3])
+  }
+
+  /// `best` is the epoch that just improved (keep-best), nil for the final write.
+  func write(model: Sequential, optimizer: any Optimizer, history: TrainingHistory, best: EpochRecord?) throws {
+    var notes = history.records.compactMap { r in r.event.map { "epoch \(r.epoch): \($0)" } }
+    if let best { notes.append("saved at epoch \(best.epoch) (best validation loss so far)") }
+    let record = TrainingRecord(
+      data: run.command.data, trainingSamples: trainingSamples, validationSamples: validationSamples, seed: run.seed,
+      epochs: run.options.epochs, batchSize: run.options.batchSize, history: history, notes: notes,
+      savedAt: ISO8601DateFormatter().string(from: Date()), tool: "TrainNvidia (BehavioralCloning)")
+    try KerasModelFile.save(model, to: run.options.output, pipeline: pipeline, optimizer: optimizer, training: record)
+    if let best { print("  saved \(run.options.output) (epoch \(best.epoch), val_loss \(best.valLoss ?? best.loss))") }
+  }
+}

@@ -1,0 +1,135 @@
+// Training: ShuffledLoader over the store's train split, validation every epoch, keep-best into
+// model.h5, a checkpoint after every epoch, and `--resume` from it.
+import ConvNet
+import DrivingData
+import Foundation
+import H5Store
+
+struct TrainingRun {
+  let command: TrainNvidia
+  var options: TrainOptions { command.training }
+
+  var checkpointPath: String { options.checkpoint ?? options.output + ".checkpoint.h5" }
+  var seed: UInt64 { command.preparation.seed }
+
+  /// What a checkpoint must agree with to be resumed: the data and every setting that shapes the run.
+  func identity(_ store: SampleStore) -> String {
+    let c = options
+    return "{\"data\":\"\(store.metadata.sourceFingerprint)\",\"model\":\"\(c.model.rawValue)\","
+      + "\"seed\":\(seed),\"batch\":\(c.batchSize),\"lr\":\(c.learningRate),\"dropout\":\(c.dropout),"
+      + "\"patience\":\(c.patience)}"
+  }
+
+  func makeModel() throws -> Sequential {
+    let threads = command.preparation.threads ?? ProcessInfo.processInfo.activeProcessorCount
+    switch options.model {
+    case .seed: return try Sequential.seedModel(seed: seed, dropout: options.dropout, threads: threads)
+    case .pilotnet: return try Sequential.pilotNet(seed: seed, dropout: options.dropout, threads: threads)
+    }
+  }
+
+  func train() throws {
+    let store = try SampleStore(path: command.store)
+    defer { try? store.close() }
+    let runIdentity = identity(store)
+    let model = try makeModel()
+    guard model.inputShape == store.imageShape else {
+      throw ValidationErrorText("the store holds \(store.imageShape) images, the \(options.model) model takes \(model.inputShape)")
+    }
+    let training = try ShuffledLoader(store: store, split: "train", seed: seed)
+    let validationCount = try store.count(of: "validation")
+    let validation = validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
+    guard training.sampleCount > 0 else { throw ValidationErrorText("the store has no training samples") }
+    print(model.summary())
+    print("train on \(training.sampleCount) samples, validate on \(validationCount) samples")
+
+    var configuration = TrainerConfiguration()
+    configuration.epochs = options.epochs
+    configuration.batchSize = options.batchSize
+    configuration.learningRate = options.learningRate
+    configuration.earlyStoppingPatience = options.patience > 0 ? options.patience : nil
+    let optimizer = Adam(learningRate: options.learningRate)
+    let trainer = Trainer(
+      model: model, optimizer: optimizer, training: training, validation: validation, configuration: configuration)
+
+    // Each log line reaches a pipe or file at once, as on a terminal (fflush(nil): all streams).
+    trainer.log = { line in
+      print(line)
+      fflush(nil)
+    }
+    var resumeState: TrainerState?
+    if options.resume {
+      if FileManager.default.fileExists(atPath: checkpointPath) {
+        let state = try TrainingCheckpoint.restore(from: checkpointPath, model: model, optimizer: optimizer, identity: runIdentity)
+        print("resuming from \(checkpointPath): \(state.epochsDone) epochs done\(state.stopped ? " (run had finished)" : "")")
+        resumeState = state
+      } else {
+        print("no checkpoint at \(checkpointPath): starting from scratch")
+      }
+    }
+
+    let writer = ModelWriter(run: self, trainingSamples: training.sampleCount, validationSamples: validationCount)
+    trainer.onImprovement = { model, optimizer, record in
+      try writer.write(model: model, optimizer: optimizer, history: trainer.history, best: record)
+    }
+    let stopAfter = options.stopAfterEpoch
+    trainer.onEpochEnd = { state in
+      try TrainingCheckpoint.save(to: checkpointPath, model: model, optimizer: optimizer, state: state, identity: runIdentity)
+      if let stop = stopAfter, state.epochsDone >= stop, !state.stopped, state.epochsDone < options.epochs {
+        throw StopRequested(epoch: state.epochsDone)
+      }
+    }
+    let history: TrainingHistory
+    do {
+      history = try trainer.fit(resumingFrom: resumeState)
+    } catch let stop as StopRequested {
+      print("stopped after epoch \(stop.epoch) as asked; continue with --resume")
+      return
+    }
+    // Best weights are back in the model; the final file carries the whole history.
+    try writer.write(model: model, optimizer: optimizer, history: history, best: nil)
+    let historyBase = (options.output as NSString).deletingPathExtension
+    try history.write(
+      csvTo: URL(fileURLWithPath: historyBase + ".history.csv"), jsonTo: URL(fileURLWithPath: historyBase + ".history.json"))
+    if let dir = options.reportDir {
+      try history.write(
+        csvTo: URL(fileURLWithPath: dir + "/history.csv"), jsonTo: URL(fileURLWithPath: dir + "/history.json"))
+      try model.summary().write(toFile: dir + "/summary.txt", atomically: true, encoding: .utf8)
+      let table = [["Layer", "Type", "Output shape", "Parameters"]]
+        + model.layers.enumerated().map { i, layer in
+          [layer.name, layer.typeName, "(" + model.layerOutputShapes[i].map(String.init).joined(separator: ", ") + ")",
+           String(layer.parameters.reduce(0) { $0 + $1.count })]
+        } + [["Total", "", "", String(model.parameterCount)]]
+      try JSONEncoder.sorted.encode(table).write(to: URL(fileURLWithPath: dir + "/summary.json"))
+      let preparation = try DataPreparation(data: command.data, options: command.preparation.preparationOptions(for: options.model))
+      try ReportFigures.writeFeatureMaps(model: model, preparation: preparation, kind: options.model, to: dir)
+    }
+    let best = history.bestEpoch.map { "best epoch \($0), val_loss \(history.bestLoss ?? .nan)" } ?? "no best epoch"
+    print("\(best); wrote \(options.output), \(historyBase).history.csv/.json, checkpoint \(checkpointPath)")
+    print(training.statistics.summary)
+    print("weights fingerprint: \(weightsFingerprint(model.parameters.snapshot()))")
+  }
+}
+
+struct StopRequested: Error {
+  let epoch: Int
+}
+
+struct ValidationErrorText: Error, CustomStringConvertible {
+  let description: String
+  init(_ text: String) { description = text }
+}
+
+/// FNV-1a over the weights' bit patterns: equal fingerprints mean bit-identical weights (the
+/// resume check compares an interrupted-and-resumed run with an uninterrupted one this way).
+func weightsFingerprint(_ weights: [Float]) -> String {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for w in weights {
+    var bits = w.bitPattern
+    for _ in 0..<4 {
+      hash = (hash ^ UInt64(bits & 0xff)) &* 0x0000_0100_0000_01b3
+      bits >>= 8
+    }
+  }
+  return String(hash, radix: 16)
+}
