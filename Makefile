@@ -41,7 +41,7 @@ test: test-deps
 	  $(SWIFT) test -c release -Xswiftc -enable-testing
 
 lint:
-	$(SWIFT) format lint --recursive Package.swift Sources Examples Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests
 
 # The main job: record laps with the simulator's expert, prepare, train, drive a lap, report.
 demo: build

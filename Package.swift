@@ -64,7 +64,8 @@ let package = Package(
     .target(name: "Report", dependencies: ["TensorCore", "DrivingData"]),
 
     .executableTarget(
-      name: "TrainNvidiaCommand", dependencies: ["ConvNet", "DrivingData", "H5Store", "Report", argumentParser],
+      name: "TrainNvidiaCommand",
+      dependencies: ["ConvNet", "DrivingData", "H5Store", "Report", argumentParser],
       path: "Examples/TrainNvidia"),
     .executableTarget(
       name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
@@ -72,13 +73,17 @@ let package = Package(
       name: "PredictCommand", dependencies: ["ConvNet", "DrivingData", argumentParser],
       path: "Examples/Predict"),
     .executableTarget(
-      name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", argumentParser, log], path: "Examples/Simulate"),
+      name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", argumentParser, log],
+      path: "Examples/Simulate"),
     .executableTarget(
       name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
-    .executableTarget(name: "ReportCommand", dependencies: ["Report", argumentParser], path: "Examples/Report"),
+    .executableTarget(
+      name: "ReportCommand", dependencies: ["Report", argumentParser], path: "Examples/Report"),
     .executableTarget(
       name: "BenchCommand",
-      dependencies: ["TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", argumentParser],
+      dependencies: [
+        "TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", argumentParser,
+      ],
       path: "Examples/Bench"),
 
     .target(
@@ -86,7 +91,8 @@ let package = Package(
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
     .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),
     .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),

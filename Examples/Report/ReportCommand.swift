@@ -8,15 +8,20 @@ import Report
 @main
 struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "Report", abstract: "Write index.html for a report folder (dataset, training, model, drive).")
+    commandName: "Report", abstract: "Write index.html for a report folder (dataset, training, model, drive)."
+  )
 
-  @Argument(help: "Report folder (written by TrainNvidia --report-dir, Simulate drive --report/--picture, Video).")
+  @Argument(
+    help: "Report folder (written by TrainNvidia --report-dir, Simulate drive --report/--picture, Video).")
   var folder = "report"
 
   @Option(help: "Page title.")
   var title = "BehavioralCloning: from recordings to a car that drives itself"
 
-  @Flag(help: "Print the drive evaluation(s) and check the acceptance bar (exit 3 when not met) instead of writing the page.")
+  @Flag(
+    help:
+      "Print the drive evaluation(s) and check the acceptance bar (exit 3 when not met) instead of writing the page."
+  )
   var evaluate = false
 
   @Option(help: "Acceptance: least mean speed (mph) on lake.")
@@ -26,7 +31,9 @@ struct ReportCommand: ParsableCommand {
     if evaluate {
       let lake = try DriveEvaluation(contentsOf: folder + "/drive.json")
       print(lake.line)
-      if let jungle = try? DriveEvaluation(contentsOf: folder + "/jungle.json") { print(jungle.line + "  (trained on lake only)") }
+      if let jungle = try? DriveEvaluation(contentsOf: folder + "/jungle.json") {
+        print(jungle.line + "  (trained on lake only)")
+      }
       let ok = lake.meets(laps: 1, minSpeed: minSpeed)
       print("acceptance (>= 1 lap, 0 off-road events, >= \(minSpeed) mph): \(ok ? "MET" : "NOT MET")")
       if !ok { throw ExitCode(3) }
@@ -35,7 +42,10 @@ struct ReportCommand: ParsableCommand {
     let reader = ReportFolder(path: folder)
     let page = ReportPage(
       title: title, subtitle: "Generated \(ISO8601DateFormatter().string(from: Date())) from \(folder)/",
-      sections: [try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(), try reader.driveSection()])
+      sections: [
+        try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
+        try reader.driveSection(),
+      ])
     let missing = page.imageSources.filter { !reader.exists($0) }
     guard missing.isEmpty else { throw ValidationError("pictures missing from \(folder): \(missing)") }
     try page.render().write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)

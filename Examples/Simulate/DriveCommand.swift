@@ -5,7 +5,9 @@ import Simulator
 struct DriveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "drive",
-    abstract: "Autonomous mode: connect to a Drive server as the Unity client does (or drive with the expert) and evaluate.")
+    abstract:
+      "Autonomous mode: connect to a Drive server as the Unity client does (or drive with the expert) and evaluate."
+  )
 
   @OptionGroup var world: TrackOptions
 
@@ -72,13 +74,17 @@ struct DriveCommand: ParsableCommand {
     let result = try session.run(controller, name: name) { partial in
       let rate = Double(partial.frames) / Date().timeIntervalSince(started)
       if Int(partial.elapsedS) % 10 == 0 {
-        print(String(format: "  t=%4.0f s  laps %d  off-road %d  CTE %.2f m  %.1f mph  %.0f frames/s",
-          partial.elapsedS, partial.laps, partial.offroadEvents, partial.meanCteM, partial.meanSpeedMph, rate))
+        print(
+          String(
+            format: "  t=%4.0f s  laps %d  off-road %d  CTE %.2f m  %.1f mph  %.0f frames/s",
+            partial.elapsedS, partial.laps, partial.offroadEvents, partial.meanCteM, partial.meanSpeedMph,
+            rate))
       }
     }
     if let remote = controller as? RemoteController {
-      print("protocol: \(remote.telemetrySent) telemetry sent, \(remote.repliesReceived) replies, "
-        + "\(remote.protocolErrors) unparsable, \(remote.reconnects) reconnects")
+      print(
+        "protocol: \(remote.telemetrySent) telemetry sent, \(remote.repliesReceived) replies, "
+          + "\(remote.protocolErrors) unparsable, \(remote.reconnects) reconnects")
     }
     print(result.summary)
     if let report {

@@ -22,7 +22,10 @@ struct RecordCommand: ParsableCommand {
   @Option(help: "Seed of recoveries, noise and random lighting.")
   var seed: UInt64 = 1
 
-  @Option(help: "Steering noise (standard deviation, normalized units) added to the applied steering; the label stays the expert's.")
+  @Option(
+    help:
+      "Steering noise (standard deviation, normalized units) added to the applied steering; the label stays the expert's."
+  )
   var noise = 0.0
 
   @Flag(help: "Drift to the road edge (not recorded) and record the recovery, every 5-12 s.")
@@ -62,11 +65,16 @@ struct RecordCommand: ParsableCommand {
       lastPrint = now
       let elapsed = now.timeIntervalSince(started)
       let eta = done > 0 ? elapsed * (1 - done) / done : 0
-      print(String(format: "  %6d rows  %5.1f%%  %.0f rows/s  ETA %.0f s", rows, done * 100, Double(rows) / elapsed, eta))
+      print(
+        String(
+          format: "  %6d rows  %5.1f%%  %.0f rows/s  ETA %.0f s", rows, done * 100, Double(rows) / elapsed,
+          eta))
     }
     writer.close()
     let seconds = Date().timeIntervalSince(started)
     print("recorded \(track.name)\(world.clockwise ? " clockwise" : ""): \(report)")
-    print(String(format: "wrote %@ in %.1f s (%.0f rows/s)", writer.logPath, seconds, Double(report.rows) / seconds))
+    print(
+      String(
+        format: "wrote %@ in %.1f s (%.0f rows/s)", writer.logPath, seconds, Double(report.rows) / seconds))
   }
 }

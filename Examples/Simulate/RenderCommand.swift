@@ -29,7 +29,8 @@ struct RenderCommand: ParsableCommand {
     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     for camera in Camera.allCases {
       let path = (output as NSString).appendingPathComponent("\(track.name)_\(Int(at))_\(camera).png")
-      try PNGCodec().write(renderer.image(camera, state: state, lighting: try world.fixedLighting()), to: path)
+      try PNGCodec().write(
+        renderer.image(camera, state: state, lighting: try world.fixedLighting()), to: path)
       print("wrote \(path)")
     }
   }

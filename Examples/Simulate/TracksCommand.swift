@@ -13,7 +13,10 @@ struct TracksCommand: ParsableCommand {
     for name in TrackLibrary.names {
       let track = try Track(named: name)
       let radius = 1 / track.curvatures.map(abs).max()!
-      print(String(format: "%@: %.0f m a lap, road %.1f m, tightest radius %.0f m", name, track.length, track.spec.roadWidth, radius))
+      print(
+        String(
+          format: "%@: %.0f m a lap, road %.1f m, tightest radius %.0f m", name, track.length,
+          track.spec.roadWidth, radius))
       if let export {
         try FileManager.default.createDirectory(atPath: export, withIntermediateDirectories: true)
         let path = (export as NSString).appendingPathComponent("\(name).json")

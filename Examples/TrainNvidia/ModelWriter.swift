@@ -17,14 +17,19 @@ struct ModelWriter {
   }
 
   /// `best` is the epoch that just improved (keep-best), nil for the final write.
-  func write(model: Sequential, optimizer: any Optimizer, history: TrainingHistory, best: EpochRecord?) throws {
+  func write(model: Sequential, optimizer: any Optimizer, history: TrainingHistory, best: EpochRecord?) throws
+  {
     var notes = history.records.compactMap { r in r.event.map { "epoch \(r.epoch): \($0)" } }
     if let best { notes.append("saved at epoch \(best.epoch) (best validation loss so far)") }
     let record = TrainingRecord(
-      data: run.command.data, trainingSamples: trainingSamples, validationSamples: validationSamples, seed: run.seed,
+      data: run.command.data, trainingSamples: trainingSamples, validationSamples: validationSamples,
+      seed: run.seed,
       epochs: run.options.epochs, batchSize: run.options.batchSize, history: history, notes: notes,
       savedAt: ISO8601DateFormatter().string(from: Date()), tool: "TrainNvidia (BehavioralCloning)")
-    try KerasModelFile.save(model, to: run.options.output, pipeline: pipeline, optimizer: optimizer, training: record)
-    if let best { print("  saved \(run.options.output) (epoch \(best.epoch), val_loss \(best.valLoss ?? best.loss))") }
+    try KerasModelFile.save(
+      model, to: run.options.output, pipeline: pipeline, optimizer: optimizer, training: record)
+    if let best {
+      print("  saved \(run.options.output) (epoch \(best.epoch), val_loss \(best.valLoss ?? best.loss))")
+    }
   }
 }

@@ -4,7 +4,9 @@ import Foundation
 import H5Store
 
 enum ReportFacts {
-  static func write(data: [String], store path: String, options: PreparationOptions, model: ModelKind, to dir: String) throws {
+  static func write(
+    data: [String], store path: String, options: PreparationOptions, model: ModelKind, to dir: String
+  ) throws {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     // Planning only (no decoding): the same plan the store was prepared from.
     let preparation = try DataPreparation(data: data, options: options)
@@ -12,20 +14,27 @@ enum ReportFacts {
     defer { try? store.close() }
     let h = preparation.histograms()
     var facts: [String: Value] = [
-      "store": .string(path), "image_shape": .ints(store.imageShape), "fingerprint": .string(preparation.fingerprint),
+      "store": .string(path), "image_shape": .ints(store.imageShape),
+      "fingerprint": .string(preparation.fingerprint),
       "recordings": .int(preparation.reading.recordings), "rows_read": .int(preparation.reading.rowsRead),
-      "rows_skipped": .int(preparation.reading.rowsSkipped), "train_rows": .int(preparation.plan.trainRows.count),
+      "rows_skipped": .int(preparation.reading.rowsSkipped),
+      "train_rows": .int(preparation.plan.trainRows.count),
       "validation_rows": .int(preparation.plan.validationRows.count),
       "dropped_near_zero": .int(preparation.plan.droppedNearZero),
       "options": .string(String(decoding: try JSONEncoder.sorted.encode(options), as: UTF8.self)),
     ]
     for split in store.splits { facts["samples_\(split)"] = .int(try store.count(of: split)) }
-    for (name, hist) in [("recorded", h.recorded), ("balanced", h.balanced), ("augmented", h.augmented), ("validation", h.validation)] {
+    for (name, hist) in [
+      ("recorded", h.recorded), ("balanced", h.balanced), ("augmented", h.augmented),
+      ("validation", h.validation),
+    ] {
       facts["histogram_\(name)"] = .ints(hist.counts)
     }
     let svg = SteeringHistogram.svg(
-      [("recorded rows", h.recorded), ("training, before augmentation", h.balanced),
-       ("training, after augmentation", h.augmented), ("validation", h.validation)],
+      [
+        ("recorded rows", h.recorded), ("training, before augmentation", h.balanced),
+        ("training, after augmentation", h.augmented), ("validation", h.validation),
+      ],
       title: "Steering distribution before and after augmentation")
     try svg.write(toFile: dir + "/histograms.svg", atomically: true, encoding: .utf8)
     try JSONEncoder.sorted.encode(facts).write(to: URL(fileURLWithPath: dir + "/dataset.json"))
@@ -33,7 +42,9 @@ enum ReportFacts {
   }
 
   enum Value: Encodable {
-    case string(String), ints([Int]), int(Int)
+    case string(String)
+    case ints([Int])
+    case int(Int)
 
     func encode(to encoder: any Encoder) throws {
       var c = encoder.singleValueContainer()

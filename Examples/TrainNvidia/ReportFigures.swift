@@ -15,7 +15,9 @@ enum ReportFigures {
   }
 
   /// Loads one camera's frame of `row`, resized as the preparation does.
-  static func frame(_ row: DrivingLogRow, _ camera: Camera, recording: Recording, size: (Int, Int)) throws -> RGBImage {
+  static func frame(_ row: DrivingLogRow, _ camera: Camera, recording: Recording, size: (Int, Int)) throws
+    -> RGBImage
+  {
     let folder = (recording.csvPath as NSString).deletingLastPathComponent
     guard let path = RecordingReader.resolve(row.path(camera), folder: folder) else {
       throw ValidationErrorText("cannot find \(row.path(camera)) of \(recording.csvPath)")
@@ -45,18 +47,25 @@ enum ReportFigures {
         ("flipped", image.flippedHorizontally(), -steering),
         ("darker x0.55", apply(bright, image), steering),
         ("shadow", apply(shadow, image), steering),
-        ("shifted 12 px", apply(shifted, image), shifted.steering(steering, perPixel: preparation.options.augmentation.steeringPerPixel)),
+        (
+          "shifted 12 px", apply(shifted, image),
+          shifted.steering(steering, perPixel: preparation.options.augmentation.steeringPerPixel)
+        ),
       ]
       for (i, v) in variants.enumerated() {
         let file = "samples/\(camera)-\(i).png"
         try png.write(try ReportPictures.zoom(v.1, by: 2), to: dir + "/" + file)
-        items.append(["file": file, "caption": "\(camera) camera, \(v.0), steering \(String(format: "%+.3f", v.2))"])
+        items.append([
+          "file": file, "caption": "\(camera) camera, \(v.0), steering \(String(format: "%+.3f", v.2))",
+        ])
       }
     }
     try JSONEncoder.sorted.encode(items).write(to: URL(fileURLWithPath: dir + "/samples.json"))
     if model == .seed {
       let center = try frame(row, .center, recording: recording, size: size)
-      try png.write(try ReportPictures.zoom(ReportPictures.cropOverlay(center, top: 43, bottom: 12), by: 3), to: dir + "/crop.png")
+      try png.write(
+        try ReportPictures.zoom(ReportPictures.cropOverlay(center, top: 43, bottom: 12), by: 3),
+        to: dir + "/crop.png")
     }
   }
 
@@ -67,7 +76,9 @@ enum ReportFigures {
   }
 
   /// featuremaps-<layer>.png for the first three convolutions, for the example centre frame.
-  static func writeFeatureMaps(model: Sequential, preparation: DataPreparation, kind: ModelKind, to dir: String) throws {
+  static func writeFeatureMaps(
+    model: Sequential, preparation: DataPreparation, kind: ModelKind, to dir: String
+  ) throws {
     guard let (recording, row) = exampleRow(preparation) else { return }
     let image = try frame(row, .center, recording: recording, size: kind.inputSize)
     try PNGCodec().write(try ReportPictures.zoom(image, by: 2), to: dir + "/featuremaps-input.png")
@@ -78,8 +89,12 @@ enum ReportFigures {
       guard layer is Conv2D else { continue }
       let maps = try x.reshaped(Array(x.shape.dropFirst()))
       let file = "featuremaps-\(layer.name).png"
-      try PNGCodec().write(try ReportPictures.featureMapMosaic(maps, columns: 8, zoom: maps.shape[0] < 10 ? 8 : 3), to: dir + "/" + file)
-      written.append(["file": file, "caption": "\(layer.name): \(maps.shape[2]) maps of \(maps.shape[1])x\(maps.shape[0])"])
+      try PNGCodec().write(
+        try ReportPictures.featureMapMosaic(maps, columns: 8, zoom: maps.shape[0] < 10 ? 8 : 3),
+        to: dir + "/" + file)
+      written.append([
+        "file": file, "caption": "\(layer.name): \(maps.shape[2]) maps of \(maps.shape[1])x\(maps.shape[0])",
+      ])
       if written.count == 3 { break }
     }
     try JSONEncoder.sorted.encode(written).write(to: URL(fileURLWithPath: dir + "/featuremaps.json"))

@@ -38,7 +38,9 @@ struct TrainNvidia: ParsableCommand {
     let started = Date()
     let path = try Prepare(data: data, store: store, options: preparation, model: training.model).run()
     if let dir = training.reportDir {
-      try ReportFacts.write(data: data, store: path, options: preparation.preparationOptions(for: training.model), model: training.model, to: dir)
+      try ReportFacts.write(
+        data: data, store: path, options: preparation.preparationOptions(for: training.model),
+        model: training.model, to: dir)
     }
     guard !prepareOnly else { return }
     try TrainingRun(command: self).train()
@@ -63,7 +65,9 @@ struct PrepareOptions: ParsableArguments {
   @Option(help: "Keep this share of near-zero-steering training rows (balancing; 1 keeps all).")
   var keepNearZero: Float = 1
   @Option(help: "|steering| at or below this is near zero.") var nearZero: Float = 0.01
-  @Option(name: [.customLong("augment"), .customLong("augment-copies")], help: "Augmented copies per training sample (brightness, shadow, shift).")
+  @Option(
+    name: [.customLong("augment"), .customLong("augment-copies")],
+    help: "Augmented copies per training sample (brightness, shadow, shift).")
   var augmentCopies = 0
   @Option(help: "Largest augmentation shift in output pixels.") var maxShift = 16
   @Option(help: "Steering per pixel of shift.") var steeringPerPixel: Float = 0.01
@@ -104,11 +108,17 @@ struct TrainOptions: ParsableArguments {
   @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
   @Option(help: "Dropout rate of the network.") var dropout: Float = 0.5
   @Option(help: "Epochs without a better validation loss before stopping (0 = never).") var patience = 4
-  @Option(help: "Model file (Keras HDF5) written at every new best epoch and at the end.") var output = "model.h5"
-  @Option(help: "Checkpoint written after every epoch (default: <output>.checkpoint.h5).") var checkpoint: String?
-  @Option(help: "Folder for the report's dataset and training facts (histograms, samples, history, feature maps).")
+  @Option(help: "Model file (Keras HDF5) written at every new best epoch and at the end.") var output =
+    "model.h5"
+  @Option(help: "Checkpoint written after every epoch (default: <output>.checkpoint.h5).") var checkpoint:
+    String?
+  @Option(
+    help: "Folder for the report's dataset and training facts (histograms, samples, history, feature maps).")
   var reportDir: String?
-  @Flag(help: "Continue an interrupted run from its checkpoint (same data and options); ends as the uninterrupted run would.")
+  @Flag(
+    help:
+      "Continue an interrupted run from its checkpoint (same data and options); ends as the uninterrupted run would."
+  )
   var resume = false
   @Option(help: .hidden) var stopAfterEpoch: Int?
 

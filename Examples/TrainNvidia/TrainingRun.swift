@@ -34,11 +34,13 @@ struct TrainingRun {
     let runIdentity = identity(store)
     let model = try makeModel()
     guard model.inputShape == store.imageShape else {
-      throw ValidationErrorText("the store holds \(store.imageShape) images, the \(options.model) model takes \(model.inputShape)")
+      throw ValidationErrorText(
+        "the store holds \(store.imageShape) images, the \(options.model) model takes \(model.inputShape)")
     }
     let training = try ShuffledLoader(store: store, split: "train", seed: seed)
     let validationCount = try store.count(of: "validation")
-    let validation = validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
+    let validation =
+      validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
     guard training.sampleCount > 0 else { throw ValidationErrorText("the store has no training samples") }
     print(model.summary())
     print("train on \(training.sampleCount) samples, validate on \(validationCount) samples")
@@ -50,7 +52,8 @@ struct TrainingRun {
     configuration.earlyStoppingPatience = options.patience > 0 ? options.patience : nil
     let optimizer = Adam(learningRate: options.learningRate)
     let trainer = Trainer(
-      model: model, optimizer: optimizer, training: training, validation: validation, configuration: configuration)
+      model: model, optimizer: optimizer, training: training, validation: validation,
+      configuration: configuration)
 
     // Each log line reaches a pipe or file at once, as on a terminal (fflush(nil): all streams).
     trainer.log = { line in
@@ -60,21 +63,26 @@ struct TrainingRun {
     var resumeState: TrainerState?
     if options.resume {
       if FileManager.default.fileExists(atPath: checkpointPath) {
-        let state = try TrainingCheckpoint.restore(from: checkpointPath, model: model, optimizer: optimizer, identity: runIdentity)
-        print("resuming from \(checkpointPath): \(state.epochsDone) epochs done\(state.stopped ? " (run had finished)" : "")")
+        let state = try TrainingCheckpoint.restore(
+          from: checkpointPath, model: model, optimizer: optimizer, identity: runIdentity)
+        print(
+          "resuming from \(checkpointPath): \(state.epochsDone) epochs done\(state.stopped ? " (run had finished)" : "")"
+        )
         resumeState = state
       } else {
         print("no checkpoint at \(checkpointPath): starting from scratch")
       }
     }
 
-    let writer = ModelWriter(run: self, trainingSamples: training.sampleCount, validationSamples: validationCount)
+    let writer = ModelWriter(
+      run: self, trainingSamples: training.sampleCount, validationSamples: validationCount)
     trainer.onImprovement = { model, optimizer, record in
       try writer.write(model: model, optimizer: optimizer, history: trainer.history, best: record)
     }
     let stopAfter = options.stopAfterEpoch
     trainer.onEpochEnd = { state in
-      try TrainingCheckpoint.save(to: checkpointPath, model: model, optimizer: optimizer, state: state, identity: runIdentity)
+      try TrainingCheckpoint.save(
+        to: checkpointPath, model: model, optimizer: optimizer, state: state, identity: runIdentity)
       if let stop = stopAfter, state.epochsDone >= stop, !state.stopped, state.epochsDone < options.epochs {
         throw StopRequested(epoch: state.epochsDone)
       }
@@ -90,21 +98,29 @@ struct TrainingRun {
     try writer.write(model: model, optimizer: optimizer, history: history, best: nil)
     let historyBase = (options.output as NSString).deletingPathExtension
     try history.write(
-      csvTo: URL(fileURLWithPath: historyBase + ".history.csv"), jsonTo: URL(fileURLWithPath: historyBase + ".history.json"))
+      csvTo: URL(fileURLWithPath: historyBase + ".history.csv"),
+      jsonTo: URL(fileURLWithPath: historyBase + ".history.json"))
     if let dir = options.reportDir {
       try history.write(
-        csvTo: URL(fileURLWithPath: dir + "/history.csv"), jsonTo: URL(fileURLWithPath: dir + "/history.json"))
+        csvTo: URL(fileURLWithPath: dir + "/history.csv"), jsonTo: URL(fileURLWithPath: dir + "/history.json")
+      )
       try model.summary().write(toFile: dir + "/summary.txt", atomically: true, encoding: .utf8)
-      let table = [["Layer", "Type", "Output shape", "Parameters"]]
+      let table =
+        [["Layer", "Type", "Output shape", "Parameters"]]
         + model.layers.enumerated().map { i, layer in
-          [layer.name, layer.typeName, "(" + model.layerOutputShapes[i].map(String.init).joined(separator: ", ") + ")",
-           String(layer.parameters.reduce(0) { $0 + $1.count })]
+          [
+            layer.name, layer.typeName,
+            "(" + model.layerOutputShapes[i].map(String.init).joined(separator: ", ") + ")",
+            String(layer.parameters.reduce(0) { $0 + $1.count }),
+          ]
         } + [["Total", "", "", String(model.parameterCount)]]
       try JSONEncoder.sorted.encode(table).write(to: URL(fileURLWithPath: dir + "/summary.json"))
-      let preparation = try DataPreparation(data: command.data, options: command.preparation.preparationOptions(for: options.model))
+      let preparation = try DataPreparation(
+        data: command.data, options: command.preparation.preparationOptions(for: options.model))
       try ReportFigures.writeFeatureMaps(model: model, preparation: preparation, kind: options.model, to: dir)
     }
-    let best = history.bestEpoch.map { "best epoch \($0), val_loss \(history.bestLoss ?? .nan)" } ?? "no best epoch"
+    let best =
+      history.bestEpoch.map { "best epoch \($0), val_loss \(history.bestLoss ?? .nan)" } ?? "no best epoch"
     print("\(best); wrote \(options.output), \(historyBase).history.csv/.json, checkpoint \(checkpointPath)")
     print(training.statistics.summary)
     print("weights fingerprint: \(weightsFingerprint(model.parameters.snapshot()))")

@@ -50,7 +50,8 @@ public enum TrainingCheckpoint {
         _ = try root.createDataset("slot_\(slot)", values: values, shape: [values.count])
       }
       let states = dropoutLayers(model).map(\.generator.state)
-      _ = try root.createDataset("dropout_states", values: states.isEmpty ? [0] : states, shape: [max(states.count, 1)])
+      _ = try root.createDataset(
+        "dropout_states", values: states.isEmpty ? [0] : states, shape: [max(states.count, 1)])
       try file.close()
     } catch let error as ConvNetError {
       try? FileManager.default.removeItem(atPath: temporary)
@@ -83,29 +84,36 @@ public enum TrainingCheckpoint {
       let stored = try root.stringAttribute("identity")
       guard stored == identity else {
         throw ConvNetError.invalidArgument(
-          "\(path) belongs to another run (data, model or settings differ):\n  checkpoint: \(stored)\n  this run:   \(identity)")
+          "\(path) belongs to another run (data, model or settings differ):\n  checkpoint: \(stored)\n  this run:   \(identity)"
+        )
       }
       let kind = try root.stringAttribute("optimizer")
       guard kind == String(describing: type(of: optimizer)) else {
-        throw ConvNetError.invalidArgument("\(path) holds \(kind) state, this run uses \(type(of: optimizer))")
+        throw ConvNetError.invalidArgument(
+          "\(path) holds \(kind) state, this run uses \(type(of: optimizer))")
       }
-      var state = try JSONDecoder().decode(TrainerState.self, from: Data(try root.stringAttribute("trainer_state").utf8))
+      var state = try JSONDecoder().decode(
+        TrainerState.self, from: Data(try root.stringAttribute("trainer_state").utf8))
       let weights: [Float] = try root.dataset("weights").read()
       try model.parameters.restore(weights)
       if try root.contains("best_weights") {
         let best: [Float] = try root.dataset("best_weights").read()
-        guard best.count == weights.count else { throw ConvNetError.shapeMismatch("best weights \(best.count) vs \(weights.count)") }
+        guard best.count == weights.count else {
+          throw ConvNetError.shapeMismatch("best weights \(best.count) vs \(weights.count)")
+        }
         state.bestWeights = best
       }
       optimizer.reset()
       for slot in optimizer.slotNames {
         let values: [Float] = try root.dataset("slot_\(slot)").read()
         guard values.count == weights.count else {
-          throw ConvNetError.shapeMismatch("optimizer slot \(slot): \(values.count) values for \(weights.count) parameters")
+          throw ConvNetError.shapeMismatch(
+            "optimizer slot \(slot): \(values.count) values for \(weights.count) parameters")
         }
         var offset = 0
         for (_, p) in model.namedParameters {
-          try optimizer.setSlot(slot, for: p, to: try Tensor(shape: p.shape, scalars: Array(values[offset..<offset + p.count])))
+          try optimizer.setSlot(
+            slot, for: p, to: try Tensor(shape: p.shape, scalars: Array(values[offset..<offset + p.count])))
           offset += p.count
         }
       }
@@ -114,7 +122,8 @@ public enum TrainingCheckpoint {
       let dropouts = dropoutLayers(model)
       let states: [UInt64] = try root.dataset("dropout_states").read()
       guard states.count == max(dropouts.count, 1) else {
-        throw ConvNetError.shapeMismatch("\(states.count) dropout states for \(dropouts.count) dropout layers")
+        throw ConvNetError.shapeMismatch(
+          "\(states.count) dropout states for \(dropouts.count) dropout layers")
       }
       for (layer, s) in zip(dropouts, states) { layer.generator = SplitMix64(seed: s) }
       return state
@@ -125,5 +134,7 @@ public enum TrainingCheckpoint {
     }
   }
 
-  private static func dropoutLayers(_ model: Sequential) -> [Dropout] { model.layers.compactMap { $0 as? Dropout } }
+  private static func dropoutLayers(_ model: Sequential) -> [Dropout] {
+    model.layers.compactMap { $0 as? Dropout }
+  }
 }

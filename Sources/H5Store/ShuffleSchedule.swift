@@ -1,4 +1,5 @@
 import TensorCore
+
 /// The order of one epoch, as a function of (seed, epoch) only.
 ///
 /// Chunks are visited in a random permutation. The shuffle buffer is `pages` chunk-sized pages;

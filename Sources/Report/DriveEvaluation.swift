@@ -25,7 +25,9 @@ public struct DriveEvaluation: Decodable, Sendable, Equatable {
   }
 
   public init(contentsOf path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path) else { throw ReportError.badFile(path, "cannot read it") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ReportError.badFile(path, "cannot read it")
+    }
     do { self = try JSONDecoder().decode(DriveEvaluation.self, from: data) } catch {
       throw ReportError.badFile(path, "not a Simulator evaluation: \(error)")
     }
@@ -33,7 +35,8 @@ public struct DriveEvaluation: Decodable, Sendable, Equatable {
 
   public var line: String {
     String(
-      format: "%@: %d lap(s), %d off-road events, autonomy %.1f%%, mean speed %.1f mph, mean |CTE| %.2f m (max %.2f m), %.0f s simulated",
+      format:
+        "%@: %d lap(s), %d off-road events, autonomy %.1f%%, mean speed %.1f mph, mean |CTE| %.2f m (max %.2f m), %.0f s simulated",
       track, laps, offroadEvents, autonomy * 100, meanSpeedMph, meanCteM, maxCteM, elapsedS)
   }
 

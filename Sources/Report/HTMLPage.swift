@@ -68,7 +68,9 @@ public struct ReportPage: Sendable {
       """
     if !subtitle.isEmpty { html += "<p class=\"subtitle\">\(escapeHTML(subtitle))</p>\n" }
     html += "<nav><ul>"
-    for (i, s) in sections.enumerated() { html += "<li><a href=\"#s\(i + 1)\">\(escapeHTML(s.title))</a></li>" }
+    for (i, s) in sections.enumerated() {
+      html += "<li><a href=\"#s\(i + 1)\">\(escapeHTML(s.title))</a></li>"
+    }
     html += "</ul></nav>\n"
     for (i, s) in sections.enumerated() {
       html += "<section id=\"s\(i + 1)\">\n<h2>\(escapeHTML(s.title))</h2>\n"
@@ -101,8 +103,11 @@ extension ReportBlock {
       return "<p>\(escapeHTML(text))</p>"
     case .table(let rows):
       guard let header = rows.first else { return "" }
-      var s = "<table><thead><tr>" + header.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead><tbody>"
-      for row in rows.dropFirst() { s += "<tr>" + row.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>" }
+      var s =
+        "<table><thead><tr>" + header.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead><tbody>"
+      for row in rows.dropFirst() {
+        s += "<tr>" + row.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>"
+      }
       return s + "</tbody></table>"
     case .figure(let source, let caption, let width):
       let w = width.map { " width=\"\($0)\"" } ?? ""

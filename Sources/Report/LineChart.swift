@@ -15,7 +15,8 @@ public struct ChartSeries: Sendable, Equatable {
   }
 
   public static func == (a: ChartSeries, b: ChartSeries) -> Bool {
-    a.label == b.label && a.color == b.color && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
+    a.label == b.label && a.color == b.color
+      && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
   }
 }
 
@@ -89,12 +90,16 @@ public struct LineChart: Sendable {
     }
     for t in niceTicks(r.x, integers: true) {
       let px = left + (t - r.x.lowerBound) / (r.x.upperBound - r.x.lowerBound) * (right - left)
-      s += "<line x1=\"\(f(px))\" y1=\"\(f(bottom))\" x2=\"\(f(px))\" y2=\"\(f(bottom + 5))\" stroke=\"#333\"/>"
+      s +=
+        "<line x1=\"\(f(px))\" y1=\"\(f(bottom))\" x2=\"\(f(px))\" y2=\"\(f(bottom + 5))\" stroke=\"#333\"/>"
       s += "<text x=\"\(f(px))\" y=\"\(f(bottom + 18))\" text-anchor=\"middle\">\(formatTick(t))</text>\n"
     }
-    s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#333\"/>\n"
-    s += "<text x=\"\(f((left + right) / 2))\" y=\"\(height - 12)\" text-anchor=\"middle\">\(escapeHTML(xLabel))</text>\n"
-    s += "<text transform=\"translate(16 \(f((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
+    s +=
+      "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#333\"/>\n"
+    s +=
+      "<text x=\"\(f((left + right) / 2))\" y=\"\(height - 12)\" text-anchor=\"middle\">\(escapeHTML(xLabel))</text>\n"
+    s +=
+      "<text transform=\"translate(16 \(f((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
       + "\(escapeHTML(yLabel + (logScale ? " (log scale)" : "")))</text>\n"
     // Lines (broken at gaps) and markers.
     for line in series {
@@ -116,7 +121,8 @@ public struct LineChart: Sendable {
     // Legend.
     for (i, line) in series.enumerated() {
       let y = top + 14 + Double(i) * 18
-      s += "<line x1=\"\(f(right - 150))\" y1=\"\(f(y - 4))\" x2=\"\(f(right - 130))\" y2=\"\(f(y - 4))\" stroke=\"\(line.color)\" stroke-width=\"3\"/>"
+      s +=
+        "<line x1=\"\(f(right - 150))\" y1=\"\(f(y - 4))\" x2=\"\(f(right - 130))\" y2=\"\(f(y - 4))\" stroke=\"\(line.color)\" stroke-width=\"3\"/>"
       s += "<text x=\"\(f(right - 124))\" y=\"\(f(y))\">\(escapeHTML(line.label))</text>\n"
     }
     return s + "</svg>\n"

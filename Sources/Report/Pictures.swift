@@ -6,7 +6,9 @@ public enum ReportPictures {
   /// maps: (H, W, C) activations of one image -> a grey mosaic of C tiles (columns x rows), each
   /// tile scaled to its own min..max (as the seed's writeup shows them), 1-pixel gaps, zoomed.
   public static func featureMapMosaic(_ maps: Tensor, columns: Int = 8, zoom: Int = 2) throws -> RGBImage {
-    guard maps.rank == 3 else { throw DrivingDataError.invalidArgument("feature maps must be (H, W, C), got \(maps.shape)") }
+    guard maps.rank == 3 else {
+      throw DrivingDataError.invalidArgument("feature maps must be (H, W, C), got \(maps.shape)")
+    }
     let (h, w, c) = (maps.shape[0], maps.shape[1], maps.shape[2])
     let cols = max(1, min(columns, c))
     let rows = (c + cols - 1) / cols

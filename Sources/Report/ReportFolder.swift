@@ -21,7 +21,9 @@ public struct ReportFolder: Sendable {
   /// `[{"file": ..., "caption": ...}]` lists (samples.json, featuremaps.json).
   func pictures(_ file: String) throws -> [(source: String, caption: String)] {
     guard let list = try json(file) else { return [] }
-    guard let items = list as? [[String: String]] else { throw ReportError.badFile(file, "expected [{file, caption}]") }
+    guard let items = list as? [[String: String]] else {
+      throw ReportError.badFile(file, "expected [{file, caption}]")
+    }
     return items.compactMap { item in item["file"].map { ($0, item["caption"] ?? $0) } }
   }
 
@@ -34,45 +36,78 @@ public struct ReportFolder: Sendable {
     func n(_ key: String) -> String { (facts[key] as? NSNumber).map { grouped($0.intValue) } ?? "-" }
     s.blocks.append(
       .table([
-        ["", "count"], ["recordings", n("recordings")], ["rows read", n("rows_read")], ["rows skipped", n("rows_skipped")],
+        ["", "count"], ["recordings", n("recordings")], ["rows read", n("rows_read")],
+        ["rows skipped", n("rows_skipped")],
         ["training rows", n("train_rows")], ["validation rows", n("validation_rows")],
         ["near-zero rows dropped (balancing)", n("dropped_near_zero")],
-        ["training samples (images)", n("samples_train")], ["validation samples (images)", n("samples_validation")],
+        ["training samples (images)", n("samples_train")],
+        ["validation samples (images)", n("samples_validation")],
       ]))
     if let shape = facts["image_shape"] as? [Int] {
-      s.blocks.append(.paragraph("Samples are stored as uint8 images of \(shape.map(String.init).joined(separator: "x")) (height x width x channels) in \(facts["store"] as? String ?? "the sample store")\((facts["reused_store"] as? Bool) == true ? ", reused (its fingerprint matched the recordings and options)" : "")."))
+      s.blocks.append(
+        .paragraph(
+          "Samples are stored as uint8 images of \(shape.map(String.init).joined(separator: "x")) (height x width x channels) in \(facts["store"] as? String ?? "the sample store")\((facts["reused_store"] as? Bool) == true ? ", reused (its fingerprint matched the recordings and options)" : "")."
+        ))
     }
     if let svg = text("histograms.svg") {
-      s.blocks.append(.svg(svg, caption: "Steering histograms: recorded rows, training samples before and after augmentation (side cameras, flips, copies), validation."))
+      s.blocks.append(
+        .svg(
+          svg,
+          caption:
+            "Steering histograms: recorded rows, training samples before and after augmentation (side cameras, flips, copies), validation."
+        ))
     } else {
       s.blocks.append(.note("No histograms.svg."))
     }
     let samples = try pictures("samples.json")
     if !samples.isEmpty {
-      s.blocks.append(.paragraph("One recorded row seen by the three cameras, and what preparation makes of it (side cameras carry the steering correction; flips negate it; shifts add steering per pixel)."))
+      s.blocks.append(
+        .paragraph(
+          "One recorded row seen by the three cameras, and what preparation makes of it (side cameras carry the steering correction; flips negate it; shifts add steering per pixel)."
+        ))
       s.blocks.append(.gallery(samples, thumbnailWidth: 200))
     }
     if exists("crop.png") {
-      s.blocks.append(.figure(source: "crop.png", caption: "The crop the model applies: the darkened rows (sky above, bonnet below) are cut before the convolutions.", width: 384))
+      s.blocks.append(
+        .figure(
+          source: "crop.png",
+          caption:
+            "The crop the model applies: the darkened rows (sky above, bonnet below) are cut before the convolutions.",
+          width: 384))
     }
     return s
   }
 
   public func trainingSection() throws -> ReportSection {
     var s = ReportSection(title: "Training")
-    guard let history = try json("history.json") as? [String: Any], let records = history["records"] as? [[String: Any]] else {
+    guard let history = try json("history.json") as? [String: Any],
+      let records = history["records"] as? [[String: Any]]
+    else {
       s.blocks.append(.note("No history.json: training did not finish."))
       return s
     }
     func value(_ r: [String: Any], _ key: String) -> Double { (r[key] as? NSNumber)?.doubleValue ?? .nan }
     let epochs = records.map { value($0, "epoch") }
-    let loss = ChartSeries(label: "loss", points: zip(epochs, records.map { value($0, "loss") }).map { ($0, $1) }, color: "#1f77b4")
-    let val = ChartSeries(label: "val_loss", points: zip(epochs, records.map { value($0, "valLoss") }).map { ($0, $1) }, color: "#d62728")
-    s.blocks.append(.svg(LineChart(title: "Mean squared error per epoch", xLabel: "epoch", yLabel: "MSE", series: [loss, val], logScale: true).svg(), caption: "Training loss (with dropout, averaged over the epoch) and validation loss (inference mode, end of epoch)."))
+    let loss = ChartSeries(
+      label: "loss", points: zip(epochs, records.map { value($0, "loss") }).map { ($0, $1) }, color: "#1f77b4"
+    )
+    let val = ChartSeries(
+      label: "val_loss", points: zip(epochs, records.map { value($0, "valLoss") }).map { ($0, $1) },
+      color: "#d62728")
+    s.blocks.append(
+      .svg(
+        LineChart(
+          title: "Mean squared error per epoch", xLabel: "epoch", yLabel: "MSE", series: [loss, val],
+          logScale: true
+        ).svg(),
+        caption:
+          "Training loss (with dropout, averaged over the epoch) and validation loss (inference mode, end of epoch)."
+      ))
     var table = [["epoch", "loss", "val_loss", "learning rate", "seconds", "images/s", "event"]]
     for r in records {
       table.append([
-        String(Int(value(r, "epoch"))), String(format: "%.5f", value(r, "loss")), String(format: "%.5f", value(r, "valLoss")),
+        String(Int(value(r, "epoch"))), String(format: "%.5f", value(r, "loss")),
+        String(format: "%.5f", value(r, "valLoss")),
         String(format: "%g", value(r, "learningRate")), String(format: "%.1f", value(r, "seconds")),
         String(format: "%.0f", value(r, "imagesPerSecond")), r["event"] as? String ?? "",
       ])
@@ -80,7 +115,13 @@ public struct ReportFolder: Sendable {
     s.blocks.append(.table(table))
     let seconds = records.map { value($0, "seconds") }.reduce(0, +)
     let rate = records.map { value($0, "imagesPerSecond") }
-    s.blocks.append(.paragraph(String(format: "%d epochs in %.0f s (%.1f s per epoch), %.0f training images/s on average; best epoch %@.", records.count, seconds, seconds / Double(max(records.count, 1)), rate.reduce(0, +) / Double(max(rate.count, 1)), (history["bestEpoch"] as? NSNumber)?.stringValue ?? "-")))
+    s.blocks.append(
+      .paragraph(
+        String(
+          format: "%d epochs in %.0f s (%.1f s per epoch), %.0f training images/s on average; best epoch %@.",
+          records.count, seconds, seconds / Double(max(records.count, 1)),
+          rate.reduce(0, +) / Double(max(rate.count, 1)),
+          (history["bestEpoch"] as? NSNumber)?.stringValue ?? "-")))
     return s
   }
 
@@ -96,7 +137,10 @@ public struct ReportFolder: Sendable {
     let maps = try pictures("featuremaps.json")
     if !maps.isEmpty {
       if exists("featuremaps-input.png") {
-        s.blocks.append(.figure(source: "featuremaps-input.png", caption: "Test image (centre camera) fed to the trained model", width: 256))
+        s.blocks.append(
+          .figure(
+            source: "featuremaps-input.png", caption: "Test image (centre camera) fed to the trained model",
+            width: 256))
       }
       for m in maps { s.blocks.append(.figure(source: m.source, caption: "Feature maps of \(m.caption)")) }
     }
@@ -105,24 +149,37 @@ public struct ReportFolder: Sendable {
 
   public func driveSection() throws -> ReportSection {
     var s = ReportSection(title: "Drive")
-    var rows = [["track", "controller", "laps", "off-road events", "autonomy", "mean speed (mph)", "mean |CTE| (m)", "max |CTE| (m)", "lap times (s)"]]
+    var rows = [
+      [
+        "track", "controller", "laps", "off-road events", "autonomy", "mean speed (mph)", "mean |CTE| (m)",
+        "max |CTE| (m)", "lap times (s)",
+      ]
+    ]
     for file in ["drive.json", "jungle.json"] {
       guard let e = try json(file) as? [String: Any] else { continue }
       func d(_ k: String) -> Double { (e[k] as? NSNumber)?.doubleValue ?? .nan }
       rows.append([
-        e["track"] as? String ?? "?", e["controller"] as? String ?? "?", String(Int(d("laps"))), String(Int(d("offroad_events"))),
+        e["track"] as? String ?? "?", e["controller"] as? String ?? "?", String(Int(d("laps"))),
+        String(Int(d("offroad_events"))),
         String(format: "%.1f%%", d("autonomy") * 100), String(format: "%.1f", d("mean_speed_mph")),
         String(format: "%.2f", d("mean_cte_m")), String(format: "%.2f", d("max_cte_m")),
-        ((e["lap_times_s"] as? [NSNumber]) ?? []).map { String(format: "%.1f", $0.doubleValue) }.joined(separator: ", "),
+        ((e["lap_times_s"] as? [NSNumber]) ?? []).map { String(format: "%.1f", $0.doubleValue) }.joined(
+          separator: ", "),
       ])
     }
     if rows.count > 1 {
       s.blocks.append(.table(rows))
-      s.blocks.append(.paragraph("Autonomy as NVIDIA defines it: 1 - (interventions x 6 s) / elapsed time; an off-road event counts as an intervention."))
+      s.blocks.append(
+        .paragraph(
+          "Autonomy as NVIDIA defines it: 1 - (interventions x 6 s) / elapsed time; an off-road event counts as an intervention."
+        ))
     } else {
       s.blocks.append(.note("No drive.json: the closed-loop drive did not run."))
     }
-    for (file, caption) in [("drive.png", "Top-down path of the drive on lake"), ("jungle.png", "Top-down path of the lake-trained model on jungle")] where exists(file) {
+    for (file, caption) in [
+      ("drive.png", "Top-down path of the drive on lake"),
+      ("jungle.png", "Top-down path of the lake-trained model on jungle"),
+    ] where exists(file) {
       s.blocks.append(.figure(source: file, caption: caption, width: 640))
     }
     if let video = ["drive.mp4", "drive.avi"].first(where: exists) {

@@ -57,7 +57,8 @@ public final class DriveSession {
     var nextProgress = 1.0
     while world.laps.lapsCompleted < options.laps, world.time < options.timeLimit - 1e-9 {
       let needFrame = controller.wantsImages || options.framesDirectory != nil
-      let frame = needFrame ? renderer.image(.center, state: world.vehicle.state, lighting: options.lighting) : nil
+      let frame =
+        needFrame ? renderer.image(.center, state: world.vehicle.state, lighting: options.lighting) : nil
       if let frame, let dir = options.framesDirectory {
         let name = RecordingWriter.imageName(.center, timestamp: wallStart + world.time, utcOffsetSeconds: 0)
         let path = (dir as NSString).appendingPathComponent(String(name.dropFirst("center_".count)))
@@ -70,7 +71,8 @@ public final class DriveSession {
       frames += 1
       let controls: Controls?
       do {
-        controls = try controller.controls(after: Observation(state: world.vehicle.state, frame: frame, time: world.time))
+        controls = try controller.controls(
+          after: Observation(state: world.vehicle.state, frame: frame, time: world.time))
       } catch SimulatorError.protocolStalled {
         stalled = true
         break

@@ -38,7 +38,8 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
   public var summary: String {
     let laps = lapTimesS.map { String(format: "%.1f", $0) }.joined(separator: ", ")
     return String(
-      format: "%@ on %@: %d laps [%@ s], %d off-road, autonomy %.1f%%, CTE mean %.2f m max %.2f m, %.1f mph, %.0f s%@",
+      format:
+        "%@ on %@: %d laps [%@ s], %d off-road, autonomy %.1f%%, CTE mean %.2f m max %.2f m, %.1f mph, %.0f s%@",
       controller, track, self.laps, laps, offroadEvents, autonomy * 100, meanCteM, maxCteM, meanSpeedMph,
       elapsedS, stalled ? " (protocol stalled)" : "")
   }

@@ -16,7 +16,8 @@ public struct ExpertDriver: Sendable {
   /// Offset of the followed path from the centre line (m, positive left). Recoveries move it.
   public var pathOffset = 0.0
 
-  public init(track: Track, parameters: VehicleParameters = VehicleParameters(), cruiseSpeedMph: Double = 25) {
+  public init(track: Track, parameters: VehicleParameters = VehicleParameters(), cruiseSpeedMph: Double = 25)
+  {
     self.track = track
     self.parameters = parameters
     self.cruiseSpeedMph = cruiseSpeedMph

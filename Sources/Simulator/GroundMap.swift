@@ -28,7 +28,8 @@ final class GroundMap: Sendable {
     // at fixed world positions whatever the track's exact bounds.
     let coarsest = cellSize * Double(1 << (mipLevels - 1))
     origin = Vec2(
-      x: ((lo.x - margin) / coarsest).rounded(.down) * coarsest, y: ((lo.y - margin) / coarsest).rounded(.down) * coarsest)
+      x: ((lo.x - margin) / coarsest).rounded(.down) * coarsest,
+      y: ((lo.y - margin) / coarsest).rounded(.down) * coarsest)
     let width = Int(((hi.x + margin - origin.x) / coarsest).rounded(.up)) * (1 << (mipLevels - 1))
     let height = Int(((hi.y + margin - origin.y) / coarsest).rounded(.up)) * (1 << (mipLevels - 1))
     var texels = [UInt32](repeating: 0, count: width * height)

@@ -29,7 +29,8 @@ struct Palette: Sendable {
   /// Per-texel grain in -1...1 from the world position quantized to 10 cm (independent of map resolution).
   @inline(__always)
   func grain(_ x: Double, _ y: Double, salt: UInt32) -> Float {
-    let h = latticeHash(Int32(truncatingIfNeeded: Int((x * 10).rounded(.down))),
+    let h = latticeHash(
+      Int32(truncatingIfNeeded: Int((x * 10).rounded(.down))),
       Int32(truncatingIfNeeded: Int((y * 10).rounded(.down))), seed &+ salt)
     return Float(h >> 8) * 0x1p-23 - 1
   }

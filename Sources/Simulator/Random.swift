@@ -1,6 +1,5 @@
 // A small portable PRNG so tracks, textures, noise and recoveries are reproducible from a seed.
 import Foundation
-
 import TensorCore
 
 // The simulator's draws on TensorCore's portable SplitMix64 (same numbers on every machine).

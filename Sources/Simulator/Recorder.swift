@@ -87,14 +87,16 @@ public final class Recorder {
         // Ornstein-Uhlenbeck noise with a 0.5 s correlation time: smooth wandering, not jitter.
         let tau = 0.5
         let dt = controlPeriod
-        noise += -noise * dt / tau + options.steeringNoise * (2 * dt / tau).squareRoot() * Double(rng.gaussian())
+        noise +=
+          -noise * dt / tau + options.steeringNoise * (2 * dt / tau).squareRoot() * Double(rng.gaussian())
         applied.steering = min(max(applied.steering + noise, -1), 1)
       }
       let recording = phase != .drift
       if recording, step % 2 == 0 {
         try writeRow(writer, world: world, label: label, lighting: lighting, time: start + world.time)
         report.rows += 1
-        let done = options.maxRows.map { Double(report.rows) / Double($0) }
+        let done =
+          options.maxRows.map { Double(report.rows) / Double($0) }
           ?? (world.laps.progress / track.length) / Double(options.laps)
         progress?(report.rows, min(max(done, 0), 1))
       }

@@ -47,7 +47,8 @@ public final class RemoteController: SteeringController {
           jpeg = try encoder.encode(frame)
         }
         let message = telemetryMessage(
-          steeringDegrees: observation.state.steeringDegrees, throttle: max(observation.state.controls.throttle, 0),
+          steeringDegrees: observation.state.steeringDegrees,
+          throttle: max(observation.state.controls.throttle, 0),
           speedMph: observation.state.speedMph, jpeg: jpeg!)
         for _ in 0..<owed { client.send(message) }
         telemetrySent += owed
@@ -56,7 +57,9 @@ public final class RemoteController: SteeringController {
       }
       let wait = inFlight > 0 ? replyTimeout : stallGrace
       guard let event = client.events.pop(timeout: wait) else {
-        if inFlight > 0 { throw SimulatorError.connection("no reply from \(host):\(port) in \(Int(replyTimeout)) s") }
+        if inFlight > 0 {
+          throw SimulatorError.connection("no reply from \(host):\(port) in \(Int(replyTimeout)) s")
+        }
         throw SimulatorError.protocolStalled(frames: telemetrySent)
       }
       switch event {

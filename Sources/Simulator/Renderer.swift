@@ -1,8 +1,8 @@
+import DrivingData
 // The software renderer: each pixel below the horizon casts a ray onto the flat ground and reads the
 // baked ground texture; each pixel above reads the sky panorama. Per-row and per-column tables make
 // a pixel a few adds and one lookup.
 import Foundation
-import DrivingData
 import TensorCore
 
 /// Renders 320x160 RGB frames (row-major, 3 bytes a pixel) of one track from the car's cameras.
@@ -33,13 +33,15 @@ public final class Renderer: Sendable {
 
   /// A new frame as an image.
   public func image(_ camera: Camera, state: VehicleState, lighting: Lighting = .noon) -> RGBImage {
-    RGBImage(uncheckedWidth: rig.width, height: rig.height, pixels: render(camera, state: state, lighting: lighting))
+    RGBImage(
+      uncheckedWidth: rig.width, height: rig.height, pixels: render(camera, state: state, lighting: lighting))
   }
 
   /// Renders into `out`, which holds at least `frameBytes` bytes.
   // out: (height, width, 3) uint8 RGB
   public func render(
-    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon, into out: UnsafeMutableBufferPointer<UInt8>
+    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon,
+    into out: UnsafeMutableBufferPointer<UInt8>
   ) {
     precondition(out.count >= frameBytes, "frame buffer too small")
     let lens = rig.pose(camera, state: state)

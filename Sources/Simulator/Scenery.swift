@@ -28,10 +28,12 @@ final class Panorama: Sendable {
         fractalNoise(
           Float(cos(az) * radius) + 50, Float(sin(az) * radius) + 50, octaves: octaves, seed: s &+ salt)
       }
-      let ridge = jungle
+      let ridge =
+        jungle
         ? 0.035 + 0.13 * Double(ring(6, 1, octaves: 5))
         : 0.012 + 0.05 * Double(ring(4, 1, octaves: 4))
-      var trees = jungle
+      var trees =
+        jungle
         ? 0.03 + 0.05 * Double(ring(40, 2, octaves: 3))
         : 0.004 + 0.006 * Double(ring(30, 2, octaves: 2))
       if !jungle {
@@ -42,25 +44,30 @@ final class Panorama: Sendable {
           let centre = cell * 24 + 4 + Int(h0 >> 8 % 16)
           let halfWidth = 3.0 + Double((h0 >> 16) % 5)
           let dx = Double(col - centre) / halfWidth
-          if abs(dx) < 1 { trees = max(trees, (0.025 + 0.02 * Double(h0 >> 24) / 255) * (1 - dx * dx).squareRoot()) }
+          if abs(dx) < 1 {
+            trees = max(trees, (0.025 + 0.02 * Double(h0 >> 24) / 255) * (1 - dx * dx).squareRoot())
+          }
         }
       }
       let leaf = ring(400, 4, octaves: 2)
       let rock = ring(120, 5, octaves: 3)
       for row in 0..<h {
-        let e = Panorama.minElevation
+        let e =
+          Panorama.minElevation
           + (Panorama.maxElevation - Panorama.minElevation) * (Double(row) + 0.5) / Double(h)
         let texel: UInt32
         let g = Float(latticeHash(Int32(col), Int32(row), s &+ 3) >> 8) * 0x1p-24 - 0.5
         if e < 0 {
           texel = haze
         } else if e < trees {
-          texel = jungle
+          texel =
+            jungle
             ? packRGB(28 + 20 * leaf + 8 * g, 58 + 30 * leaf + 10 * g, 30 + 12 * leaf + 6 * g)
             : packRGB(44 + 20 * leaf + 8 * g, 76 + 28 * leaf + 10 * g, 40 + 10 * leaf + 6 * g)
         } else if e < ridge {
           // Farther slopes are hazier: blend toward the haze with height above the tree line.
-          let base = jungle
+          let base =
+            jungle
             ? packRGB(88 + 30 * rock, 104 + 26 * rock, 108 + 20 * rock)
             : packRGB(92 + 30 * rock, 132 + 26 * rock, 80 + 16 * rock)
           texel = mixRGB(base, haze, Float(0.35 + 0.4 * (ridge - e) / max(ridge, 1e-3)))

@@ -16,7 +16,8 @@ public enum SimulatorError: Error, CustomStringConvertible, Sendable, Equatable 
   public var description: String {
     switch self {
     case .invalidTrack(let why): "invalid track: \(why)"
-    case .unknownTrack(let name): "unknown track '\(name)' (built in: \(TrackLibrary.names.joined(separator: ", ")))"
+    case .unknownTrack(let name):
+      "unknown track '\(name)' (built in: \(TrackLibrary.names.joined(separator: ", ")))"
     case .io(let why): "I/O error: \(why)"
     case .connection(let why): "connection: \(why)"
     case .protocolStalled(let frames):

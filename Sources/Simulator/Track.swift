@@ -97,7 +97,8 @@ public final class Track: Sendable {
         guard along > 3 * minGap else { continue }
         if (points[i] - points[j]).length < minGap {
           throw SimulatorError.invalidTrack(
-            "\(spec.name): the road comes within \(minGap) m of itself near (\(Int(points[i].x)), \(Int(points[i].y)))")
+            "\(spec.name): the road comes within \(minGap) m of itself near (\(Int(points[i].x)), \(Int(points[i].y)))"
+          )
         }
       }
     }

@@ -6,7 +6,9 @@ extension Renderer {
   /// The track seen from above (north up), at most `size` pixels on its long side, with `path`
   /// drawn green (on the centre line) through yellow to red (at the road edge and beyond), and
   /// each intervention marked by a black ring.
-  public func topDownPicture(path: [(point: Vec2, cte: Double)], interventions: [Vec2] = [], size: Int = 800) -> RGBImage {
+  public func topDownPicture(path: [(point: Vec2, cte: Double)], interventions: [Vec2] = [], size: Int = 800)
+    -> RGBImage
+  {
     let base = ground.levels[0]
     let worldWidth = Double(base.width) * base.cellSize
     let worldHeight = Double(base.height) * base.cellSize

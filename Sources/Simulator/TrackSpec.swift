@@ -95,7 +95,8 @@ public struct TrackSpec: Sendable, Codable, Hashable {
   /// Checks what the geometry builder relies on; the message says what is wrong.
   func validate() throws {
     guard controlPoints.count >= 4 else {
-      throw SimulatorError.invalidTrack("\(name): needs at least 4 control points, has \(controlPoints.count)")
+      throw SimulatorError.invalidTrack(
+        "\(name): needs at least 4 control points, has \(controlPoints.count)")
     }
     for (i, p) in controlPoints.enumerated() where p.count != 2 || !p.allSatisfy(\.isFinite) {
       throw SimulatorError.invalidTrack("\(name): control point \(i) must be [x, y] finite metres, is \(p)")

@@ -43,7 +43,9 @@ enum ServerPacket: Equatable, Sendable {
       }
       // Socket.IO event, optionally with an ack id before the array.
       let body = text.dropFirst(2).drop(while: \.isNumber)
-      guard let array = (try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed])) as? [Any],
+      guard
+        let array = (try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]))
+          as? [Any],
         let name = array.first as? String, array.count <= 2
       else {
         self = .malformed("event is not [name] or [name, {object}]: \(text.prefix(80))")
@@ -60,7 +62,8 @@ enum ServerPacket: Equatable, Sendable {
         data = [:]
       }
       switch name {
-      case "steer": self = .steer(steering: data["steering_angle"] as? String, throttle: data["throttle"] as? String)
+      case "steer":
+        self = .steer(steering: data["steering_angle"] as? String, throttle: data["throttle"] as? String)
       case "manual": self = .manual
       default: self = .otherEvent(name)
       }

@@ -47,10 +47,13 @@ final class UnityWebSocketClient: Sendable {
             upgraded.succeed(())
           }
         )
-        return channel.pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, withClientUpgrade: config).flatMap {
+        return channel.pipeline.addHTTPClientHandlers(
+          leftOverBytesStrategy: .forwardBytes, withClientUpgrade: config
+        ).flatMap {
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
-              UpgradeRequestHandler(host: host, port: port, upgraded: upgraded), name: "unity-upgrade-request")
+              UpgradeRequestHandler(host: host, port: port, upgraded: upgraded), name: "unity-upgrade-request"
+            )
           }
         }
       }
@@ -94,7 +97,8 @@ final class UnityWebSocketClient: Sendable {
       buffer.writeBytes(bytes[start..<end])
       frames.append(
         WebSocketFrame(
-          fin: end == bytes.count, opcode: start == 0 ? .text : .continuation, maskKey: .random(), data: buffer))
+          fin: end == bytes.count, opcode: start == 0 ? .text : .continuation, maskKey: .random(),
+          data: buffer))
       start = end
     } while start < bytes.count
     return frames
@@ -124,7 +128,8 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
     var headers = HTTPHeaders()
     headers.add(name: "Host", value: "\(host):\(port)")
     headers.add(name: "User-Agent", value: "websocket-sharp/1.0")
-    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: UnityWebSocketClient.path, headers: headers)
+    let head = HTTPRequestHead(
+      version: .http1_1, method: .GET, uri: UnityWebSocketClient.path, headers: headers)
     context.write(wrapOutboundOut(.head(head)), promise: nil)
     context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     context.fireChannelActive()

@@ -11,7 +11,9 @@ private func droppingModel(seed: UInt64) throws -> Sequential {
     inputShape: [8, 8, 1],
     layers: [
       Rescaling(scale: 1 / 127.5, offset: -1),
-      Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: (3, 3), stride: (2, 2), padding: .same, activation: .elu),
+      Conv2D(
+        inputChannels: 1, outputChannels: 4, kernelSize: (3, 3), stride: (2, 2), padding: .same,
+        activation: .elu),
       Dropout(rate: 0.3, seed: seed &+ 1),
       Flatten(),
       Dense(inputCount: 64, outputCount: 8, activation: .elu),
@@ -48,7 +50,8 @@ private struct Killed: Error {}
     // The same run, "killed" right after the checkpoint of epoch 2 was written.
     let first = try makeTrainer(epochs: 5, model: try droppingModel(seed: 7))
     first.onEpochEnd = { state in
-      try TrainingCheckpoint.save(to: path, model: first.model, optimizer: first.optimizer, state: state, identity: identity)
+      try TrainingCheckpoint.save(
+        to: path, model: first.model, optimizer: first.optimizer, state: state, identity: identity)
       if state.epochsDone == 2 { throw Killed() }
     }
     #expect(throws: Killed.self) { try first.fit() }
@@ -56,7 +59,8 @@ private struct Killed: Error {}
     // A new process: fresh model and optimizer (another initialisation seed, to prove the
     // checkpoint overwrites it), restored from the file.
     let second = try makeTrainer(epochs: 5, model: try droppingModel(seed: 99))
-    let state = try TrainingCheckpoint.restore(from: path, model: second.model, optimizer: second.optimizer, identity: identity)
+    let state = try TrainingCheckpoint.restore(
+      from: path, model: second.model, optimizer: second.optimizer, identity: identity)
     #expect(state.epochsDone == 2)
     #expect(state.history.records.count == 2)
     let resumedHistory = try second.fit(resumingFrom: state)
@@ -64,7 +68,9 @@ private struct Killed: Error {}
     #expect(second.model.parameters.snapshot() == reference.model.parameters.snapshot())
     // Same history except wall-clock timing.
     func untimed(_ h: TrainingHistory) -> [String] {
-      h.records.map { "\($0.epoch) \($0.loss) \(String(describing: $0.valLoss)) \($0.learningRate) \(String(describing: $0.predictionStd)) \($0.event ?? "")" }
+      h.records.map {
+        "\($0.epoch) \($0.loss) \(String(describing: $0.valLoss)) \($0.learningRate) \(String(describing: $0.predictionStd)) \($0.event ?? "")"
+      }
         + ["best \(String(describing: h.bestEpoch)) \(String(describing: h.bestLoss))"]
     }
     #expect(untimed(resumedHistory) == untimed(referenceHistory))
@@ -82,7 +88,8 @@ private struct Killed: Error {}
       if state.epochsDone == 1 {
         let p = other.model.namedParameters.map(\.parameter)
         snapshot = (
-          state, other.model.parameters.snapshot(), try p.flatMap { try other.optimizer.slot("m", for: $0).scalars },
+          state, other.model.parameters.snapshot(),
+          try p.flatMap { try other.optimizer.slot("m", for: $0).scalars },
           try p.flatMap { try other.optimizer.slot("v", for: $0).scalars }, other.optimizer.iterations
         )
         throw Killed()
@@ -94,8 +101,10 @@ private struct Killed: Error {}
     try resumed.model.parameters.restore(weights)
     var offset = 0
     for p in resumed.model.namedParameters.map(\.parameter) {
-      try resumed.optimizer.setSlot("m", for: p, to: try Tensor(shape: p.shape, scalars: Array(m[offset..<offset + p.count])))
-      try resumed.optimizer.setSlot("v", for: p, to: try Tensor(shape: p.shape, scalars: Array(v[offset..<offset + p.count])))
+      try resumed.optimizer.setSlot(
+        "m", for: p, to: try Tensor(shape: p.shape, scalars: Array(m[offset..<offset + p.count])))
+      try resumed.optimizer.setSlot(
+        "v", for: p, to: try Tensor(shape: p.shape, scalars: Array(v[offset..<offset + p.count])))
       offset += p.count
     }
     resumed.optimizer.iterations = iterations
@@ -108,14 +117,17 @@ private struct Killed: Error {}
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/run.checkpoint.h5"
     let model = try droppingModel(seed: 7)
-    try TrainingCheckpoint.save(to: path, model: model, optimizer: Adam(), state: TrainerState(), identity: "a")
+    try TrainingCheckpoint.save(
+      to: path, model: model, optimizer: Adam(), state: TrainerState(), identity: "a")
     #expect(throws: ConvNetError.self) {
-      _ = try TrainingCheckpoint.restore(from: path, model: try droppingModel(seed: 7), optimizer: Adam(), identity: "b")
+      _ = try TrainingCheckpoint.restore(
+        from: path, model: try droppingModel(seed: 7), optimizer: Adam(), identity: "b")
     }
     // Not a checkpoint at all: a clear error, nothing overwritten.
     try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: dir + "/junk.h5"))
     #expect(throws: ConvNetError.self) {
-      _ = try TrainingCheckpoint.restore(from: dir + "/junk.h5", model: model, optimizer: Adam(), identity: "a")
+      _ = try TrainingCheckpoint.restore(
+        from: dir + "/junk.h5", model: model, optimizer: Adam(), identity: "a")
     }
     #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
   }

@@ -9,13 +9,17 @@ import Testing
     .first { FileManager.default.isExecutableFile(atPath: $0) }
 
   @Test func everyPictureLoadsInChromium() throws {
-    let browser = try #require(Self.chromium, "chromium is missing: run `make test` (its test-deps install it)")
+    let browser = try #require(
+      Self.chromium, "chromium is missing: run `make test` (its test-deps install it)")
     let dir = try makeReportFolder()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let folder = ReportFolder(path: dir)
     let page = ReportPage(
       title: "t",
-      sections: [try folder.datasetSection(), try folder.trainingSection(), try folder.modelSection(), try folder.driveSection()])
+      sections: [
+        try folder.datasetSection(), try folder.trainingSection(), try folder.modelSection(),
+        try folder.driveSection(),
+      ])
     // The page as written, plus a script that records what the browser made of it.
     let probe = """
       <script>
@@ -31,12 +35,18 @@ import Testing
     let html = page.render().replacingOccurrences(of: "</body>", with: probe + "</body>")
     try html.write(toFile: dir + "/check.html", atomically: true, encoding: .utf8)
 
-    let dom = try run(browser, [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--allow-file-access-from-files",
-      "--virtual-time-budget=10000", "--user-data-dir=\(dir)/profile", "--dump-dom", "file://\(dir)/check.html",
-    ])
+    let dom = try run(
+      browser,
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=10000", "--user-data-dir=\(dir)/profile", "--dump-dom",
+        "file://\(dir)/check.html",
+      ])
     func attribute(_ name: String) -> Int? {
-      guard let r = dom.range(of: "\(name)=\""), let end = dom[r.upperBound...].firstIndex(of: "\"") else { return nil }
+      guard let r = dom.range(of: "\(name)=\""), let end = dom[r.upperBound...].firstIndex(of: "\"") else {
+        return nil
+      }
       return Int(dom[r.upperBound..<end])
     }
     let images = try #require(attribute("data-images"), "the probe did not run: \(dom.prefix(300))")
@@ -47,10 +57,14 @@ import Testing
 
     // And the check can fail: a picture removed from the folder is seen as not loaded.
     try FileManager.default.removeItem(atPath: dir + "/crop.png")
-    let broken = try run(browser, [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--allow-file-access-from-files",
-      "--virtual-time-budget=10000", "--user-data-dir=\(dir)/profile", "--dump-dom", "file://\(dir)/check.html",
-    ])
+    let broken = try run(
+      browser,
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=10000", "--user-data-dir=\(dir)/profile", "--dump-dom",
+        "file://\(dir)/check.html",
+      ])
     #expect(broken.contains("data-loaded=\"\(images - 1)\""))
   }
 

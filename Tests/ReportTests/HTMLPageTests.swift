@@ -7,7 +7,8 @@ import Testing
   @Test func escapesMarkupInTextAndAttributes() {
     #expect(escapeHTML("a<b & \"c\" 'd'>") == "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;")
     let page = ReportPage(
-      title: "<script>", sections: [ReportSection(title: "S", blocks: [.figure(source: "x\".png", caption: "<i>")])])
+      title: "<script>",
+      sections: [ReportSection(title: "S", blocks: [.figure(source: "x\".png", caption: "<i>")])])
     let html = page.render()
     #expect(!html.contains("<script>"))
     #expect(html.contains("src=\"x&quot;.png\""))
@@ -21,12 +22,16 @@ import Testing
         ReportSection(
           title: "One",
           blocks: [
-            .paragraph("p"), .table([["h1", "h2"], ["a", "b"]]), .figure(source: "a.png", caption: "A", width: 100),
+            .paragraph("p"), .table([["h1", "h2"], ["a", "b"]]),
+            .figure(source: "a.png", caption: "A", width: 100),
             .gallery([("b.png", "B"), ("c.png", "C")], thumbnailWidth: 50),
           ]),
         ReportSection(
           title: "Two",
-          blocks: [.svg("<?xml version=\"1.0\"?>\n<svg></svg>", caption: "chart"), .video(source: "v.mp4", caption: "V"), .note("n")]),
+          blocks: [
+            .svg("<?xml version=\"1.0\"?>\n<svg></svg>", caption: "chart"),
+            .video(source: "v.mp4", caption: "V"), .note("n"),
+          ]),
       ])
     #expect(page.imageSources == ["a.png", "b.png", "c.png"])
     let html = page.render()

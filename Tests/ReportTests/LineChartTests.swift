@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
+@testable import Report
+
 #if canImport(FoundationXML)
   import FoundationXML
 #endif
-
-@testable import Report
 
 @Suite struct LineChartTests {
   func chart(logScale: Bool) -> LineChart {
@@ -50,7 +50,8 @@ import Testing
   }
 
   @Test func singlePointStillDraws() throws {
-    let c = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [ChartSeries(label: "a", points: [(1, 2)], color: "red")])
+    let c = LineChart(
+      title: "t", xLabel: "x", yLabel: "y", series: [ChartSeries(label: "a", points: [(1, 2)], color: "red")])
     let doc = try XMLDocument(xmlString: c.svg())
     #expect(try doc.nodes(forXPath: "//*[local-name()='circle']").count == 1)
     let (x, y) = c.position(x: 1, y: 2)

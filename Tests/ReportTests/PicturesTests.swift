@@ -9,7 +9,8 @@ import Testing
     // 2x3 maps, 3 channels: channel c holds c * (y * 3 + x); channel 0 is constant.
     var scalars = [Float]()
     for y in 0..<2 { for x in 0..<3 { for c in 0..<3 { scalars.append(Float(c * (y * 3 + x))) } } }
-    let mosaic = try ReportPictures.featureMapMosaic(try Tensor(shape: [2, 3, 3], scalars: scalars), columns: 2, zoom: 1)
+    let mosaic = try ReportPictures.featureMapMosaic(
+      try Tensor(shape: [2, 3, 3], scalars: scalars), columns: 2, zoom: 1)
     // 2 columns of (3 + 1) pixels + 1, 2 rows of (2 + 1) + 1.
     #expect(mosaic.width == 9 && mosaic.height == 7)
     // Channel 1 (second tile, top row): x = 1 + 4 = 5 .. 7; min 0 -> black, max 5 -> white.

@@ -19,7 +19,9 @@ import Testing
     #expect(report.lapTimesS.count == 1 && report.lapTimesS[0] > 20)
     #expect(abs(report.elapsedS - report.lapTimesS[0]) < 0.1)
     let json = try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any]
-    for key in ["laps", "offroad_events", "autonomy", "mean_cte_m", "max_cte_m", "mean_speed_mph", "lap_times_s"] {
+    for key in [
+      "laps", "offroad_events", "autonomy", "mean_cte_m", "max_cte_m", "mean_speed_mph", "lap_times_s",
+    ] {
       #expect(json?[key] != nil, "missing \(key)")
     }
     // The picture is a PNG other tools open: decode it back.
@@ -34,12 +36,15 @@ import Testing
     // A controller that never steers leaves the road in every curve.
     final class Straight: SteeringController {
       let wantsImages = false
-      func controls(after observation: Observation) throws -> Controls? { Controls(steering: 0, throttle: 0.5) }
+      func controls(after observation: Observation) throws -> Controls? {
+        Controls(steering: 0, throttle: 0.5)
+      }
     }
     let track = try Track(named: "jungle")
     var options = DriveOptions()
     options.timeLimit = 60
-    let session = DriveSession(track: track, renderer: Renderer(track: track, mapCellSize: 0.4), options: options)
+    let session = DriveSession(
+      track: track, renderer: Renderer(track: track, mapCellSize: 0.4), options: options)
     let report = try session.run(Straight(), name: "straight")
     #expect(report.offroadEvents > 0)
     #expect(abs(report.autonomy - max(0, 1 - Double(report.offroadEvents) * 6 / report.elapsedS)) < 1e-12)

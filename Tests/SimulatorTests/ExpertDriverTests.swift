@@ -42,7 +42,8 @@ import Testing
   @Test func slowsDownForTightCurves() throws {
     let jungle = try Track(named: "jungle")
     let expert = ExpertDriver(track: jungle, cruiseSpeedMph: 30)
-    let tightest = jungle.arcLength[jungle.curvatures.indices.max { abs(jungle.curvatures[$0]) < abs(jungle.curvatures[$1]) }!]
+    let tightest = jungle.arcLength[
+      jungle.curvatures.indices.max { abs(jungle.curvatures[$0]) < abs(jungle.curvatures[$1]) }!]
     #expect(expert.targetSpeed(at: tightest, speed: 8) < 8)
   }
 }

@@ -20,7 +20,8 @@ import Testing
     options.startTime = 1_700_000_000
     options.recoveries = true
     let writer = try RecordingWriter(directory: dir, utcOffsetSeconds: 0)
-    let report = try Recorder(track: Self.renderer.track, renderer: Self.renderer, options: options).record(to: writer)
+    let report = try Recorder(track: Self.renderer.track, renderer: Self.renderer, options: options).record(
+      to: writer)
     writer.close()
     #expect(report.rows == 30)
 
@@ -57,7 +58,8 @@ import Testing
     options.startTime = 1_700_000_000
     options.seed = 9
     let writer = try RecordingWriter(directory: dir, utcOffsetSeconds: 0)
-    let report = try Recorder(track: Self.renderer.track, renderer: Self.renderer, options: options).record(to: writer)
+    let report = try Recorder(track: Self.renderer.track, renderer: Self.renderer, options: options).record(
+      to: writer)
     #expect(report.recoveries >= 2)
     #expect(report.offRoadEvents == 0)
     // Unrecorded drifts leave gaps in the timestamps (more than a sample period apart).

@@ -10,7 +10,9 @@ import Testing
     return Renderer(track: track, mapCellSize: 0.25)
   }()
 
-  func drive(_ replies: TestDriveServer.Replies, seconds: Double) throws -> (EvaluationReport, TestDriveServer.Log, RemoteController) {
+  func drive(_ replies: TestDriveServer.Replies, seconds: Double) throws -> (
+    EvaluationReport, TestDriveServer.Log, RemoteController
+  ) {
     let server = try TestDriveServer(replies: replies, steering: 0.02, throttle: 0.4)
     defer { server.stop() }
     let controller = try RemoteController(host: "127.0.0.1", port: server.port)

@@ -20,8 +20,10 @@ import Testing
       points.append([-100 + 40 * cos(a), 40 * sin(a)])
     }
     let style = TrackStyle(
-      edgeLines: "white", centerLine: false, kerbRadius: 0, shoulder: .grass, ground: .grass, scenery: "hills")
-    return try! Track(spec: TrackSpec(name: "stadium", roadWidth: 8, controlPoints: points, style: style, textureSeed: 5))
+      edgeLines: "white", centerLine: false, kerbRadius: 0, shoulder: .grass, ground: .grass, scenery: "hills"
+    )
+    return try! Track(
+      spec: TrackSpec(name: "stadium", roadWidth: 8, controlPoints: points, style: style, textureSeed: 5))
   }()
 
   static let renderer = Renderer(track: stadium, mapCellSize: 0.2)
@@ -115,4 +117,3 @@ import Testing
     #expect(abs(Int(frame[road]) - Int(frame[road + 2])) < 20)  // grey asphalt
   }
 }
-

@@ -80,7 +80,10 @@ private final class ServerSocketHandler: ChannelInboundHandler {
   private var fragments = 0
   private let decoder = JPEGDecoder()
 
-  init(log: NIOLockedValueBox<TestDriveServer.Log>, replies: TestDriveServer.Replies, steering: Double, throttle: Double) {
+  init(
+    log: NIOLockedValueBox<TestDriveServer.Log>, replies: TestDriveServer.Replies, steering: Double,
+    throttle: Double
+  ) {
     self.log = log
     self.replies = replies
     self.steering = steering
@@ -89,7 +92,8 @@ private final class ServerSocketHandler: ChannelInboundHandler {
 
   func handlerAdded(context: ChannelHandlerContext) {
     log.withLockedValue { $0.connections += 1 }
-    send("0{\"sid\":\"0123456789abcdef\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":60000}", context)
+    send(
+      "0{\"sid\":\"0123456789abcdef\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":60000}", context)
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -163,6 +167,7 @@ private final class ServerSocketHandler: ChannelInboundHandler {
   private func send(_ text: String, _ context: ChannelHandlerContext) {
     var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
     buffer.writeString(text)
-    context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    context.writeAndFlush(
+      wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
   }
 }

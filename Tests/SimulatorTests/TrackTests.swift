@@ -12,8 +12,10 @@ import Testing
       return [radius * cos(a), radius * sin(a)]
     }
     let style = TrackStyle(
-      edgeLines: "white", centerLine: false, kerbRadius: 0, shoulder: .grass, ground: .grass, scenery: "hills")
-    return try Track(spec: TrackSpec(name: "circle", roadWidth: width, controlPoints: points, style: style, textureSeed: 1))
+      edgeLines: "white", centerLine: false, kerbRadius: 0, shoulder: .grass, ground: .grass, scenery: "hills"
+    )
+    return try Track(
+      spec: TrackSpec(name: "circle", roadWidth: width, controlPoints: points, style: style, textureSeed: 1))
   }
 
   @Test func circleLengthAndCurvature() throws {
@@ -97,9 +99,12 @@ import Testing
     #expect(try Track(named: url.path).length > 600)
 
     // The committed Tracks/ files are the built-ins.
-    let tracks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Tracks")
+    let tracks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "../../Tracks")
     for name in TrackLibrary.names {
-      #expect(try TrackSpec.load(from: tracks.appendingPathComponent("\(name).json")) == TrackLibrary.spec(named: name))
+      #expect(
+        try TrackSpec.load(from: tracks.appendingPathComponent("\(name).json"))
+          == TrackLibrary.spec(named: name))
     }
 
     try Data("{\"name\": 3}".utf8).write(to: url)

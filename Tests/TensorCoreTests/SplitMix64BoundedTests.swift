@@ -1,7 +1,6 @@
 import TensorCore
 import Testing
 
-
 @Suite struct SplitMix64BoundedTests {
   @Test func matchesTheReferenceSequence() {
     // Reference: Vigna's splitmix64.c with x = 0.

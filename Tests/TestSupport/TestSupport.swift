@@ -1,2 +1,2 @@
-import TensorCore
 import DrivingData
+import TensorCore
