@@ -11,6 +11,7 @@ BIN          := bin
 EXECUTABLES  := TrainNvidia Drive Predict Simulate Video Bench Report
 TEST_VENV    := .venv-test
 TEST_VENV4   := .venv-test-eio4
+KERAS_VENV   := .venv-keras
 BENCH_VENV   := .venv-bench
 DEMO_SEED    ?= 1
 
@@ -28,6 +29,7 @@ test-deps: deps
 	@Scripts/apt-ensure.sh $(TEST_APT)
 	@Scripts/venv-ensure.sh $(TEST_VENV) Scripts/requirements-test.txt
 	@Scripts/venv-ensure.sh $(TEST_VENV4) Scripts/requirements-test-eio4.txt
+	@Scripts/venv-ensure.sh $(KERAS_VENV) Scripts/requirements-keras.txt
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -38,6 +40,7 @@ build: deps
 # Tests run in release mode: the numeric code is too slow unoptimised.
 test: test-deps
 	BC_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python BC_TEST_PYTHON_EIO4=$(CURDIR)/$(TEST_VENV4)/bin/python \
+	  BC_KERAS_PYTHON=$(CURDIR)/$(KERAS_VENV)/bin/python \
 	  $(SWIFT) test -c release -Xswiftc -enable-testing
 
 lint:
@@ -52,10 +55,13 @@ bench: build
 	@Scripts/venv-ensure.sh $(BENCH_VENV) Benchmarks/requirements.txt
 	@Benchmarks/run.sh $(BENCH_VENV)
 
-# Regenerates the committed numeric fixtures from independent frameworks (PyTorch, Keras, OpenCV).
+# Regenerates the committed numeric fixtures from independent frameworks: Keras 3 on JAX (ConvNet
+# parity), OpenCV and Pillow (DrivingData), h5py (H5Store), tf-keras 2.21 and Keras 3 (model files).
 fixtures:
 	@Scripts/venv-ensure.sh .venv-fixtures Scripts/requirements-fixtures.txt
-	@for s in Scripts/fixtures/*.py; do echo "== $$s"; .venv-fixtures/bin/python $$s || exit 1; done
+	@Scripts/venv-ensure.sh $(KERAS_VENV) Scripts/requirements-keras.txt
+	@for s in convnet_keras_parity drivingdata_opencv; do echo "== $$s"; .venv-fixtures/bin/python Scripts/fixtures/$$s.py || exit 1; done
+	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:
 	rm -rf .build $(BIN)

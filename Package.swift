@@ -70,7 +70,7 @@ let package = Package(
     .executableTarget(
       name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
     .executableTarget(
-      name: "PredictCommand", dependencies: ["ConvNet", "DrivingData", argumentParser],
+      name: "PredictCommand", dependencies: ["ConvNet", "Drive", "DrivingData", argumentParser],
       path: "Examples/Predict"),
     .executableTarget(
       name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", argumentParser, log],

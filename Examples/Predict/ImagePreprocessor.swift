@@ -1,6 +1,7 @@
-// Applies an InputPipeline to an image file: decode (JPEG or PNG, by content) -> crop rows ->
-// OpenCV-style bilinear resize -> colour space. The result must be the model's input size.
+// Applies an InputPipeline to an image file: decode (JPEG or PNG, by content), then Drive's
+// FramePreparer (crop rows -> OpenCV-style bilinear resize -> colour space).
 import ConvNet
+import Drive
 import DrivingData
 import Foundation
 
@@ -12,8 +13,12 @@ final class ImagePreprocessor {
   let pipeline: InputPipeline
   private let jpeg = JPEGDecoder()
   private let png = PNGCodec()
+  private var preparer: FramePreparer
 
-  init(pipeline: InputPipeline) { self.pipeline = pipeline }
+  init(pipeline: InputPipeline) {
+    self.pipeline = pipeline
+    self.preparer = FramePreparer(pipeline: pipeline)
+  }
 
   func decode(path: String) throws -> RGBImage {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -29,24 +34,9 @@ final class ImagePreprocessor {
     try prepare(try decode(path: path))
   }
 
-  // image: (H, W, 3) -> (modelH, modelW, 3)
+  // image: (H, W, 3) -> (modelH, modelW, 3), through Drive's FramePreparer so `Predict` and `Drive`
+  // feed the network identical bytes for the same frame.
   func prepare(_ source: RGBImage) throws -> RGBImage {
-    do { try pipeline.check(frameWidth: source.width, height: source.height) } catch {
-      throw PipelineError(description: "\(error)")
-    }
-    var image = source
-    if pipeline.cropTop > 0 || pipeline.cropBottom > 0 {
-      image = try image.cropped(top: pipeline.cropTop, bottom: pipeline.cropBottom)
-    }
-    if let w = pipeline.resizeWidth, let h = pipeline.resizeHeight, (w, h) != (image.width, image.height) {
-      image = try image.resizedBilinear(width: w, height: h)
-    }
-    switch pipeline.colorSpace {
-    case .rgb: break
-    case .yuv: image = image.rgbToYUV()
-    case .bgr:
-      for i in stride(from: 0, to: image.pixels.count, by: 3) { image.pixels.swapAt(i, i + 2) }
-    }
-    return image
+    try preparer.prepare(source)
   }
 }

@@ -2,6 +2,7 @@
 // `<path>\t<steering>`; a bad image gets `<path>\terror: <why>` and the exit status is 1 at the end.
 import ArgumentParser
 import ConvNet
+import Drive
 import DrivingData
 import Foundation
 
@@ -38,29 +39,10 @@ struct Predict: ParsableCommand {
   var verbose = false
 
   func options() throws -> KerasLoadOptions {
-    var o = KerasLoadOptions(loadOptimizer: false)
-    if let normalize { o.normalization = try Normalization(parsing: normalize) }
-    if let resize {
-      let parts = resize.lowercased().split(separator: "x").compactMap { Int($0) }
-      guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
-        throw ValidationError("--resize takes WIDTHxHEIGHT, e.g. 128x128 (got \(resize))")
-      }
-      (o.resizeWidth, o.resizeHeight) = (parts[0], parts[1])
-    }
-    if let crop {
-      let parts = crop.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard parts.count == 2, parts.allSatisfy({ $0 >= 0 }) else {
-        throw ValidationError("--crop takes TOP,BOTTOM rows, e.g. 60,20 (got \(crop))")
-      }
-      (o.cropTop, o.cropBottom) = (parts[0], parts[1])
-    }
-    if let color {
-      guard let space = ColorSpace(rawValue: color.lowercased()) else {
-        throw ValidationError("--color takes rgb, bgr or yuv (got \(color))")
-      }
-      o.colorSpace = space
-    }
-    return o
+    // The same parsing as `Drive`, so both commands accept exactly the same pipeline options.
+    do {
+      return try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
+    } catch { throw ValidationError("\(error)") }
   }
 
   func run() throws {

@@ -19,11 +19,14 @@ struct TrainNvidia: ParsableCommand {
   var data: [String] = []
   @Option(help: "Sample store (HDF5) to create, resume or reuse.") var store = "samples.h5"
   @Flag(help: "Only prepare the sample store; do not train.") var prepareOnly = false
+  @Flag(help: "Print the model's Keras-style summary (layers, output shapes, parameters) and exit.")
+  var summary = false
 
   @OptionGroup(title: "Preparation") var preparation: PrepareOptions
   @OptionGroup(title: "Training") var training: TrainOptions
 
   func validate() throws {
+    if summary { return }
     if data.isEmpty { throw ValidationError("give at least one --data DIR") }
     let (w, h) = preparation.size(for: training.model)
     if training.model == .seed, (w, h) != (128, 128) {
@@ -35,6 +38,15 @@ struct TrainNvidia: ParsableCommand {
   }
 
   func run() throws {
+    if summary {
+      let model: Sequential
+      switch training.model {
+      case .seed: model = try Sequential.seedModel(threads: 1)
+      case .pilotnet: model = try Sequential.pilotNet(threads: 1)
+      }
+      print(model.summary())
+      return
+    }
     let started = Date()
     let path = try Prepare(data: data, store: store, options: preparation, model: training.model).run()
     if let dir = training.reportDir {
