@@ -93,7 +93,8 @@ let package = Package(
     .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "DriveTests", dependencies: ["Drive", "TestSupport"]),
+    .testTarget(
+      name: "DriveTests", dependencies: ["Drive", "TestSupport"], exclude: ["Clients", "Fixtures"]),
     .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
   ],
