@@ -95,7 +95,8 @@ let package = Package(
       name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "DriveTests", dependencies: ["Drive", "TestSupport"], exclude: ["Clients", "Fixtures"]),
-    .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"] + nio),
+    .testTarget(
+      name: "SimulatorTests", dependencies: ["Simulator", "Drive", "ConvNet", "TestSupport"] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
