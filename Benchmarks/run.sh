@@ -11,7 +11,7 @@ areas=("$@")
 out=$(mktemp -d)
 store="${BENCH_STORE:-$out/loader.h5}"
 
-value() { grep -E "^$2:" "$1" | tail -n 1 | sed -E "s/^$2: *//" | awk '{print $1}'; }
+value() { grep -E "^$2:" "$1" | tail -n 1 | sed -E "s|^$2: *||" | awk '{print $1}'; }
 ratio() { # name ours peer higher_is_better
   awk -v n="$1" -v a="$2" -v b="$3" -v h="$4" 'BEGIN {
     if (a == "" || b == "" || b + 0 == 0) { printf "%-34s ours %-10s peer %-10s ratio n/a\n", n, a, b; exit }
