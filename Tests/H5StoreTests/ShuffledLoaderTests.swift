@@ -71,7 +71,7 @@ import Testing
 
   @Test func memoryStaysUnderTheBoundWhateverTheStoreSize() throws {
     try withTemporaryDirectory { dir in
-      var peaks: [Int] = []
+      var bounds: [Int] = []
       for count in [200, 1000] {
         let store = try makeStore(dir, count: count, chunk: 16, shape: [8, 8, 3])
         let loader = try ShuffledLoader(
@@ -84,9 +84,12 @@ import Testing
         #expect(peak <= loader.memoryBoundBytes(batchSize: 8), "peak \(peak)")
         // The bound holds a fraction of the store: 4 + 3 chunks + 4 batches of 16 / 8 samples.
         #expect(loader.memoryBoundBytes(batchSize: 8) < 150 * (8 * 8 * 3 + 4 + 12))
-        peaks.append(peak)
+        bounds.append(loader.memoryBoundBytes(batchSize: 8))
       }
-      #expect(peaks[1] <= peaks[0] + 16 * (8 * 8 * 3 + 16))  // does not grow with N
+      // The bound that every measured peak stays under does not grow with N. (Comparing the two
+      // measured peaks themselves was timing-dependent: a consumer that keeps up leaves the
+      // prefetch queue emptier on one run than on the other.)
+      #expect(bounds[1] == bounds[0])
     }
   }
 
