@@ -62,13 +62,18 @@ public final class Parameter: @unchecked Sendable {
   }
 
   /// The current values, shaped (HWIO for convolution kernels, (in, out) for dense kernels).
-  public var value: Tensor {
-    try! Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: values, count: count)))
-  }
+  public var value: Tensor { Self.copy(values, shape: shape) }
 
   /// The accumulated gradient, shaped like `value`.
-  public var gradient: Tensor {
-    try! Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: gradients, count: count)))
+  public var gradient: Tensor { Self.copy(gradients, shape: shape) }
+
+  // A slice of the store is exactly `shape`'s element count by construction: the copy cannot
+  // fail, so it needs neither a throwing initializer nor an intermediate array.
+  private static func copy(_ source: UnsafeMutablePointer<Float>, shape: [Int]) -> Tensor {
+    var tensor = Tensor(uninitializedShape: shape)
+    let count = tensor.count
+    tensor.withUnsafeMutablePointer { $0.update(from: source, count: count) }
+    return tensor
   }
 
   /// Overwrites the values; the shape must match exactly.
