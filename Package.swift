@@ -55,7 +55,10 @@ let package = Package(
     // libjpeg and libpng report errors by longjmp: that control flow must stay in C.
     .target(name: "CImageCodec", dependencies: ["CJPEG", "CPNG"]),
 
-    .target(name: "TensorCore", dependencies: ["CBLAS"]),
+    // Direct convolution kernels (AVX2 + FMA, chosen at run time); plain C, no flags needed.
+    .target(name: "CConvKernels"),
+
+    .target(name: "TensorCore", dependencies: ["CBLAS", "CConvKernels"]),
     .target(name: "H5Store", dependencies: ["TensorCore", "CHDF5"]),
     .target(name: "ConvNet", dependencies: ["TensorCore", "H5Store"]),
     .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Benchmarks of BehavioralCloning's hot paths.",
     subcommands: [
-      GemmBench.self, TrainBench.self, InferBench.self, LoaderBench.self, DecodeBench.self,
+      GemmBench.self, ConvBench.self, TrainBench.self, InferBench.self, LoaderBench.self, DecodeBench.self,
       DriveBench.self, RenderBench.self,
     ])
 }

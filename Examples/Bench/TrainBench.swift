@@ -32,6 +32,7 @@ struct TrainBench: ParsableCommand {
       return loss
     }
     for _ in 0..<warmup { _ = try step() }
+    let cpuStart = processCPUSeconds()
     let start = DispatchTime.now().uptimeNanoseconds
     var steps = 0
     var elapsed = 0.0
@@ -42,9 +43,18 @@ struct TrainBench: ParsableCommand {
       elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
     let rate = Double(steps * n) / elapsed
+    let cpu = processCPUSeconds() - cpuStart
     print(
-      "steps \(steps), batch \(n), threads \(threads), \(String(format: "%.1f", elapsed)) s, last loss \(loss)"
+      "steps \(steps), batch \(n), threads \(threads), \(String(format: "%.1f", elapsed)) s, last loss \(loss), "
+        + "\(String(format: "%.0f", Double(steps * n) / cpu)) img per CPU-second (wall rate / CPU use)"
     )
     print("train img/s: \(String(format: "%.0f", rate))")
   }
+}
+
+/// User + system CPU time of this process (all threads), in seconds.
+func processCPUSeconds() -> Double {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }

@@ -1,5 +1,7 @@
-// Conv2D over NHWC images as im2col + one GEMM per worker slice of the batch, bias and activation
-// fused into the GEMM's output pass. Kernel layout HWIO, as Keras stores it.
+// Conv2D over NHWC images, one worker slice of the batch per core. Where every window lies inside
+// the image and the CPU has AVX2, direct kernels read the input in place (TensorCore.DirectConv);
+// otherwise im2col + one GEMM per slice. Bias and activation run in one pass over each slice's
+// output. Kernel layout HWIO, as Keras stores it.
 // x: (N, H, W, C), kernel: (KH, KW, C, OC), bias: (OC) -> y: (N, OH, OW, OC)
 import TensorCore
 
@@ -17,7 +19,14 @@ public final class Conv2D: Layer {
   public let activation: Activation
   public var computesInputGradient = true
   public var threads = 1
+  /// Whether the direct kernels may run (when the CPU and geometry allow); false forces im2col +
+  /// GEMM, which tests and benchmarks compare against.
+  package var allowsDirectKernels = true {
+    didSet { geometry = nil }
+  }
   public var parameters: [Parameter] { [kernel, bias] }
+  /// Whether the last forward ran on the direct kernels.
+  package var usesDirectKernels: Bool { direct != nil }
 
   // Workspaces, reused across steps (no per-step allocation once shapes settle).
   private var geometry: ConvGeometry?
@@ -25,8 +34,14 @@ public final class Conv2D: Layer {
   private var output = Tensor.zeros([0])
   private var delta = Tensor.zeros([0])  // dy * act'(y)
   private var inputGradient = Tensor.zeros([0])
-  private var partials: [Tensor] = []  // per-worker (K * OC + OC) weight/bias gradient partials
+  private var partials: [Tensor] = []  // per-worker (K * OC(P) + OC(P)) weight/bias gradient partials
   private var haveForward = false
+  // Direct path: kernel packed to (K, OCP), transposed to (KH, OC, RUNP); delta padded to OCP.
+  private var direct: DirectConv?
+  private var packedKernel = Tensor.zeros([0])
+  private var transposedKernel = Tensor.zeros([0])
+  private var paddedDelta = Tensor.zeros([0])  // (N * OH * OW, OCP): dy * act'(y)
+  private var savedInput: Tensor?  // the forward input, held from a training forward to its backward
 
   public init(
     inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -78,19 +93,33 @@ public final class Conv2D: Layer {
     } else {
       g = try makeGeometry(x.shape[1], x.shape[2], x.shape[3])
       geometry = g
+      direct = allowsDirectKernels ? DirectConv(geometry: g, outputChannels: outputChannels) : nil
     }
     let n = x.shape[0]
     let p = g.outputPixels
     let k = g.patchSize
     let oc = outputChannels
-    col.prepare(n * p, k)
     output.prepare(n, g.outputHeight, g.outputWidth, oc)
-    let pc = col.mutableBase
     let py = output.mutableBase
     let px = x.base
     let pw = UnsafePointer(kernel.values)
     let pb = UnsafePointer(bias.values)
     let act = activation
+    haveForward = mode == .training
+    if let direct {
+      packedKernel.prepare(direct.packedKernelCount, 1)
+      direct.packKernel(pw, bias: pb, into: packedKernel.mutableBase)
+      let pk = packedKernel.base
+      parallelSlices(count: n, workers: threads) { _, images in
+        direct.forward(
+          px + images.lowerBound * g.inputImageSize, images: images.count, packedKernel: pk, activation: act,
+          y: py + images.lowerBound * p * oc)
+      }
+      savedInput = haveForward ? x : nil
+      return output
+    }
+    col.prepare(n * p, k)
+    let pc = col.mutableBase
     parallelSlices(count: n, workers: threads) { _, images in
       let rows = images.count * p
       let c = pc + images.lowerBound * p * k
@@ -101,7 +130,6 @@ public final class Conv2D: Layer {
         beta: 0, c: y, ldc: oc)
       biasActivate(y, rows: rows, columns: oc, bias: pb, activation: act)
     }
-    haveForward = mode == .training
     return output
   }
 
@@ -111,6 +139,10 @@ public final class Conv2D: Layer {
       throw .shapeMismatch("\(name) backward expects \(output.shape), got \(dy.shape)")
     }
     haveForward = false
+    if let direct, let x = savedInput {
+      savedInput = nil  // so the previous layer's workspace is uniquely owned again next step
+      return directBackward(dy, x: x, direct: direct)
+    }
     let n = dy.shape[0]
     let p = g.outputPixels
     let k = g.patchSize
@@ -158,6 +190,59 @@ public final class Conv2D: Layer {
     for part in partialBases {
       for i in 0..<(k * oc) { gw[i] += part[i] }
       for j in 0..<oc { gb[j] += part[k * oc + j] }
+    }
+    return needDx ? inputGradient : noGradient
+  }
+
+  /// The backward pass on the direct kernels: delta = dy * act'(y), padded to OCP, with the bias
+  /// gradient in the same pass; per worker, dW and db partials, and dx for its images.
+  private func directBackward(_ dy: Tensor, x: Tensor, direct: DirectConv) -> Tensor {
+    let g = direct.geometry
+    let n = dy.shape[0]
+    let p = g.outputPixels
+    let k = g.patchSize
+    let oc = outputChannels
+    let ocp = direct.paddedChannels
+    let workers = max(1, min(threads, n))
+    paddedDelta.prepare(n * p, ocp)
+    if partials.count != workers || partials.first?.count != k * ocp + ocp {
+      partials = (0..<workers).map { _ in Tensor.zeros([k * ocp + ocp]) }
+    }
+    let partialBases = (0..<workers).map { partials[$0].mutableBase }
+    let needDx = computesInputGradient
+    if needDx {
+      inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels)
+      transposedKernel.prepare(g.kernelHeight * oc, direct.paddedRun)
+      direct.packTransposedKernel(UnsafePointer(kernel.values), into: transposedKernel.mutableBase)
+    }
+    let pdx = needDx ? inputGradient.mutableBase : nil
+    let pt = transposedKernel.base
+    let ppd = paddedDelta.mutableBase
+    let py = output.base
+    let pdy = dy.base
+    let px = x.base
+    let act = activation
+    parallelSlices(count: n, workers: workers) { worker, images in
+      let rows = images.count * p
+      let first = images.lowerBound * p
+      let dp = ppd + first * ocp
+      let part = partialBases[worker]
+      part.update(repeating: 0, count: k * ocp + ocp)
+      direct.activationDelta(
+        pdy + first * oc, output: py + first * oc, rows: rows, activation: act, delta: dp,
+        biasGradient: part + k * ocp)
+      let xs = px + images.lowerBound * g.inputImageSize
+      direct.accumulateWeightGradient(xs, images: images.count, delta: dp, gradient: part)
+      if let pdx {
+        direct.inputGradient(
+          dp, images: images.count, transposedKernel: pt, dx: pdx + images.lowerBound * g.inputImageSize)
+      }
+    }
+    let gw = kernel.gradients
+    let gb = bias.gradients
+    for part in partialBases {
+      for i in 0..<k { for j in 0..<oc { gw[i * oc + j] += part[i * ocp + j] } }
+      for j in 0..<oc { gb[j] += part[k * ocp + j] }
     }
     return needDx ? inputGradient : noGradient
   }

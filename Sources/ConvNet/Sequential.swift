@@ -61,7 +61,8 @@ public final class Sequential {
   }
 
   private func configureThreads() {
-    if threads > 1 { BLAS.threads = 1 }
+    // One BLAS thread: the model splits batches itself, and idle OpenBLAS workers spin in sched_yield.
+    BLAS.threads = 1
     // Dense layers stay single-threaded: their GEMMs are too small to split.
     for layer in layers where !(layer is Dense) { layer.threads = threads }
   }

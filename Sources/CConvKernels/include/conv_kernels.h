@@ -1,0 +1,44 @@
+#ifndef BC_CONV_KERNELS_H
+#define BC_CONV_KERNELS_H
+// Direct NHWC convolution kernels (AVX2 + FMA) for windows that lie inside the image (valid
+// padding): forward, weight gradient and input gradient, with no im2col buffer. TensorCore wraps
+// them; its im2col + GEMM path is the portable fallback and the reference the tests hold them to.
+//
+// Shapes: x (n, h, w, c); kernel HWIO flattened to (K = kh * kw * c, oc); y and d (n, oh, ow, oc).
+// Weights and deltas are passed packed with the channel axis padded to ocp = roundup(oc, 8) with
+// zeros, so every vector load is whole; `run` = kw * c scalars of one kernel row are contiguous in x.
+
+typedef struct {
+  int h, w, c;    // input image
+  int kh, kw;     // kernel
+  int sy, sx;     // stride
+  int oh, ow;     // output (all windows inside the image)
+  int oc, ocp;    // output channels, and that rounded up to a multiple of 8
+} bc_conv_shape;
+
+// 1 when this CPU runs the AVX2 + FMA kernels; 0 elsewhere (callers then use im2col + GEMM).
+int bc_conv_kernels_available(void);
+
+// y (n, oh, ow, oc) = act(conv(x, wp) + bias); wp: (K, ocp) and bias (ocp) zero-padded;
+// act: 0 linear, 1 relu, 2 elu.
+void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp, const float *bias,
+                     int act, float *y);
+
+// d (rows, ocp) = dy * act'(y) with zeroed padding columns, and bias_grad (ocp) += its column sums;
+// dy and y: (rows, oc).
+void bc_activation_delta(const float *dy, const float *y, int rows, int oc, int ocp, int act, float *d,
+                         float *bias_grad);
+
+// dwp (K, ocp) += sum over the n images' output pixels of patch(x) (x) d; d: (n * oh * ow, ocp).
+void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const float *d, float *dwp);
+
+// dx (n, h, w, c) = the adjoint of forward applied to d (n * oh * ow, ocp); overwrites dx.
+// wt: (kh, oc, runp) with runp = roundup(kw * c, 8), zero-padded: wt[ky][o][j] = kernel[ky][j][o].
+void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx);
+
+// Packing helpers (plain C; memory-bound and small).
+void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst);
+void bc_pack_transposed_kernel(const float *kernel, int kh, int run, int oc, int runp, float *wt);
+// out[j] += sum over rows of d[r][j] for j < cols (d has row stride ld).
+void bc_column_sums(const float *d, int rows, int cols, int ld, float *out);
+#endif

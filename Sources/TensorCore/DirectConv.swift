@@ -1,0 +1,116 @@
+// Direct NHWC convolution without an im2col buffer (Sources/CConvKernels): AVX2 + FMA micro-kernels
+// that read the input in place. Used when every window lies inside the image and the CPU has AVX2;
+// otherwise, and under `BC_CONV_KERNELS=im2col`, callers keep im2col + GEMM, which is also the
+// reference the tests hold these kernels to.
+import CConvKernels
+import Foundation
+
+package struct DirectConv: Sendable {
+  /// True when this CPU has AVX2 and FMA.
+  package static let cpuSupportsKernels = bc_conv_kernels_available() != 0
+  /// True when the CPU runs the kernels and the environment did not ask for im2col.
+  package static let isAvailable: Bool =
+    cpuSupportsKernels && ProcessInfo.processInfo.environment["BC_CONV_KERNELS"] != "im2col"
+
+  package let geometry: ConvGeometry
+  package let outputChannels: Int
+  private let shape: bc_conv_shape
+
+  /// Output channels rounded up to a multiple of 8: the row length of packed kernels and deltas.
+  package var paddedChannels: Int { Int(shape.ocp) }
+  /// One kernel row (kw * c) rounded up to a multiple of 8: the row length of the transposed kernel.
+  package var paddedRun: Int { (geometry.kernelWidth * geometry.channels + 7) / 8 * 8 }
+
+  /// nil when the kernels cannot run here or some window reaches into padding.
+  package init?(geometry g: ConvGeometry, outputChannels: Int, force: Bool = false) {
+    guard force ? DirectConv.cpuSupportsKernels : DirectConv.isAvailable else { return nil }
+    guard (g.outputHeight - 1) * g.strideY + g.kernelHeight <= g.inputHeight,
+      (g.outputWidth - 1) * g.strideX + g.kernelWidth <= g.inputWidth, g.padTop == 0, g.padLeft == 0,
+      outputChannels > 0
+    else { return nil }
+    geometry = g
+    self.outputChannels = outputChannels
+    shape = bc_conv_shape(
+      h: Int32(g.inputHeight), w: Int32(g.inputWidth), c: Int32(g.channels),
+      kh: Int32(g.kernelHeight), kw: Int32(g.kernelWidth), sy: Int32(g.strideY), sx: Int32(g.strideX),
+      oh: Int32(g.outputHeight), ow: Int32(g.outputWidth), oc: Int32(outputChannels),
+      ocp: Int32((outputChannels + 7) / 8 * 8))
+  }
+
+  /// Scalars of a packed kernel: (K, OCP) followed by the bias (OCP).
+  package var packedKernelCount: Int { (geometry.patchSize + 1) * paddedChannels }
+
+  /// kernel (K, OC), bias (OC) -> packed (K, OCP) then bias (OCP), zero-padded columns.
+  package func packKernel(
+    _ kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>
+  ) {
+    bc_pack_rows(kernel, Int32(geometry.patchSize), shape.oc, shape.ocp, packed)
+    bc_pack_rows(bias, 1, shape.oc, shape.ocp, packed + geometry.patchSize * paddedChannels)
+  }
+
+  /// kernel (KH, KW * C, OC) -> (KH, OC, paddedRun), for the input gradient.
+  package func packTransposedKernel(_ kernel: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>) {
+    bc_pack_transposed_kernel(
+      kernel, shape.kh, shape.kw * shape.c, shape.oc, Int32(paddedRun), packed)
+  }
+
+  /// x: `images` images (H, W, C) -> y: (images * OH * OW, OC) = act(conv + bias), bias and
+  /// activation applied in registers. packed: from packKernel.
+  package func forward(
+    _ x: UnsafePointer<Float>, images: Int, packedKernel: UnsafePointer<Float>, activation: Activation,
+    y: UnsafeMutablePointer<Float>
+  ) {
+    let bias = packedKernel + geometry.patchSize * paddedChannels
+    withUnsafePointer(to: shape) {
+      bc_conv_forward($0, x, Int32(images), packedKernel, bias, activation.kernelCode, y)
+    }
+  }
+
+  /// delta (rows, OCP) = dy * act'(y), zero padding columns; biasGradient (OCP) += its column sums.
+  package func activationDelta(
+    _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int, activation: Activation,
+    delta: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>
+  ) {
+    bc_activation_delta(dy, y, Int32(rows), shape.oc, shape.ocp, activation.kernelCode, delta, biasGradient)
+  }
+
+  /// gradient (K, OCP) += patches(x)^T x delta; delta: (images * OH * OW, OCP).
+  package func accumulateWeightGradient(
+    _ x: UnsafePointer<Float>, images: Int, delta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>
+  ) {
+    withUnsafePointer(to: shape) { bc_conv_weight_grad($0, x, Int32(images), delta, gradient) }
+  }
+
+  /// dx: (images, H, W, C) overwritten with the input gradient of delta (images * OH * OW, OCP).
+  package func inputGradient(
+    _ delta: UnsafePointer<Float>, images: Int, transposedKernel: UnsafePointer<Float>,
+    dx: UnsafeMutablePointer<Float>
+  ) {
+    withUnsafePointer(to: shape) { bc_conv_input_grad($0, delta, Int32(images), transposedKernel, dx) }
+  }
+}
+
+extension Activation {
+  /// The code conv_kernels.c uses.
+  fileprivate var kernelCode: Int32 {
+    switch self {
+    case .linear: 0
+    case .relu: 1
+    case .elu: 2
+    }
+  }
+}
+
+/// out[j] += sum of rows of d (rows, ld) over its first `columns` entries.
+package func addColumnSums(
+  _ d: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into out: UnsafeMutablePointer<Float>
+) {
+  bc_column_sums(d, Int32(rows), Int32(columns), Int32(ld), out)
+}
+
+/// src (rows, cols) -> dst (rows, ld) with zeroed padding columns.
+package func packRows(
+  _ src: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into dst: UnsafeMutablePointer<Float>
+) {
+  bc_pack_rows(src, Int32(rows), Int32(columns), Int32(ld), dst)
+}
