@@ -13,6 +13,7 @@ struct TrainBench: ParsableCommand {
   @Option(help: "Worker threads splitting each batch (BLAS runs single-threaded).") var threads =
     availableCores
   @Option(help: "Warm-up steps, not timed.") var warmup = 3
+  @Flag(help: "Time every layer's forward and backward (adds a little overhead).") var profile = false
 
   func run() throws {
     let model = try Sequential.seedModel(seed: 1, threads: threads)
@@ -32,6 +33,7 @@ struct TrainBench: ParsableCommand {
       return loss
     }
     for _ in 0..<warmup { _ = try step() }
+    if profile { return try profileLayers(model, optimizer: optimizer, batch: batch, labels: labels) }
     let cpuStart = processCPUSeconds()
     let start = DispatchTime.now().uptimeNanoseconds
     var steps = 0
@@ -49,6 +51,63 @@ struct TrainBench: ParsableCommand {
         + "\(String(format: "%.0f", Double(steps * n) / cpu)) img per CPU-second (wall rate / CPU use)"
     )
     print("train img/s: \(String(format: "%.0f", rate))")
+  }
+}
+
+extension TrainBench {
+  /// Per-layer wall time of forward and backward over about `seconds`, and the convolutions' GFLOP/s.
+  func profileLayers(_ model: Sequential, optimizer: Adam, batch: SampleBatch, labels: [Float]) throws {
+    let count = model.layers.count
+    var forward = [Double](repeating: 0, count: count)
+    var backward = [Double](repeating: 0, count: count)
+    var other = 0.0
+    var steps = 0
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    let start = now()
+    while now() - start < seconds {
+      var t = now()
+      model.zeroGradients()
+      var h = try batch.images.withUnsafeBufferPointer { try model.loadInput($0, count: batch.count) }
+      other += now() - t
+      for (i, layer) in model.layers.enumerated() {
+        t = now()
+        h = try layer.forward(h, mode: .training)
+        forward[i] += now() - t
+      }
+      t = now()
+      var (_, g) = try mseLoss(predictions: h, targets: labels)
+      other += now() - t
+      for (i, layer) in model.layers.enumerated().reversed() {
+        t = now()
+        g = try layer.backward(g)
+        backward[i] += now() - t
+        if !layer.computesInputGradient { break }
+      }
+      t = now()
+      optimizer.step(model.parameters)
+      other += now() - t
+      steps += 1
+    }
+    let total = now() - start
+    var shape = model.inputShape
+    for (i, layer) in model.layers.enumerated() {
+      let out = model.layerOutputShapes[i]
+      var note = ""
+      if let conv = layer as? Conv2D {
+        let macs = Double(out.reduce(1, *) * conv.kernelSize.height * conv.kernelSize.width * shape[2] * batch.count)
+        let passes = layer.computesInputGradient ? 2.0 : 1.0
+        note = String(
+          format: "  fwd %.1f GFLOP/s, bwd %.1f GFLOP/s", 2 * macs * Double(steps) / forward[i] / 1e9,
+          2 * macs * passes * Double(steps) / backward[i] / 1e9)
+      }
+      print(
+        String(
+          format: "%-14@ fwd %6.2f ms  bwd %6.2f ms", layer.name, forward[i] * 1000 / Double(steps),
+          backward[i] * 1000 / Double(steps)) + note)
+      shape = out
+    }
+    print(String(format: "input + loss + Adam %.2f ms; step %.2f ms", other * 1000 / Double(steps), total * 1000 / Double(steps)))
+    print("train img/s: \(String(format: "%.0f", Double(steps * batch.count) / total))")
   }
 }
 
