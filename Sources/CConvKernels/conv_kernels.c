@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Channel tiles: V vectors each, R pixels (or patch rows) per tile so R * V accumulators fit. 6 x 2
+// (12 accumulators, 3 registers left) compiles cleanly and runs fastest; clang spills 4 x 3, so an
+// odd count takes one 3 x 3 tile and the rest in 6 x 2.
+static inline int tile_vectors(int remaining) {
+  return remaining == 1 ? 1 : (remaining % 2 == 1 ? 3 : 2);
+}
+static inline int tile_rows(int v) { return v == 3 ? 3 : (v == 2 ? 6 : 8); }
+
 void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst) {
   for (int r = 0; r < rows; r++) {
     memcpy(dst + (size_t)r * ldp, src + (size_t)r * cols, sizeof(float) * (size_t)cols);
@@ -16,13 +24,24 @@ void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst) {
   }
 }
 
+void bc_pack_kernel_tiles(const float *kernel, int k, int oc, int ocp, float *out) {
+  for (int c0 = 0; c0 < ocp;) {
+    const int width = 8 * tile_vectors((ocp - c0) / 8);
+    for (int i = 0; i < k; i++, out += width)
+      for (int j = 0; j < width; j++) out[j] = c0 + j < oc ? kernel[(size_t)i * oc + c0 + j] : 0;
+    c0 += width;
+  }
+}
+
 void bc_pack_transposed_kernel(const float *kernel, int kh, int run, int oc, int runp, float *wt) {
-  for (int ky = 0; ky < kh; ky++)
-    for (int o = 0; o < oc; o++) {
-      float *dst = wt + ((size_t)ky * oc + o) * runp;
-      for (int j = 0; j < run; j++) dst[j] = kernel[((size_t)ky * run + j) * oc + o];
-      for (int j = run; j < runp; j++) dst[j] = 0;
-    }
+  for (int j0 = 0; j0 < runp;) {
+    const int width = 8 * tile_vectors((runp - j0) / 8);
+    for (int ky = 0; ky < kh; ky++)
+      for (int o = 0; o < oc; o++, wt += width)
+        for (int j = 0; j < width; j++)
+          wt[j] = j0 + j < run ? kernel[((size_t)ky * run + j0 + j) * oc + o] : 0;
+    j0 += width;
+  }
 }
 
 void bc_column_sums(const float *restrict d, int rows, int cols, int ld, float *restrict out) {
@@ -112,13 +131,6 @@ static inline void pixel_walk_advance(pixel_walk *p, int by) {
   while (p->rem >= p->per) p->rem -= p->per, p->img++;
 }
 
-// Channel tiles: V vectors each, R pixels (or patch rows) per tile so R * V accumulators fit. 6 x 2
-// (12 accumulators, 3 registers left) compiles cleanly and runs fastest; clang spills 4 x 3, so an
-// odd count takes one 3 x 3 tile and the rest in 6 x 2.
-static inline int tile_vectors(int remaining) {
-  return remaining == 1 ? 1 : (remaining % 2 == 1 ? 3 : 2);
-}
-static inline int tile_rows(int v) { return v == 3 ? 3 : (v == 2 ? 6 : 8); }
 
 // expm1(x) for x <= 0, the algorithm of TensorCore's expm1NonPositive (FastMath.swift) in 8 lanes:
 // x = k ln2 + r, then 2^k q(r) + (2^k - 1) with q the degree-7 Taylor polynomial of expm1.
@@ -190,14 +202,14 @@ TARGET void bc_activation_delta(const float *dy, const float *y, int rows, int o
     __m256 acc[R][V];                                                                               \
     UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] =             \
         _mm256_setzero_ps();                                                                        \
-    const int run = s->kw * s->c, ocp = s->ocp, rs = s->w * s->c;                                   \
+    const int run = s->kw * s->c, rs = s->w * s->c;                                                 \
     for (int ky = 0; ky < s->kh; ky++) {                                                            \
-      const float *wk = w + (size_t)ky * run * ocp;                                                 \
+      const float *wk = w + (size_t)ky * run * 8 * V;                                               \
       const float *xr[R];                                                                           \
       UNROLL for (int r = 0; r < R; r++) xr[r] = xp[r] + (size_t)ky * rs;                           \
       for (int j = 0; j < run; j++) {                                                               \
         __m256 wv[V];                                                                               \
-        UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_loadu_ps(wk + (size_t)j * ocp + 8 * v);   \
+        UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_loadu_ps(wk + (size_t)j * 8 * V + 8 * v); \
         UNROLL for (int r = 0; r < R; r++) {                                                        \
           __m256 b = _mm256_broadcast_ss(xr[r] + j);                                                \
           UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(b, wv[v], acc[r][v]);      \
@@ -217,7 +229,7 @@ DEFINE_FORWARD(8, 1)
 void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp, const float *bias,
                      int act, float *y) {
   const unsigned csr = flush_denormals();
-  const int total = n * s->oh * s->ow;
+  const int total = n * s->oh * s->ow, k_total = s->kh * s->kw * s->c;
   pixel_walk walk;
   if (!pixel_walk_init(&walk, s)) {
     _mm_setcsr(csr);
@@ -235,9 +247,10 @@ void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float 
         xp[i] = x + pixel_walk_offset(&walk, a);
         yp[i] = y + (size_t)(q0 + a) * s->oc;
       }
-      if (v == 3) forward_3_3(s, xp, wp + c0, bias, act, yp, valid, c0);
-      else if (v == 2) forward_6_2(s, xp, wp + c0, bias, act, yp, valid, c0);
-      else forward_8_1(s, xp, wp + c0, bias, act, yp, valid, c0);
+      const float *w = wp + (size_t)k_total * c0;  // tiles before this one hold k_total * c0 scalars
+      if (v == 3) forward_3_3(s, xp, w, bias, act, yp, valid, c0);
+      else if (v == 2) forward_6_2(s, xp, w, bias, act, yp, valid, c0);
+      else forward_8_1(s, xp, w, bias, act, yp, valid, c0);
     }
     c0 += 8 * v;
   }
@@ -316,14 +329,14 @@ void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const fl
 // ---- input gradient: dx[q's window][ky][j0 + 8v ...] += sum over o of d[q][o] * wt[ky][o][j0 + 8v ...]
 #define DEFINE_INPUT_GRAD(R, V)                                                                     \
   static TARGET void input_grad_##R##_##V(const bc_conv_shape *s, const float *const *dp,          \
-                                          const float *wt, int runp, float *const *xr, int valid,   \
+                                          const float *wt, float *const *xr, int valid,             \
                                           int last_lanes) {                                         \
     __m256 acc[R][V];                                                                               \
     UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] =             \
         _mm256_setzero_ps();                                                                        \
     for (int o = 0; o < s->oc; o++) {                                                               \
       __m256 wv[V];                                                                                 \
-      UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_loadu_ps(wt + (size_t)o * runp + 8 * v);    \
+      UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_loadu_ps(wt + (size_t)o * 8 * V + 8 * v);   \
       UNROLL for (int r = 0; r < R; r++) {                                                          \
         __m256 b = _mm256_broadcast_ss(dp[r] + o);                                                  \
         UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(b, wv[v], acc[r][v]);        \
@@ -362,10 +375,11 @@ void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const flo
       }
       for (int ky = 0; ky < s->kh; ky++) {
         for (int i = 0; i < r; i++) xr[i] = base[i] + (size_t)ky * rs + j0;
-        const float *w = wt + (size_t)ky * s->oc * runp + j0;
-        if (v == 3) input_grad_3_3(s, dp, w, runp, xr, valid, last_lanes);
-        else if (v == 2) input_grad_6_2(s, dp, w, runp, xr, valid, last_lanes);
-        else input_grad_8_1(s, dp, w, runp, xr, valid, last_lanes);
+        // Tiles before this one hold kh * oc * j0 scalars; this one is (kh, oc, 8v).
+        const float *w = wt + (size_t)s->kh * s->oc * j0 + (size_t)ky * s->oc * 8 * v;
+        if (v == 3) input_grad_3_3(s, dp, w, xr, valid, last_lanes);
+        else if (v == 2) input_grad_6_2(s, dp, w, xr, valid, last_lanes);
+        else input_grad_8_1(s, dp, w, xr, valid, last_lanes);
       }
     }
     j0 += 8 * v;

@@ -37,18 +37,18 @@ package struct DirectConv: Sendable {
       ocp: Int32((outputChannels + 7) / 8 * 8))
   }
 
-  /// Scalars of a packed kernel: (K, OCP) followed by the bias (OCP).
+  /// Scalars of a packed kernel: K * OCP in channel tiles, then the bias (OCP).
   package var packedKernelCount: Int { (geometry.patchSize + 1) * paddedChannels }
 
-  /// kernel (K, OC), bias (OC) -> packed (K, OCP) then bias (OCP), zero-padded columns.
+  /// kernel (K, OC), bias (OC) -> K * OCP scalars in channel tiles, then the bias (OCP), zero-padded.
   package func packKernel(
     _ kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>
   ) {
-    bc_pack_rows(kernel, Int32(geometry.patchSize), shape.oc, shape.ocp, packed)
+    bc_pack_kernel_tiles(kernel, Int32(geometry.patchSize), shape.oc, shape.ocp, packed)
     bc_pack_rows(bias, 1, shape.oc, shape.ocp, packed + geometry.patchSize * paddedChannels)
   }
 
-  /// kernel (KH, KW * C, OC) -> (KH, OC, paddedRun), for the input gradient.
+  /// kernel (KH, KW * C, OC) -> KH * OC * paddedRun scalars in run tiles, for the input gradient.
   package func packTransposedKernel(_ kernel: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>) {
     bc_pack_transposed_kernel(
       kernel, shape.kh, shape.kw * shape.c, shape.oc, Int32(paddedRun), packed)

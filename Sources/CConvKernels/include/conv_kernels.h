@@ -19,7 +19,7 @@ typedef struct {
 // 1 when this CPU runs the AVX2 + FMA kernels; 0 elsewhere (callers then use im2col + GEMM).
 int bc_conv_kernels_available(void);
 
-// y (n, oh, ow, oc) = act(conv(x, wp) + bias); wp: (K, ocp) and bias (ocp) zero-padded;
+// y (n, oh, ow, oc) = act(conv(x, wp) + bias); wp: from bc_pack_kernel_tiles; bias (ocp) zero-padded;
 // act: 0 linear, 1 relu, 2 elu.
 void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp, const float *bias,
                      int act, float *y);
@@ -33,12 +33,16 @@ void bc_activation_delta(const float *dy, const float *y, int rows, int oc, int 
 void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const float *d, float *dwp);
 
 // dx (n, h, w, c) = the adjoint of forward applied to d (n * oh * ow, ocp); overwrites dx.
-// wt: (kh, oc, runp) with runp = roundup(kw * c, 8), zero-padded: wt[ky][o][j] = kernel[ky][j][o].
+// wt: from bc_pack_transposed_kernel, kh * oc * runp scalars with runp = roundup(kw * c, 8).
 void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx);
 
-// Packing helpers (plain C; memory-bound and small).
-void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst);
+// Packing (plain C; small). Kernels are packed tile-major so a micro-kernel streams its weights
+// contiguously: kernel (K, oc) -> K * ocp scalars, one (K, 8V) block per channel tile.
+void bc_pack_kernel_tiles(const float *kernel, int k, int oc, int ocp, float *out);
+// kernel (kh, run = kw * c, oc) -> kh * oc * runp scalars, one (kh, oc, 8V) block per run tile,
+// zero beyond run: block[ky][o][j] = kernel[ky][j0 + j][o].
 void bc_pack_transposed_kernel(const float *kernel, int kh, int run, int oc, int runp, float *wt);
+void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst);
 // out[j] += sum over rows of d[r][j] for j < cols (d has row stride ld).
 void bc_column_sums(const float *d, int rows, int cols, int ld, float *out);
 #endif
