@@ -67,9 +67,11 @@ extension TrainBench {
     while now() - start < seconds {
       var t = now()
       model.zeroGradients()
-      var h = try batch.images.withUnsafeBufferPointer { try model.loadInput($0, count: batch.count) }
+      var (h, first) = try batch.images.withUnsafeBufferPointer {
+        try model.loadFusedInput($0, count: batch.count)
+      }
       other += now() - t
-      for (i, layer) in model.layers.enumerated() {
+      for (i, layer) in model.layers.enumerated() where i >= first {
         t = now()
         h = try layer.forward(h, mode: .training)
         forward[i] += now() - t
@@ -106,7 +108,7 @@ extension TrainBench {
           backward[i] * 1000 / Double(steps)) + note)
       shape = out
     }
-    print(String(format: "input + loss + Adam %.2f ms; step %.2f ms", other * 1000 / Double(steps), total * 1000 / Double(steps)))
+    print(String(format: "input (uint8 -> crop -> rescale, fused) + loss + Adam %.2f ms; step %.2f ms", other * 1000 / Double(steps), total * 1000 / Double(steps)))
     print("train img/s: \(String(format: "%.0f", Double(steps * batch.count) / total))")
   }
 }

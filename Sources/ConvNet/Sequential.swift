@@ -15,7 +15,9 @@ public final class Sequential {
     didSet { configureThreads() }
   }
 
-  private var input = Tensor.zeros([0])  // uint8 images converted to Float
+  private var input = Tensor.zeros([0])  // uint8 images converted to Float (cropped and rescaled when fused)
+  /// Leading Cropping2D and/or Rescaling folded into the uint8 conversion; computed once.
+  private lazy var inputFusion = InputFusion(layers: layers)
 
   public init(inputShape: [Int], layers: [any Layer], seed: UInt64 = 0, threads: Int = availableCores)
     throws(ConvNetError)
@@ -123,16 +125,19 @@ public final class Sequential {
     return input
   }
 
-  /// Forward on a uint8 batch (training or inference).
+  /// Forward on a uint8 batch (training or inference). Leading crop and rescaling layers run
+  /// fused with the uint8 conversion (see `loadFusedInput`).
   public func forward(batch: SampleBatch, mode: Mode) throws(ConvNetError) -> Tensor {
     guard [batch.height, batch.width, batch.channels] == inputShape else {
       throw .shapeMismatch(
         "batch images are \([batch.height, batch.width, batch.channels]), model wants \(inputShape)")
     }
-    let x = try batch.images.withUnsafeBufferPointer { (b) throws(ConvNetError) -> Tensor in
-      try loadInput(b, count: batch.count)
+    let (x, first) = try batch.images.withUnsafeBufferPointer { (b) throws(ConvNetError) in
+      try loadFusedInput(b, count: batch.count)
     }
-    return try forward(x, mode: mode)
+    var h = x
+    for layer in layers[first...] { h = try layer.forward(h, mode: mode) }
+    return h
   }
 
   /// One prediction per image of `batch` (first output of each).
@@ -148,11 +153,65 @@ public final class Sequential {
   /// One uint8 HWC image -> its first output. After the first call, allocates nothing: every
   /// workspace is reused. Not safe to call concurrently with training on the same model.
   public func predict(image: UnsafeBufferPointer<UInt8>) throws(ConvNetError) -> Float {
-    let x = try loadInput(image, count: 1)
+    let (x, first) = try loadFusedInput(image, count: 1)
     var h = x
-    for layer in layers { h = try layer.forward(h, mode: .inference) }
+    for layer in layers[first...] { h = try layer.forward(h, mode: .inference) }
     return h.base[0]
   }
 
   public func zeroGradients() { parameters.zeroGradients() }
+
+  /// uint8 images -> the output of the model's leading parameter-free input layers (a Cropping2D,
+  /// then a Rescaling) in one pass, and the index of the first layer still to run. Those layers
+  /// need no backward (see init: backward stops at the first trainable layer), so skipping their
+  /// own forward is safe. Models that start otherwise get the plain conversion and index 0.
+  package func loadFusedInput(_ images: UnsafeBufferPointer<UInt8>, count n: Int) throws(ConvNetError) -> (
+    Tensor, Int
+  ) {
+    let fusion = inputFusion
+    guard fusion.layerCount > 0 else { return (try loadInput(images, count: n), 0) }
+    let per = inputShape.reduce(1, *)
+    guard images.count == n * per, inputShape.count == 3 else {
+      throw .shapeMismatch("\(images.count) bytes are not \(n) images of \(inputShape)")
+    }
+    let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+    let (oh, ow) = (h - fusion.top - fusion.bottom, w - fusion.left - fusion.right)
+    input.prepare(n, oh, ow, c)
+    let src = images.baseAddress!
+    let dst = input.mutableBase
+    let (top, left, scale, offset) = (fusion.top, fusion.left, fusion.scale, fusion.offset)
+    parallelSlices(count: n, workers: n > 1 ? threads : 1) { _, range in
+      for i in range {
+        for r in 0..<oh {
+          convertUInt8(
+            src + ((i * h + top + r) * w + left) * c, count: ow * c, scale: scale, offset: offset,
+            into: dst + ((i * oh + r) * ow) * c)
+        }
+      }
+    }
+    return (input, fusion.layerCount)
+  }
+}
+
+/// What `loadFusedInput` folds: an optional leading crop, then an optional rescaling, when a
+/// trainable layer follows them.
+struct InputFusion {
+  var layerCount = 0
+  var top = 0, bottom = 0, left = 0, right = 0
+  var scale: Float = 1, offset: Float = 0
+
+  init(layers: [any Layer]) {
+    var i = 0
+    if let crop = layers.first as? Cropping2D {
+      (top, bottom, left, right) = (crop.rows.top, crop.rows.bottom, crop.columns.left, crop.columns.right)
+      i = 1
+    }
+    if i < layers.count, let rescale = layers[i] as? Rescaling {
+      (scale, offset) = (rescale.scale, rescale.offset)
+      i += 1
+    }
+    // Only when backward never reaches the skipped layers: some later layer has parameters.
+    guard layers[i...].contains(where: { !$0.parameters.isEmpty }) else { return }
+    layerCount = i
+  }
 }

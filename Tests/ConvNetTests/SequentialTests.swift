@@ -65,4 +65,27 @@ import Testing
     }
     #expect(abs(single - p1[1]) <= 1e-5 + 1e-4 * abs(p1[1]))
   }
+
+  /// The fused uint8 -> crop -> rescale input stage gives exactly what the layers give one by one.
+  @Test func fusedInputMatchesTheLayers() throws {
+    var g = SplitMix64(seed: 2)
+    let n = 3
+    let images = (0..<(n * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+    let batch = SampleBatch(
+      images: images, steering: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
+    let m = try Sequential.seedModel(seed: 5, threads: 2)
+    let (fused, first) = try images.withUnsafeBufferPointer { try m.loadFusedInput($0, count: n) }
+    #expect(first == 2)
+    #expect(fused.shape == [n, 73, 128, 3])
+    let fusedCopy = fused.scalars
+    let x = try Tensor(shape: [n, 128, 128, 3], scalars: images.map(Float.init))
+    let layered = try m.layers[1].forward(try m.layers[0].forward(x, mode: .inference), mode: .inference)
+    #expect(fusedCopy == layered.scalars)
+    #expect(try m.forward(batch: batch, mode: .inference) == (try m.forward(x, mode: .inference)))
+    // A model without a leading crop or rescaling converts only.
+    let plain = try Sequential(inputShape: [4, 4, 1], layers: [Flatten(), Dense(inputCount: 16, outputCount: 1)])
+    let bytes = [UInt8](repeating: 7, count: 16)
+    let (converted, start) = try bytes.withUnsafeBufferPointer { try plain.loadFusedInput($0, count: 1) }
+    #expect(start == 0 && converted.scalars == [Float](repeating: 7, count: 16))
+  }
 }
