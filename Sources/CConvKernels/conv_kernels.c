@@ -327,23 +327,28 @@ void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const fl
 }
 
 // ---- input gradient: dx[q's window][ky][j0 + 8v ...] += sum over o of d[q][o] * wt[ky][o][j0 + 8v ...]
+// One call covers every kernel row (ky) for its R pixels, so the call and pointer set-up is paid
+// once per kh * oc * R * V FMAs rather than once per oc * R * V.
 #define DEFINE_INPUT_GRAD(R, V)                                                                     \
   static TARGET void input_grad_##R##_##V(const bc_conv_shape *s, const float *const *dp,          \
-                                          const float *wt, float *const *xr, int valid,             \
+                                          const float *wt, float *const *xb, int valid,             \
                                           int last_lanes) {                                         \
-    __m256 acc[R][V];                                                                               \
-    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] =             \
-        _mm256_setzero_ps();                                                                        \
-    for (int o = 0; o < s->oc; o++) {                                                               \
-      __m256 wv[V];                                                                                 \
-      UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_loadu_ps(wt + (size_t)o * 8 * V + 8 * v);   \
-      UNROLL for (int r = 0; r < R; r++) {                                                          \
-        __m256 b = _mm256_broadcast_ss(dp[r] + o);                                                  \
-        UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(b, wv[v], acc[r][v]);        \
+    const int rs = s->w * s->c;                                                                     \
+    for (int ky = 0; ky < s->kh; ky++, wt += (size_t)s->oc * 8 * V) {                               \
+      __m256 acc[R][V];                                                                             \
+      UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] =           \
+          _mm256_setzero_ps();                                                                      \
+      for (int o = 0; o < s->oc; o++) {                                                             \
+        __m256 wv[V];                                                                               \
+        UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_loadu_ps(wt + (size_t)o * 8 * V + 8 * v); \
+        UNROLL for (int r = 0; r < R; r++) {                                                        \
+          __m256 b = _mm256_broadcast_ss(dp[r] + o);                                                \
+          UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(b, wv[v], acc[r][v]);      \
+        }                                                                                           \
       }                                                                                             \
+      UNROLL for (int r = 0; r < R; r++) if (r < valid) UNROLL for (int v = 0; v < V; v++)          \
+          add_lanes(xb[r] + (size_t)ky * rs + 8 * v, acc[r][v], v == V - 1 ? last_lanes : 8);       \
     }                                                                                               \
-    UNROLL for (int r = 0; r < R; r++) if (r < valid) UNROLL for (int v = 0; v < V; v++)            \
-        add_lanes(xr[r] + 8 * v, acc[r][v], v == V - 1 ? last_lanes : 8);                           \
   }
 DEFINE_INPUT_GRAD(3, 3)
 DEFINE_INPUT_GRAD(6, 2)
@@ -352,7 +357,7 @@ DEFINE_INPUT_GRAD(8, 1)
 void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx) {
   const unsigned csr = flush_denormals();
   memset(dx, 0, sizeof(float) * (size_t)n * s->h * s->w * s->c);
-  const int run = s->kw * s->c, runp = (run + 7) / 8 * 8, rs = s->w * s->c;
+  const int run = s->kw * s->c, runp = (run + 7) / 8 * 8;
   const int total = n * s->oh * s->ow;
   pixel_walk walk;
   if (!pixel_walk_init(&walk, s)) {
@@ -365,22 +370,18 @@ void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const flo
     walk.img = walk.rem = 0;
     for (int q0 = 0; q0 < total; q0 += r, pixel_walk_advance(&walk, r)) {
       const float *dp[8];
-      float *base[8];
-      float *xr[8];
+      float *xb[8];
       const int valid = total - q0 < r ? total - q0 : r;
       for (int i = 0; i < r; i++) {
         const int a = i < valid ? i : valid - 1;
         dp[i] = d + (size_t)(q0 + a) * s->ocp;
-        base[i] = dx + pixel_walk_offset(&walk, a);
+        xb[i] = dx + pixel_walk_offset(&walk, a) + j0;
       }
-      for (int ky = 0; ky < s->kh; ky++) {
-        for (int i = 0; i < r; i++) xr[i] = base[i] + (size_t)ky * rs + j0;
-        // Tiles before this one hold kh * oc * j0 scalars; this one is (kh, oc, 8v).
-        const float *w = wt + (size_t)s->kh * s->oc * j0 + (size_t)ky * s->oc * 8 * v;
-        if (v == 3) input_grad_3_3(s, dp, w, xr, valid, last_lanes);
-        else if (v == 2) input_grad_6_2(s, dp, w, xr, valid, last_lanes);
-        else input_grad_8_1(s, dp, w, xr, valid, last_lanes);
-      }
+      // Tiles before this one hold kh * oc * j0 scalars; this one is (kh, oc, 8v).
+      const float *w = wt + (size_t)s->kh * s->oc * j0;
+      if (v == 3) input_grad_3_3(s, dp, w, xb, valid, last_lanes);
+      else if (v == 2) input_grad_6_2(s, dp, w, xb, valid, last_lanes);
+      else input_grad_8_1(s, dp, w, xb, valid, last_lanes);
     }
     j0 += 8 * v;
   }
