@@ -53,7 +53,9 @@ struct ConvBench: ParsableCommand {
       let pdw = dw.mutableBase
       let pdx = dx.mutableBase
       let pc = col.mutableBase
-      let fwd = measure(flops) { conv.forward(x.base, images: n, packedKernel: packed.base, activation: .elu, y: py) }
+      let fwd = measure(flops) {
+        conv.forward(x.base, images: n, packedKernel: packed.base, activation: .elu, y: py)
+      }
       let wgr = measure(flops) {
         conv.accumulateWeightGradient(x.base, images: n, delta: d.base, gradient: pdw)
       }
@@ -87,7 +89,9 @@ struct ConvBench: ParsableCommand {
       directTotal += flops * parts / (flops / fwd + flops / wgr + (i == 0 ? 0 : flops / igr))
       gemmTotal += flops * parts / (flops / gf + flops / gw + (i == 0 ? 0 : flops / gi))
     }
-    print(String(format: "mean over layers: direct %.1f, im2col+sgemm %.1f GFLOP/s", directTotal / 5, gemmTotal / 5))
+    print(
+      String(
+        format: "mean over layers: direct %.1f, im2col+sgemm %.1f GFLOP/s", directTotal / 5, gemmTotal / 5))
     print("conv direct GFLOP/s: \(String(format: "%.1f", directTotal / 5))")
   }
 

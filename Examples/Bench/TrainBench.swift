@@ -96,7 +96,8 @@ extension TrainBench {
       let out = model.layerOutputShapes[i]
       var note = ""
       if let conv = layer as? Conv2D {
-        let macs = Double(out.reduce(1, *) * conv.kernelSize.height * conv.kernelSize.width * shape[2] * batch.count)
+        let macs = Double(
+          out.reduce(1, *) * conv.kernelSize.height * conv.kernelSize.width * shape[2] * batch.count)
         let passes = layer.computesInputGradient ? 2.0 : 1.0
         note = String(
           format: "  fwd %.1f GFLOP/s, bwd %.1f GFLOP/s", 2 * macs * Double(steps) / forward[i] / 1e9,
@@ -108,7 +109,10 @@ extension TrainBench {
           backward[i] * 1000 / Double(steps)) + note)
       shape = out
     }
-    print(String(format: "input (uint8 -> crop -> rescale, fused) + loss + Adam %.2f ms; step %.2f ms", other * 1000 / Double(steps), total * 1000 / Double(steps)))
+    print(
+      String(
+        format: "input (uint8 -> crop -> rescale, fused) + loss + Adam %.2f ms; step %.2f ms",
+        other * 1000 / Double(steps), total * 1000 / Double(steps)))
     print("train img/s: \(String(format: "%.0f", Double(steps * batch.count) / total))")
   }
 }

@@ -110,7 +110,7 @@ public final class Conv2D: Layer {
       packedKernel.prepare(direct.packedKernelCount, 1)
       direct.packKernel(pw, bias: pb, into: packedKernel.mutableBase)
       let pk = packedKernel.base
-      parallelSlices(count: n, workers: threads) { _, images in
+      parallelChunks(count: n, chunk: directChunk(n), workers: threads) { _, images in
         direct.forward(
           px + images.lowerBound * g.inputImageSize, images: images.count, packedKernel: pk, activation: act,
           y: py + images.lowerBound * p * oc)
@@ -194,6 +194,10 @@ public final class Conv2D: Layer {
     return needDx ? inputGradient : noGradient
   }
 
+  /// Images per chunk handed to a worker: about four chunks per worker, so a core slowed by
+  /// other work costs a chunk, not half the batch.
+  private func directChunk(_ n: Int) -> Int { max(1, n / (max(1, threads) * 4)) }
+
   /// The backward pass on the direct kernels: delta = dy * act'(y), padded to OCP, with the bias
   /// gradient in the same pass; per worker, dW and db partials, and dx for its images.
   private func directBackward(_ dy: Tensor, x: Tensor, direct: DirectConv) -> Tensor {
@@ -222,12 +226,12 @@ public final class Conv2D: Layer {
     let pdy = dy.base
     let px = x.base
     let act = activation
-    parallelSlices(count: n, workers: workers) { worker, images in
+    for part in partialBases { part.update(repeating: 0, count: k * ocp + ocp) }
+    parallelChunks(count: n, chunk: directChunk(n), workers: workers) { worker, images in
       let rows = images.count * p
       let first = images.lowerBound * p
       let dp = ppd + first * ocp
       let part = partialBases[worker]
-      part.update(repeating: 0, count: k * ocp + ocp)
       direct.activationDelta(
         pdy + first * oc, output: py + first * oc, rows: rows, activation: act, delta: dp,
         biasGradient: part + k * ocp)

@@ -49,7 +49,8 @@ package struct DirectConv: Sendable {
   }
 
   /// kernel (KH, KW * C, OC) -> KH * OC * paddedRun scalars in run tiles, for the input gradient.
-  package func packTransposedKernel(_ kernel: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>) {
+  package func packTransposedKernel(_ kernel: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>)
+  {
     bc_pack_transposed_kernel(
       kernel, shape.kh, shape.kw * shape.c, shape.oc, Int32(paddedRun), packed)
   }

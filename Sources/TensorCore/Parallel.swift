@@ -20,6 +20,43 @@ package func parallelSlices(count: Int, workers: Int, _ body: (Int, Range<Int>) 
   }
 }
 
+/// `body(worker, range)` over chunks of `chunk` items of `0..<count`, handed out in order to up to
+/// `workers` threads as each becomes free. Unlike fixed slices, a core slowed by other work (the
+/// simulator, a build) takes fewer chunks instead of stalling the step. Worker indices are unique
+/// among concurrent calls of `body`, so per-worker accumulators need no lock.
+package func parallelChunks(count: Int, chunk: Int, workers: Int, _ body: (Int, Range<Int>) -> Void) {
+  let size = max(1, chunk)
+  let chunks = (count + size - 1) / size
+  let w = max(1, min(workers, chunks))
+  if w == 1 {
+    if count > 0 { body(0, 0..<count) }
+    return
+  }
+  let next = ChunkCounter()
+  withoutActuallyEscaping(body) { escaping in
+    let box = UncheckedSendable(escaping)
+    DispatchQueue.concurrentPerform(iterations: w) { worker in
+      while let c = next.take(below: chunks) {
+        box.value(worker, (c * size)..<min(count, (c + 1) * size))
+      }
+    }
+  }
+}
+
+/// Hands out 0, 1, 2, ... to whichever thread asks next.
+private final class ChunkCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+
+  func take(below limit: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard next < limit else { return nil }
+    next += 1
+    return next - 1
+  }
+}
+
 /// Carries a value across threads where the caller guarantees the accesses do not race.
 package struct UncheckedSendable<T>: @unchecked Sendable {
   package let value: T

@@ -16,7 +16,8 @@ import Testing
 
   @Test(arguments: ["seed", "pilotnet"]) func pathsAgree(preset: String) throws {
     let (a, b) = try Self.pair {
-      preset == "seed" ? try Sequential.seedModel(seed: 7, threads: 2) : try Sequential.pilotNet(seed: 7, threads: 2)
+      preset == "seed"
+        ? try Sequential.seedModel(seed: 7, threads: 2) : try Sequential.pilotNet(seed: 7, threads: 2)
     }
     let n = 5  // odd: the two workers get different image counts
     var g = SplitMix64(seed: 11)
@@ -25,7 +26,10 @@ import Testing
     let batch = SampleBatch(
       images: images, steering: targets, provenance: [], height: a.inputShape[0], width: a.inputShape[1],
       channels: a.inputShape[2])
-    #expect(isClose(try a.forward(batch: batch, mode: .inference), try b.forward(batch: batch, mode: .inference), rtol: 1e-4, atol: 1e-6))
+    #expect(
+      isClose(
+        try a.forward(batch: batch, mode: .inference), try b.forward(batch: batch, mode: .inference),
+        rtol: 1e-4, atol: 1e-6))
     var grads: [[Float]] = []
     var losses: [Float] = []
     for m in [a, b] {

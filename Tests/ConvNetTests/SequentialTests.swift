@@ -83,7 +83,8 @@ import Testing
     #expect(fusedCopy == layered.scalars)
     #expect(try m.forward(batch: batch, mode: .inference) == (try m.forward(x, mode: .inference)))
     // A model without a leading crop or rescaling converts only.
-    let plain = try Sequential(inputShape: [4, 4, 1], layers: [Flatten(), Dense(inputCount: 16, outputCount: 1)])
+    let plain = try Sequential(
+      inputShape: [4, 4, 1], layers: [Flatten(), Dense(inputCount: 16, outputCount: 1)])
     let bytes = [UInt8](repeating: 7, count: 16)
     let (converted, start) = try bytes.withUnsafeBufferPointer { try plain.loadFusedInput($0, count: 1) }
     #expect(start == 0 && converted.scalars == [Float](repeating: 7, count: 16))

@@ -12,13 +12,29 @@ struct DirectConvTests {
     inputHeight: 35, inputWidth: 62, channels: 24, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2)
 
   static let cases: [(ConvGeometry, Int)] = [
-    (try! ConvGeometry(inputHeight: 73, inputWidth: 128, channels: 3, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2), 24),
+    (
+      try! ConvGeometry(
+        inputHeight: 73, inputWidth: 128, channels: 3, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2
+      ), 24
+    ),
     (seedConv2, 36),
-    (try! ConvGeometry(inputHeight: 16, inputWidth: 29, channels: 36, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2), 48),
+    (
+      try! ConvGeometry(
+        inputHeight: 16, inputWidth: 29, channels: 36, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2
+      ), 48
+    ),
     (try! ConvGeometry(inputHeight: 6, inputWidth: 13, channels: 48, kernelHeight: 3, kernelWidth: 3), 64),
     (try! ConvGeometry(inputHeight: 4, inputWidth: 11, channels: 64, kernelHeight: 3, kernelWidth: 3), 64),
-    (try! ConvGeometry(inputHeight: 7, inputWidth: 9, channels: 5, kernelHeight: 2, kernelWidth: 3, strideY: 1, strideX: 2), 1),
-    (try! ConvGeometry(inputHeight: 9, inputWidth: 8, channels: 2, kernelHeight: 3, kernelWidth: 1, strideY: 3, strideX: 1), 13),
+    (
+      try! ConvGeometry(
+        inputHeight: 7, inputWidth: 9, channels: 5, kernelHeight: 2, kernelWidth: 3, strideY: 1, strideX: 2),
+      1
+    ),
+    (
+      try! ConvGeometry(
+        inputHeight: 9, inputWidth: 8, channels: 2, kernelHeight: 3, kernelWidth: 1, strideY: 3, strideX: 1),
+      13
+    ),
     (try! ConvGeometry(inputHeight: 5, inputWidth: 5, channels: 7, kernelHeight: 5, kernelWidth: 5), 33),
     (try! ConvGeometry(inputHeight: 6, inputWidth: 6, channels: 4, kernelHeight: 1, kernelWidth: 1), 8),
     (try! ConvGeometry(inputHeight: 8, inputWidth: 10, channels: 3, kernelHeight: 3, kernelWidth: 3), 16),
@@ -29,7 +45,9 @@ struct DirectConvTests {
   static func referenceForward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry, _ oc: Int, _ n: Int) -> Tensor {
     var col = Tensor.zeros([n * g.outputPixels, g.patchSize])
     var y = Tensor.zeros([n * g.outputPixels, oc])
-    x.withUnsafePointer { px in col.withUnsafeMutablePointer { im2colReference(px, images: 0..<n, geometry: g, col: $0) } }
+    x.withUnsafePointer { px in
+      col.withUnsafeMutablePointer { im2colReference(px, images: 0..<n, geometry: g, col: $0) }
+    }
     col.withUnsafePointer { c in
       w.withUnsafePointer { pw in
         y.withUnsafeMutablePointer {
@@ -54,11 +72,15 @@ struct DirectConvTests {
       let zeroBias = Tensor.zeros([oc])
       var y = Tensor(shape: [n * g.outputPixels, oc], repeating: .nan)
       w.withUnsafePointer { pw in
-        zeroBias.withUnsafePointer { pb in packed.withUnsafeMutablePointer { conv.packKernel(pw, bias: pb, into: $0) } }
+        zeroBias.withUnsafePointer { pb in
+          packed.withUnsafeMutablePointer { conv.packKernel(pw, bias: pb, into: $0) }
+        }
       }
       x.withUnsafePointer { px in
         packed.withUnsafePointer { pk in
-          y.withUnsafeMutablePointer { conv.forward(px, images: n, packedKernel: pk, activation: .linear, y: $0) }
+          y.withUnsafeMutablePointer {
+            conv.forward(px, images: n, packedKernel: pk, activation: .linear, y: $0)
+          }
         }
       }
       let want = Self.referenceForward(x, w, g, oc, n)
@@ -75,7 +97,9 @@ struct DirectConvTests {
     let x = seededTensor([n, g.inputHeight, g.inputWidth, g.channels], seed: UInt64(200 + index))
     let d = seededTensor([rows, oc], seed: UInt64(300 + index))
     var dp = Tensor.zeros([rows * ocp])
-    d.withUnsafePointer { s in dp.withUnsafeMutablePointer { packRows(s, rows: rows, columns: oc, ld: ocp, into: $0) } }
+    d.withUnsafePointer { s in
+      dp.withUnsafeMutablePointer { packRows(s, rows: rows, columns: oc, ld: ocp, into: $0) }
+    }
     // Start from ones: the kernel accumulates.
     var dw = Tensor(shape: [g.patchSize * ocp], repeating: 1)
     x.withUnsafePointer { px in
@@ -85,7 +109,9 @@ struct DirectConvTests {
     }
     var col = Tensor.zeros([rows, g.patchSize])
     var want = Tensor.zeros([g.patchSize, oc])
-    x.withUnsafePointer { px in col.withUnsafeMutablePointer { im2colReference(px, images: 0..<n, geometry: g, col: $0) } }
+    x.withUnsafePointer { px in
+      col.withUnsafeMutablePointer { im2colReference(px, images: 0..<n, geometry: g, col: $0) }
+    }
     col.withUnsafePointer { c in
       d.withUnsafePointer { pd in
         want.withUnsafeMutablePointer {
@@ -115,7 +141,9 @@ struct DirectConvTests {
     let w = seededTensor([g.kernelHeight, g.kernelWidth * g.channels, oc], seed: UInt64(400 + index))
     let d = seededTensor([rows, oc], seed: UInt64(500 + index))
     var dp = Tensor.zeros([rows * ocp])
-    d.withUnsafePointer { s in dp.withUnsafeMutablePointer { packRows(s, rows: rows, columns: oc, ld: ocp, into: $0) } }
+    d.withUnsafePointer { s in
+      dp.withUnsafeMutablePointer { packRows(s, rows: rows, columns: oc, ld: ocp, into: $0) }
+    }
     var wt = Tensor.zeros([g.kernelHeight * oc * conv.paddedRun])
     w.withUnsafePointer { pw in wt.withUnsafeMutablePointer { conv.packTransposedKernel(pw, into: $0) } }
     // One extra image after the n: the kernels must not write past their images.
@@ -138,7 +166,9 @@ struct DirectConvTests {
       }
     }
     var want = Tensor.zeros([n, g.inputHeight, g.inputWidth, g.channels])
-    dcol.withUnsafePointer { c in want.withUnsafeMutablePointer { col2imReference(c, images: 0..<n, geometry: g, dx: $0) } }
+    dcol.withUnsafePointer { c in
+      want.withUnsafeMutablePointer { col2imReference(c, images: 0..<n, geometry: g, dx: $0) }
+    }
     let got = try Tensor(shape: want.shape, scalars: Array(dx.scalars[0..<(n * size)]))
     #expect(isClose(got, want, rtol: 1e-4, atol: 1e-4), "input gradient \(g) oc \(oc)")
     #expect(dx.scalars[(n * size)...].allSatisfy { $0.isNaN }, "wrote past the last image")
