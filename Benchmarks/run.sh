@@ -30,7 +30,7 @@ for a in "${areas[@]}"; do
     train)
       run "$out/train.ours" bin/Bench train --batch-size 32 --seconds 20
       run "$out/train.peer" "$py" Benchmarks/train_peer.py --batch-size 32 --seconds 20
-      for p in 'torch train img/s' 'torch channels-last train img/s' 'keras train img/s'; do
+      for p in 'torch train img/s' 'torch channels-last train img/s' 'keras train img/s' 'keras fit train img/s'; do
         summary+=("$(ratio "train img/s vs ${p% train img/s}" "$(value "$out/train.ours" 'train img/s')" "$(value "$out/train.peer" "$p")" 1)")
       done ;;
     infer)

@@ -2,16 +2,18 @@
 """The seed model trained on random uint8 images in PyTorch (eager, CPU) and/or Keras, the same work
 as `Bench train`: batch 32 of 128x128x3 uint8, crop, rescale, 5 ELU convs, 4 dense, MSE, Adam 1e-3.
 
-Usage: train_peer.py [--framework all|torch|torch-cl|keras] [--batch-size 32] [--seconds 20]
+Usage: train_peer.py [--framework all|torch|torch-cl|keras|keras-fit] [--batch-size 32] [--seconds 20]
 Prints one line per framework: `torch train img/s: <n>`, `torch channels-last train img/s: <n>`,
-`keras train img/s: <n>` (what Benchmarks/run.sh reads). Missing frameworks are reported and skipped.
+`keras train img/s: <n>` (train_on_batch) and `keras fit train img/s: <n>` (model.fit over a
+repeated, prefetched tf.data dataset: the compiled loop a Keras user runs), which Benchmarks/run.sh
+reads. Missing frameworks are reported and skipped.
 """
 import argparse
 import os
 import time
 
 p = argparse.ArgumentParser()
-p.add_argument("--framework", choices=["all", "torch", "torch-cl", "keras"], default="all")
+p.add_argument("--framework", choices=["all", "torch", "torch-cl", "keras", "keras-fit"], default="all")
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--seconds", type=float, default=20.0)
 p.add_argument("--warmup", type=int, default=3)
@@ -76,7 +78,7 @@ def torch_rate(channels_last):
     return timed(step), f"torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
-def keras_rate():
+def keras_rate(fit=False):
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
         import tensorflow  # noqa: F401
@@ -93,17 +95,31 @@ def keras_rate():
     )
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
     x = images.astype(np.float32)
-    # train_on_batch runs the compiled step: what model.fit does per batch.
+    if fit and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        ds = tf.data.Dataset.from_tensors((tf.constant(x), tf.constant(labels))).repeat().prefetch(4)
+        model.fit(ds, steps_per_epoch=max(args.warmup, 1), epochs=1, verbose=0)  # traces and warms up
+        # Size one epoch from a short probe so the timed fit lasts about --seconds.
+        start = time.perf_counter()
+        model.fit(ds, steps_per_epoch=10, epochs=1, verbose=0)
+        steps = max(10, int(10 * args.seconds / (time.perf_counter() - start)))
+        start = time.perf_counter()
+        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+        rate = steps * args.batch_size / (time.perf_counter() - start)
+        return rate, f"keras {keras.__version__} model.fit on tf.data"
+    # train_on_batch runs the compiled step once per call.
     rate = timed(lambda: model.train_on_batch(x, labels))
-    return rate, f"keras {keras.__version__} ({keras.backend.backend()})"
+    return rate, f"keras {keras.__version__} ({keras.backend.backend()}) train_on_batch"
 
 
 RUNS = {
     "torch": ("torch", lambda: torch_rate(False)),
     "torch-cl": ("torch channels-last", lambda: torch_rate(True)),
     "keras": ("keras", keras_rate),
+    "keras-fit": ("keras fit", lambda: keras_rate(fit=True)),
 }
-for key in ["torch", "torch-cl", "keras"] if args.framework == "all" else [args.framework]:
+for key in ["torch", "torch-cl", "keras", "keras-fit"] if args.framework == "all" else [args.framework]:
     label, fn = RUNS[key]
     try:
         rate, what = fn()
