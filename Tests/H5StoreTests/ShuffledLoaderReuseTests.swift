@@ -46,8 +46,8 @@ import Testing
       let (order, sizes) = try drain(second)
       #expect(order == loader.epochOrder(1))
       #expect(sizes.last == 3)
+      // Every full batch reuses an array; the short one is the only allocation.
       #expect(second.statistics.batchArraysAllocated == 1)
-      #expect(second.statistics.chunkBuffersAllocated == 0)
     }
   }
 
