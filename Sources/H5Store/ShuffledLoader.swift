@@ -6,9 +6,10 @@ import TensorCore
 /// provenance of a sample are copied together from one chunk slot into one batch slot, so pairing
 /// cannot break, whatever the number of threads.
 ///
-/// Each image byte is copied once on its way to the batch: with direct reads (uncompressed stores,
-/// the default) from the kernel's page cache into the batch (`DirectImageFile`), otherwise from the
-/// chunk buffer HDF5 read into. Chunk buffers are reused from epoch to epoch.
+/// With direct reads (uncompressed stores, the default) each image is copied once, from the
+/// kernel's page cache into its batch slot (`DirectImageFile`); through HDF5 twice, into a chunk
+/// buffer and then into the batch. Chunk buffers and batch arrays are reused from batch to batch
+/// and epoch to epoch.
 ///
 /// The order of an epoch is a function of (seed, epoch) only (see `ShuffleSchedule`), and memory is
 /// bounded by `memoryBoundBytes` whatever the size of the store.
