@@ -12,17 +12,21 @@ struct LoaderBench: ParsableCommand {
 
   @Option(help: "Sample store to read (created with random images if missing).") var store: String
   @Option(help: "Images to create when the store does not exist.") var images = 20_000
-  @Option(help: "Seconds to stream.") var seconds = 20.0
+  @Option(help: "Seconds to stream (ignored with --epochs).") var seconds = 20.0
+  @Option(help: "Stream exactly this many full epochs instead of --seconds.") var epochs: Int?
   @Option(help: "Batch size.") var batchSize = 32
   @Option(help: "Images per chunk when creating the store.") var chunkImages = 256
   @Option(help: "Shuffle buffer, in chunks.") var bufferChunks = 16
   @Option(help: "Chunks read ahead.") var prefetchChunks = 4
   @Option(help: "Reader threads.") var readers = 2
+  @Option(help: "Threads assembling batches.") var assemblers = 2
   @Option(help: "Image side when creating the store (images are side x side x 3).") var side = 128
+  @Flag(inversion: .prefixedNo, help: "Read images with pread(2) (else through HDF5 into chunk buffers).")
+  var directReads = true
 
   func run() throws {
     if !FileManager.default.fileExists(atPath: store) {
-      try createStore()
+      try BenchStoreCreator(path: store, images: images, side: side, chunkImages: chunkImages).create()
     }
     let sampleStore = try SampleStore(path: store)
     let count = try sampleStore.count(of: "train")
@@ -32,79 +36,65 @@ struct LoaderBench: ParsableCommand {
     )
     let loader = try ShuffledLoader(
       store: sampleStore, split: "train", seed: 1, shuffleBufferChunks: bufferChunks,
-      prefetchChunks: prefetchChunks,
-      readerThreads: readers)
+      prefetchChunks: prefetchChunks, readerThreads: readers, assemblerThreads: assemblers,
+      directReads: directReads)
     print(
       String(
-        format: "loader memory bound: %.1f MB",
-        Double(loader.memoryBoundBytes(batchSize: batchSize)) / 1_048_576))
-    let quality = ShuffleQuality(order: loader.epochOrder(0), chunkImages: sampleStore.chunkImages)
-    print("shuffle quality (epoch 0): \(quality.summary)")
+        format: "loader memory bound: %.1f MB, images read %@",
+        Double(loader.memoryBoundBytes(batchSize: batchSize)) / 1_048_576,
+        loader.readsDirectly ? "directly (pread)" : "through HDF5"))
+    if count <= 1_000_000 {
+      let quality = ShuffleQuality(order: loader.epochOrder(0), chunkImages: sampleStore.chunkImages)
+      print("shuffle quality (epoch 0): \(quality.summary)")
+    }
     let start = Date()
     var delivered = 0
     var checksum: UInt64 = 0
     var epoch = 0
-    streaming: while true {
+    var lastReport = start
+    streaming: while epochs.map({ epoch < $0 }) ?? true {
       let stream = try loader.makeEpoch(epoch, batchSize: batchSize)
       while let batch = try stream.next() {
         delivered += batch.count
         checksum &+= UInt64(batch.images[batch.images.count / 2]) &+ UInt64(batch.steering[0].bitPattern)
-        if Date().timeIntervalSince(start) >= seconds {
+        let now = Date()
+        if epochs == nil && now.timeIntervalSince(start) >= seconds {
           stream.cancel()
           break streaming
+        }
+        if now.timeIntervalSince(lastReport) >= 10 {
+          lastReport = now
+          let rate = Double(delivered) / now.timeIntervalSince(start)
+          FileHandle.standardError.write(
+            Data(
+              String(
+                format: "epoch %d: %d images, %.0f img/s, RSS %.0f MB\n", epoch, delivered, rate,
+                residentMB("VmRSS")
+              ).utf8))
         }
       }
       epoch += 1
     }
     let elapsed = Date().timeIntervalSince(start)
     let stats = loader.statistics
-    print("epochs started: \(epoch + 1), \(stats.summary) (checksum \(checksum % 1000))")
-    print(String(format: "peak RSS MB: %.0f", peakResidentMB()))
-    print(String(format: "loader img/s: %.0f", Double(delivered) / elapsed))
+    let rate = Double(delivered) / elapsed
+    print(
+      "epochs: \(epochs.map { "\($0) full" } ?? "\(epoch + 1) started"), \(stats.summary) (checksum \(checksum % 1000))"
+    )
+    print(
+      String(
+        format: "streamed %d images in %.1f s: %.2f GB/s of images; consumer waited %.1f s (%.0f%%)",
+        delivered, elapsed,
+        rate * Double(sampleStore.imageBytes) / 1e9, stats.consumerWaitSeconds, stats.waitFraction * 100))
+    print(String(format: "peak RSS MB: %.0f", residentMB("VmHWM")))
+    print(String(format: "loader img/s: %.0f", rate))
   }
 
-  private func createStore() throws {
-    let shape = [side, side, 3]
-    let writer = try SampleStoreWriter(
-      path: store, imageShape: shape, splits: ["train"], chunkImages: chunkImages,
-      metadata: SampleStoreMetadata(
-        preprocessingJSON: "{\"random\": true}", seed: 1, sourceFingerprint: "bench-random"))
-    var start = try writer.resumePoint(for: "train")
-    var rng = SplitMix64(seed: UInt64(start) &+ 1)
-    let bytes = shape.reduce(1, *)
-    let began = Date()
-    while start < images {
-      let n = min(chunkImages, images - start)
-      var pixels = [UInt8](repeating: 0, count: n * bytes)
-      pixels.withUnsafeMutableBytes { raw in
-        let words = raw.bindMemory(to: UInt64.self)
-        for index in words.indices { words[index] = rng.next() }
-      }
-      let steering = (0..<n).map { _ in Float(rng.next(below: 2001) - 1000) / 1000 }
-      let provenance = (start..<(start + n)).map {
-        SampleProvenance(recording: 0, row: Int32($0), camera: .center, flipped: false)
-      }
-      try writer.append(
-        SampleBatch(
-          images: pixels, steering: steering, provenance: provenance, height: side, width: side, channels: 3),
-        to: "train")
-      start += n
-      let rate = Double(start) / max(Date().timeIntervalSince(began), 1e-9)
-      FileHandle.standardError.write(
-        Data(
-          String(
-            format: "\rcreating %@: %d/%d images, %.0f img/s, ETA %.0f s ", store, start, images, rate,
-            Double(images - start) / rate
-          ).utf8))
-    }
-    FileHandle.standardError.write(Data("\n".utf8))
-    try writer.finish()
-  }
-
-  /// VmHWM, the kernel's high-water mark of resident memory (page cache of the store not included).
-  private func peakResidentMB() -> Double {
+  /// A line of /proc/self/status in MB: VmHWM is the peak resident memory, VmRSS the current one
+  /// (the kernel's page cache of the store is not counted: it is not this process's memory).
+  private func residentMB(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("\(field):") }),
       let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return -1 }
     return kilobytes / 1024

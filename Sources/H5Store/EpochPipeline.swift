@@ -14,58 +14,59 @@ private func nameCurrentThread(_ name: String) {
   #endif
 }
 
-/// One chunk as read from the store: images `(n, H, W, C)`, labels and provenance of the same samples.
-final class ChunkData: @unchecked Sendable {
-  var images: [UInt8]
-  var steering: [Float]
-  var provenance: [SampleProvenance] = []
-  var count = 0
-
-  init(capacity: Int, imageBytes: Int) {
-    // Reads overwrite the first `count` samples before anything looks at them: skip zeroing.
-    let bytes = capacity * imageBytes
-    images = [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
-    steering = [Float](repeating: 0, count: capacity)
-  }
-}
-
-/// The threads and buffers of one epoch. Readers claim chunk positions in the epoch's chunk order,
-/// at most `prefetchChunks` ahead of the shuffler; the shuffler consumes positions strictly in order
-/// (so the result does not depend on which reader finished first) and queues finished batches.
-/// Everything shared is guarded by `condition`.
+/// The threads and buffers of one epoch (the work itself is in EpochPipelineWorkers.swift):
+///
+/// - readers claim chunk positions in the epoch's chunk order, at most `prefetchChunks` ahead of the
+///   planner, and fill a chunk buffer (labels, provenance; images unless read directly);
+/// - the planner takes positions strictly in order as shuffle pages (so the order depends on
+///   nothing but (seed, epoch)) and cuts the sample order into `BatchPlan`s;
+/// - assemblers copy each plan's samples into one batch, several batches at once;
+/// - the consumer takes batches in plan order.
+///
+/// A chunk buffer is free again once it stopped being a page and every planned copy from it is
+/// done. Everything shared is guarded by `monitor`; each change wakes only the threads it concerns.
 final class EpochPipeline: @unchecked Sendable {
   private static let ids = NSLockBox()
   nonisolated(unsafe) private static var nextID = 0
 
   let id: Int
-  private let loader: ShuffledLoader
-  private let store: SampleStore
-  private let split: String
-  private let schedule: ShuffleSchedule
-  private let epoch: Int
-  private let batchSize: Int
-  private let imageBytes: Int
-  private let chunkOrder: [Int]
-  private var rng: SplitMix64  // the shuffler's, continuing after the chunk permutation
+  let loader: ShuffledLoader
+  let store: SampleStore
+  let split: String
+  let schedule: ShuffleSchedule
+  let batchSize: Int
+  let imageBytes: Int
+  let direct: DirectImageFile?
+  let chunkOrder: [Int]
+  var rng: SplitMix64  // the planner's, continuing after the chunk permutation
+  /// Chunk buffers the epoch may hold at once (shuffle pages + prefetched chunks), and one's size.
+  let chunkLimit: Int
+  let chunkBytes: Int
 
-  private let condition = NSCondition()
+  let monitor = PipelineMonitor()
   private let threads = DispatchGroup()
   private var started = false
   /// Threads of this epoch that are running (they decrement just before exiting).
-  package private(set) var liveThreads = 0
-  private var stopped = false
-  private var producerDone = false
-  private var failure: Error?
-  private var claimed = 0  // chunk positions handed to readers
-  private var consumed = 0  // chunk positions the shuffler took as pages
-  private var allocatedChunks = 0
-  private var ready: [Int: ChunkData] = [:]
-  private var spareChunks: [ChunkData] = []
-  private var batches: [SampleBatch] = []
-  private var stats = LoaderStatistics()
+  private var liveThreads = 0
+  var stopped = false
+  var failure: Error?
+  // Readers -> planner.
+  var claimed = 0  // chunk positions handed to readers
+  var consumed = 0  // chunk positions the planner took as pages
+  var heldChunks = 0  // chunk buffers this epoch holds, in use or spare
+  var ready: [Int: ChunkData] = [:]
+  var spareChunks: [ChunkData] = []
+  // Planner -> assemblers -> consumer.
+  var plans: [BatchPlan] = []
+  var planned = 0
+  var planningDone = false
+  var finished: [Int: SampleBatch] = [:]
+  var delivered = 0
+  var batchBytesHeld = 0  // batches being assembled (kept ones are counted by the loader's pool)
+  private var completed = false
+  var stats = LoaderStatistics()
   private var startTime: DispatchTime?
   private var recorded = false
-  private var queuedBytes = 0
 
   init(loader: ShuffledLoader, epoch: Int, batchSize: Int) {
     id = Self.ids.withLock {
@@ -76,9 +77,11 @@ final class EpochPipeline: @unchecked Sendable {
     store = loader.store
     split = loader.split
     schedule = loader.schedule
-    self.epoch = epoch
     self.batchSize = batchSize
     imageBytes = loader.store.imageBytes
+    direct = loader.direct
+    chunkLimit = loader.chunkBufferLimit
+    chunkBytes = loader.chunkBufferBytes
     var rng = schedule.generator(seed: loader.seed, epoch: epoch)
     chunkOrder = rng.permutation(schedule.chunkCount)
     self.rng = rng
@@ -88,236 +91,120 @@ final class EpochPipeline: @unchecked Sendable {
   var threadNamePrefix: String { "h5l\(id)-" }
 
   func start() {
-    condition.lock()
-    started = true
-    condition.unlock()
+    monitor.withLock { started = true }
     for index in 0..<loader.readerThreads {
       spawn("\(threadNamePrefix)r\(index)") { [self] in readLoop() }
     }
-    spawn("\(threadNamePrefix)s") { [self] in shuffleLoop() }
+    spawn("\(threadNamePrefix)p") { [self] in planLoop() }
+    for index in 0..<loader.assemblerThreads {
+      spawn("\(threadNamePrefix)a\(index)") { [self] in assembleLoop() }
+    }
   }
 
   private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
     threads.enter()
-    condition.lock()
-    liveThreads += 1
-    condition.unlock()
+    monitor.withLock { liveThreads += 1 }
     let thread = Thread { [self] in
       nameCurrentThread(name)
       body()
-      condition.lock()
-      liveThreads -= 1
-      condition.unlock()
+      monitor.withLock { liveThreads -= 1 }
       threads.leave()
     }
     thread.start()
   }
 
-  // MARK: readers
-
-  private func readLoop() {
-    while true {
-      condition.lock()
-      while !stopped && failure == nil && claimed < chunkOrder.count
-        && claimed >= consumed + loader.prefetchChunks
-      {
-        condition.wait()
-      }
-      if stopped || failure != nil || claimed >= chunkOrder.count {
-        condition.unlock()
-        return
-      }
-      let position = claimed
-      claimed += 1
-      let chunk: ChunkData
-      if let spare = spareChunks.popLast() {
-        chunk = spare
-      } else {
-        chunk = ChunkData(capacity: schedule.chunkImages, imageBytes: imageBytes)
-        allocatedChunks += 1
-      }
-      condition.unlock()
-
-      let range = schedule.chunkRange(chunkOrder[position])
-      let begin = DispatchTime.now()
-      do {
-        chunk.count = range.count
-        try chunk.images.withUnsafeMutableBytes { images in
-          try chunk.steering.withUnsafeMutableBytes { steering in
-            try store.read(split, range: range, images: images, steering: steering)
-          }
-        }
-        chunk.provenance = try store.provenance(of: split, range: range)
-      } catch {
-        condition.lock()
-        failure = failure ?? error
-        condition.broadcast()
-        condition.unlock()
-        return
-      }
-      let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
-      condition.lock()
-      ready[position] = chunk
-      stats.readSeconds += seconds
-      noteMemoryLocked()
-      condition.broadcast()
-      condition.unlock()
+  /// Records a worker's error (the first one wins) and wakes everyone to stop.
+  func fail(_ error: Error) {
+    monitor.withLock {
+      failure = failure ?? error
+      monitor.wakeAll()
     }
-  }
-
-  // MARK: shuffler
-
-  /// The batch being filled: images preallocated for a whole batch, filled by memcpy.
-  private struct Batch {
-    var images: [UInt8]
-    var steering: [Float] = []
-    var provenance: [SampleProvenance] = []
-
-    init(bytes: Int) {
-      // Every byte is overwritten before the batch leaves (a short last batch is truncated).
-      images = [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
-    }
-  }
-
-  private func shuffleLoop() {
-    let imageBytes = imageBytes
-    let batchBytes = batchSize * imageBytes
-    var pageData = [ChunkData?](repeating: nil, count: schedule.pages)
-    var batch = Batch(bytes: batchBytes)
-
-    func push() -> Bool {
-      var images = batch.images
-      if batch.steering.count < batchSize {
-        images.removeLast(batchBytes - batch.steering.count * imageBytes)
-      }
-      let finished = SampleBatch(
-        images: images, steering: batch.steering, provenance: batch.provenance, height: store.imageShape[0],
-        width: store.imageShape[1], channels: store.imageShape[2])
-      batch = Batch(bytes: batchBytes)
-      condition.lock()
-      defer { condition.unlock() }
-      while !stopped && batches.count >= loader.prefetchBatches { condition.wait() }
-      if stopped { return false }
-      batches.append(finished)
-      queuedBytes += finished.images.count + finished.count * (4 + MemoryLayout<SampleProvenance>.stride)
-      noteMemoryLocked()
-      condition.broadcast()
-      return true
-    }
-
-    let completed = schedule.drive(
-      &rng,
-      load: { page, position in
-        // Waits for the chunk at `position` and makes it `page` (no copy).
-        condition.lock()
-        defer { condition.unlock() }
-        while !stopped && failure == nil && ready[position] == nil { condition.wait() }
-        guard !stopped, failure == nil, let chunk = ready.removeValue(forKey: position) else { return nil }
-        consumed += 1
-        condition.broadcast()
-        pageData[page] = chunk
-        return chunk.count
-      },
-      emit: { page, index, pageNowEmpty in
-        let chunk = pageData[page]!
-        let slot = batch.steering.count
-        batch.images.withUnsafeMutableBytes { target in
-          chunk.images.withUnsafeBytes { source in
-            target.baseAddress!.advanced(by: slot * imageBytes).copyMemory(
-              from: source.baseAddress!.advanced(by: index * imageBytes), byteCount: imageBytes)
-          }
-        }
-        batch.steering.append(chunk.steering[index])
-        batch.provenance.append(chunk.provenance[index])
-        if pageNowEmpty {
-          pageData[page] = nil
-          condition.lock()
-          spareChunks.append(chunk)
-          condition.broadcast()
-          condition.unlock()
-        }
-        return batch.steering.count < batchSize || push()
-      })
-    if completed && !batch.steering.isEmpty { _ = push() }
-    finishProducing()
-  }
-
-  private func finishProducing() {
-    condition.lock()
-    producerDone = true
-    condition.broadcast()
-    condition.unlock()
   }
 
   /// Memory held right now; call with the lock held.
-  private func noteMemoryLocked() {
-    let sampleBytes = imageBytes + 4 + MemoryLayout<SampleProvenance>.stride
-    let chunkBytes = allocatedChunks * schedule.chunkImages * sampleBytes
-    let assembling = batchSize * sampleBytes
-    stats.peakBufferedBytes = max(stats.peakBufferedBytes, chunkBytes + queuedBytes + assembling)
+  func noteMemoryLocked() {
+    let held = heldChunks * chunkBytes + batchBytesHeld + loader.batchPool.bytes
+    stats.peakBufferedBytes = max(stats.peakBufferedBytes, held)
+  }
+
+  /// What a batch of `count` samples holds (image, label, provenance).
+  func batchBytes(_ count: Int) -> Int {
+    count * (imageBytes + MemoryLayout<Float>.stride + MemoryLayout<SampleProvenance>.stride)
   }
 
   // MARK: consumer
 
   func next() throws -> SampleBatch? {
-    condition.lock()
+    monitor.lock()
     let begin = DispatchTime.now()
     if startTime == nil { startTime = begin }
-    while batches.isEmpty && !producerDone && !stopped && failure == nil { condition.wait() }
+    while finished[delivered] == nil && !(planningDone && delivered == planned) && !stopped && failure == nil
+    {
+      monitor.wait(.consumer)
+    }
     let waited = Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
     stats.consumerWaitSeconds += waited
     stats.longestWaitSeconds = max(stats.longestWaitSeconds, waited)
     if let failure {
-      condition.unlock()
+      monitor.unlock()
       stop()
       throw failure
     }
-    if !batches.isEmpty {
-      let batch = batches.removeFirst()
-      queuedBytes -= batch.images.count + batch.count * (4 + MemoryLayout<SampleProvenance>.stride)
+    if let batch = finished.removeValue(forKey: delivered) {
+      delivered += 1
       stats.batches += 1
       stats.samples += batch.count
-      condition.broadcast()
-      condition.unlock()
+      monitor.wake(.planner)  // room for another batch
+      monitor.unlock()
       return batch
     }
-    condition.unlock()
+    completed = !stopped
+    monitor.unlock()
     stop()
     return nil
   }
 
-  /// Stops every thread, waits for them, frees the buffers, records the statistics. Idempotent.
+  /// Stops every thread and waits for them, records the statistics. Idempotent. A finished epoch
+  /// hands its chunk buffers to the loader for the next; one stopped early frees them, and the
+  /// loader's spare ones too.
   func stop() {
-    condition.lock()
+    monitor.lock()
     stopped = true
-    condition.broadcast()
+    monitor.wakeAll()
     let wasStarted = started
-    condition.unlock()
+    monitor.unlock()
     if wasStarted { threads.wait() }
-    condition.lock()
+    monitor.lock()
+    let finishedNormally = completed
+    let reuse = completed ? spareChunks : []
     ready = [:]
     spareChunks = []
-    batches = []
-    queuedBytes = 0
+    plans = []
+    finished = [:]
+    heldChunks = 0
+    batchBytesHeld = 0
     if let startTime {
       stats.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1e9
     }
-    let record = !recorded
+    let first = !recorded
     recorded = true
     let final = stats
-    condition.unlock()
-    if record { loader.record(final) }
+    monitor.unlock()
+    guard first else { return }
+    if finishedNormally {
+      loader.chunkPool.giveBack(reuse)
+    } else {
+      loader.chunkPool.removeAll()
+      loader.batchPool.removeAll()
+    }
+    loader.record(final)
   }
 
-  var liveThreadCountLocked: Int {
-    condition.lock()
-    defer { condition.unlock() }
-    return liveThreads
-  }
+  var liveThreadCountLocked: Int { monitor.withLock { liveThreads } }
 
   var statistics: LoaderStatistics {
-    condition.lock()
-    defer { condition.unlock() }
+    monitor.lock()
+    defer { monitor.unlock() }
     var current = stats
     if let startTime, !recorded {
       current.elapsedSeconds =

@@ -37,7 +37,28 @@ public final class H5File: @unchecked Sendable {
     guard FileManager.default.isReadableFile(atPath: path) else {
       throw H5StoreError.fileNotFound(path: path)
     }
-    self.id = try withHDF5 {
+    self.id = try H5File.open(path, mode: mode)
+    self.open = true
+  }
+
+  /// HDF5 locks the files it opens (flock). A child process that another thread is spawning holds a
+  /// copy of every descriptor, a just-closed one included, until it execs: a lock found held is
+  /// tried again for up to 0.2 s before it is reported.
+  private static func open(_ path: String, mode: Mode) throws -> hid_t {
+    for _ in 0..<20 {
+      do {
+        return try openOnce(path, mode: mode)
+      } catch H5StoreError.hdf5(_, _, let detail)
+        where detail.localizedCaseInsensitiveContains("unable to lock")
+      {
+        usleep(10_000)
+      }
+    }
+    return try openOnce(path, mode: mode)
+  }
+
+  private static func openOnce(_ path: String, mode: Mode) throws -> hid_t {
+    try withHDF5 {
       let isHDF5 = H5Fis_hdf5(path)
       if isHDF5 <= 0 {
         let detail = isHDF5 == 0 ? "no HDF5 signature" : hdf5ErrorStack()
@@ -58,7 +79,6 @@ public final class H5File: @unchecked Sendable {
       }
       return id
     }
-    self.open = true
   }
 
   private static func strongCloseAccessList(_ path: String) throws -> hid_t {

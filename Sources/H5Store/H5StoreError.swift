@@ -23,6 +23,8 @@ public enum H5StoreError: Error, Sendable, Equatable, CustomStringConvertible {
   case corrupt(path: String, detail: String)
   /// The object's file was closed.
   case closed(object: String)
+  /// The operating system failed a read H5Store made without HDF5 (the loader's direct reads).
+  case readFailed(path: String, detail: String)
 
   public var description: String {
     switch self {
@@ -40,6 +42,7 @@ public enum H5StoreError: Error, Sendable, Equatable, CustomStringConvertible {
       "\(path) is an incomplete sample store (its writer did not finish); rerun the preparation to resume it"
     case .corrupt(let path, let detail): "\(path) is damaged: \(detail)"
     case .closed(let object): "'\(object)' belongs to a closed HDF5 file"
+    case .readFailed(let path, let detail): "reading \(path) failed: \(detail)"
     }
   }
 }

@@ -13,8 +13,8 @@ public final class SampleStore: @unchecked Sendable {
   /// gzip level, or nil when uncompressed.
   public let deflate: Int?
   public let splits: [String]
-  private let file: H5File
-  private let columns: [String: SplitColumns]
+  let file: H5File
+  let columns: [String: SplitColumns]
   private let counts: [String: Int]
   private let checksums: [String: SplitChecksums]
 
@@ -117,14 +117,17 @@ public final class SampleStore: @unchecked Sendable {
       channels: imageShape[2])
   }
 
-  /// Reads images `range` straight into `images` and steering into `steering` (the loader's path).
+  /// Reads images `range` straight into `images` (unless nil: the loader's direct reads fetch them
+  /// itself) and steering into `steering`: the loader's path, no allocation.
   package func read(
-    _ split: String, range: Range<Int>, images: UnsafeMutableRawBufferPointer,
+    _ split: String, range: Range<Int>, images: UnsafeMutableRawBufferPointer?,
     steering: UnsafeMutableRawBufferPointer
   ) throws {
     let cols = try checked(split, range)
-    try cols.images.read(
-      into: images, as: UInt8.self, start: [range.lowerBound, 0, 0, 0], count: [range.count] + imageShape)
+    if let images {
+      try cols.images.read(
+        into: images, as: UInt8.self, start: [range.lowerBound, 0, 0, 0], count: [range.count] + imageShape)
+    }
     try cols.steering.read(into: steering, as: Float.self, start: [range.lowerBound], count: [range.count])
   }
 

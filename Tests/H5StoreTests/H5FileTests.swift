@@ -18,6 +18,24 @@ import Testing
     }
   }
 
+  /// A lock held for a moment (as by a child process between fork and exec, which holds a copy of
+  /// every descriptor) is waited for; a lock that stays is an error.
+  @Test func aLockHeldForAMomentIsWaitedForOneThatStaysIsAnError() throws {
+    try withTemporaryDirectory { dir in
+      let path = dir.appendingPathComponent("a.h5").path
+      try H5File(creating: path).close()
+      let holder = open(path, O_RDONLY)
+      #expect(flock(holder, LOCK_EX) == 0)
+      #expect(throws: H5StoreError.self) { try H5File(opening: path) }
+      // Its own thread: Dispatch's global queue can be busy with other tests for longer.
+      Thread.detachNewThread {
+        usleep(50_000)
+        close(holder)
+      }
+      #expect(try H5File(opening: path).isOpen)
+    }
+  }
+
   @Test func closeIsDeterministicAndObjectsReportIt() throws {
     try withTemporaryDirectory { dir in
       let path = dir.appendingPathComponent("a.h5").path

@@ -113,3 +113,42 @@ func writeSyntheticStore(
   }
   try writer.finish()
 }
+
+// MARK: loader stores
+
+/// A finished store of `count` synthetic training samples (images encode their index).
+func makeStore(
+  _ dir: URL, count: Int, chunk: Int, shape: [Int] = [4, 5, 3], deflate: Int? = nil
+) throws -> SampleStore {
+  let path = dir.appendingPathComponent("store-\(count)-\(chunk)-\(deflate ?? -1).h5").path
+  let writer = try SampleStoreWriter(
+    path: path, imageShape: shape, splits: ["train"], chunkImages: chunk, deflate: deflate,
+    metadata: testMetadata)
+  try writeSyntheticStore(writer, counts: ["train": count], batch: 37)
+  return try SampleStore(path: path)
+}
+
+/// Checks that every sample of `batch` carries its own image, label and provenance; returns the
+/// sample indices in order.
+func checkPairing(_ batch: SampleBatch, shape: [Int] = [4, 5, 3]) -> [Int] {
+  let pixels = shape.reduce(1, *)
+  return (0..<batch.count).map { k in
+    let index = Int(batch.provenance[k].row)
+    let expected = syntheticBatch("train", index..<(index + 1), shape: shape)
+    #expect(Array(batch.images[(k * pixels)..<((k + 1) * pixels)]) == expected.images, "image of \(index)")
+    #expect(batch.steering[k] == expected.steering[0], "label of \(index)")
+    #expect(batch.provenance[k] == expected.provenance[0])
+    return index
+  }
+}
+
+/// Reads a whole epoch, checking every sample's image, label and provenance belong together.
+func drain(_ stream: any BatchStream, shape: [Int] = [4, 5, 3]) throws -> (order: [Int], sizes: [Int]) {
+  var order: [Int] = []
+  var sizes: [Int] = []
+  while let batch = try stream.next() {
+    sizes.append(batch.count)
+    order += checkPairing(batch, shape: shape)
+  }
+  return (order, sizes)
+}

@@ -5,43 +5,15 @@ import Testing
 @testable import H5Store
 
 @Suite struct ShuffledLoaderTests {
-  /// A finished store of `count` synthetic training samples (images encode their index).
-  func makeStore(_ dir: URL, count: Int, chunk: Int, shape: [Int] = [4, 5, 3]) throws -> SampleStore {
-    let path = dir.appendingPathComponent("store-\(count)-\(chunk).h5").path
-    let writer = try SampleStoreWriter(
-      path: path, imageShape: shape, splits: ["train"], chunkImages: chunk, metadata: testMetadata)
-    try writeSyntheticStore(writer, counts: ["train": count], batch: 37)
-    return try SampleStore(path: path)
-  }
-
-  /// Reads a whole epoch, checking every sample's image, label and provenance belong together.
-  func drain(_ stream: any BatchStream, shape: [Int] = [4, 5, 3]) throws -> (order: [Int], sizes: [Int]) {
-    var order: [Int] = []
-    var sizes: [Int] = []
-    let pixels = shape.reduce(1, *)
-    while let batch = try stream.next() {
-      sizes.append(batch.count)
-      for k in 0..<batch.count {
-        let index = Int(batch.provenance[k].row)
-        let expected = syntheticBatch("train", index..<(index + 1), shape: shape)
-        #expect(
-          Array(batch.images[(k * pixels)..<((k + 1) * pixels)]) == expected.images, "image of \(index)")
-        #expect(batch.steering[k] == expected.steering[0], "label of \(index)")
-        #expect(batch.provenance[k] == expected.provenance[0])
-        order.append(index)
-      }
-    }
-    return (order, sizes)
-  }
-
-  @Test(arguments: [1, 3])
-  func everySampleExactlyOncePairedInThePredictedOrder(readers: Int) throws {
+  @Test(arguments: [1, 3], [true, false])
+  func everySampleExactlyOncePairedInThePredictedOrder(readers: Int, direct: Bool) throws {
     try withTemporaryDirectory { dir in
       // 103 samples: not a multiple of the chunk (8) nor of the batch (10).
       let store = try makeStore(dir, count: 103, chunk: 8)
       let loader = try ShuffledLoader(
         store: store, split: "train", seed: 5, shuffleBufferChunks: 3, prefetchChunks: 2,
-        readerThreads: readers)
+        readerThreads: readers, assemblerThreads: readers, directReads: direct)
+      #expect(loader.readsDirectly == direct)
       #expect(loader.sampleCount == 103)
       #expect(loader.sampleShape == [4, 5, 3])
       let (order, sizes) = try drain(try loader.makeEpoch(0, batchSize: 10))
@@ -55,9 +27,11 @@ import Testing
     try withTemporaryDirectory { dir in
       let store = try makeStore(dir, count: 64, chunk: 8)
       let a = try ShuffledLoader(
-        store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 1)
+        store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 1, assemblerThreads: 1)
+      // Other thread counts and reads through HDF5 instead of direct ones.
       let b = try ShuffledLoader(
-        store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 4)
+        store: store, split: "train", seed: 9, shuffleBufferChunks: 2, readerThreads: 4, assemblerThreads: 3,
+        directReads: false)
       let c = try ShuffledLoader(store: store, split: "train", seed: 10, shuffleBufferChunks: 2)
       let a0 = try drain(try a.makeEpoch(0, batchSize: 7)).order
       let a1 = try drain(try a.makeEpoch(1, batchSize: 7)).order
@@ -69,21 +43,29 @@ import Testing
     }
   }
 
-  @Test func memoryStaysUnderTheBoundWhateverTheStoreSize() throws {
+  @Test(arguments: [true, false])
+  func memoryStaysUnderTheBoundWhateverTheStoreSize(direct: Bool) throws {
     try withTemporaryDirectory { dir in
       var bounds: [Int] = []
       for count in [200, 1000] {
         let store = try makeStore(dir, count: count, chunk: 16, shape: [8, 8, 3])
         let loader = try ShuffledLoader(
-          store: store, split: "train", seed: 1, shuffleBufferChunks: 4, prefetchChunks: 3)
-        let epoch = try loader.makeLoaderEpoch(0, batchSize: 8)
-        let (order, _) = try drain(epoch, shape: [8, 8, 3])
-        #expect(order.count == count)
-        let peak = epoch.statistics.peakBufferedBytes
-        #expect(peak > 0)
-        #expect(peak <= loader.memoryBoundBytes(batchSize: 8), "peak \(peak)")
-        // The bound holds a fraction of the store: 4 + 3 chunks + 4 batches of 16 / 8 samples.
-        #expect(loader.memoryBoundBytes(batchSize: 8) < 150 * (8 * 8 * 3 + 4 + 12))
+          store: store, split: "train", seed: 1, shuffleBufferChunks: 4, prefetchChunks: 3,
+          directReads: direct)
+        // Two epochs: the second reuses the buffers of the first and must stay under the bound too.
+        for epochNumber in 0..<2 {
+          let epoch = try loader.makeLoaderEpoch(epochNumber, batchSize: 8)
+          let (order, _) = try drain(epoch, shape: [8, 8, 3])
+          #expect(order.count == count)
+          let peak = epoch.statistics.peakBufferedBytes
+          #expect(peak > 0)
+          #expect(peak <= loader.memoryBoundBytes(batchSize: 8), "peak \(peak)")
+        }
+        // The bound holds a fraction of the store: 4 + 3 chunks of 16 samples (labels only with
+        // direct reads) and 2 + 2 + 2 batches of 8 samples, plus a short last one.
+        let sample = 8 * 8 * 3 + 4 + 12
+        let expected = (direct ? 7 * 16 * 16 : 7 * 16 * sample) + 7 * 8 * sample
+        #expect(loader.memoryBoundBytes(batchSize: 8) == expected)
         bounds.append(loader.memoryBoundBytes(batchSize: 8))
       }
       // The bound that every measured peak stays under does not grow with N. (Comparing the two
@@ -97,18 +79,18 @@ import Testing
     try withTemporaryDirectory { dir in
       let store = try makeStore(dir, count: 400, chunk: 8)
       let loader = try ShuffledLoader(
-        store: store, split: "train", seed: 3, shuffleBufferChunks: 2, readerThreads: 3)
+        store: store, split: "train", seed: 3, shuffleBufferChunks: 2, readerThreads: 3, assemblerThreads: 2)
       let epoch = try loader.makeLoaderEpoch(0, batchSize: 4)
       let prefix = epoch.pipelineThreadPrefix
       #expect(try epoch.next()?.count == 4)
       #expect(try epoch.next()?.count == 4)
       var running = liveThreads(prefix).count
-      for _ in 0..<100 where running < 4 {
+      for _ in 0..<100 where running < 6 {
         usleep(10_000)
         running = liveThreads(prefix).count
       }
-      #expect(running == 4, "3 readers and the shuffler run: \(liveThreads(prefix))")
-      #expect(epoch.liveThreadCount == 4)
+      #expect(running == 6, "3 readers, the planner and 2 assemblers run: \(liveThreads(prefix))")
+      #expect(epoch.liveThreadCount == 6)
       epoch.cancel()
       #expect(epoch.liveThreadCount == 0)  // cancel() joins them
       #expect(try epoch.next() == nil)
