@@ -44,13 +44,6 @@ void bc_pack_transposed_kernel(const float *kernel, int kh, int run, int oc, int
   }
 }
 
-void bc_column_sums(const float *restrict d, int rows, int cols, int ld, float *restrict out) {
-  for (int r = 0; r < rows; r++) {
-    const float *row = d + (size_t)r * ld;
-    for (int j = 0; j < cols; j++) out[j] += row[j];
-  }
-}
-
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>

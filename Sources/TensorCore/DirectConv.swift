@@ -102,13 +102,6 @@ extension Activation {
   }
 }
 
-/// out[j] += sum of rows of d (rows, ld) over its first `columns` entries.
-package func addColumnSums(
-  _ d: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into out: UnsafeMutablePointer<Float>
-) {
-  bc_column_sums(d, Int32(rows), Int32(columns), Int32(ld), out)
-}
-
 /// src (rows, cols) -> dst (rows, ld) with zeroed padding columns.
 package func packRows(
   _ src: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into dst: UnsafeMutablePointer<Float>

@@ -43,6 +43,4 @@ void bc_pack_kernel_tiles(const float *kernel, int k, int oc, int ocp, float *ou
 // zero beyond run: block[ky][o][j] = kernel[ky][j0 + j][o].
 void bc_pack_transposed_kernel(const float *kernel, int kh, int run, int oc, int runp, float *wt);
 void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst);
-// out[j] += sum over rows of d[r][j] for j < cols (d has row stride ld).
-void bc_column_sums(const float *d, int rows, int cols, int ld, float *out);
 #endif
