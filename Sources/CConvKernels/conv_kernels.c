@@ -27,8 +27,12 @@ void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst) {
 void bc_pack_kernel_tiles(const float *kernel, int k, int oc, int ocp, float *out) {
   for (int c0 = 0; c0 < ocp;) {
     const int width = 8 * tile_vectors((ocp - c0) / 8);
-    for (int i = 0; i < k; i++, out += width)
-      for (int j = 0; j < width; j++) out[j] = c0 + j < oc ? kernel[(size_t)i * oc + c0 + j] : 0;
+    const int real = oc - c0 < width ? oc - c0 : width;  // channels of this tile that exist
+    // Whole-row copies: this runs on every forward, batch-1 inference included.
+    for (int i = 0; i < k; i++, out += width) {
+      memcpy(out, kernel + (size_t)i * oc + c0, sizeof(float) * (size_t)real);
+      if (real < width) memset(out + real, 0, sizeof(float) * (size_t)(width - real));
+    }
     c0 += width;
   }
 }
