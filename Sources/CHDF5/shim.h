@@ -2,6 +2,7 @@
 #define CHDF5_SHIM_H
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 // H5T_NATIVE_*, H5F_ACC_*, H5P_DEFAULT and H5S_UNLIMITED are macros (some expand to function
 // calls that open the library), so Swift cannot import them: expose each as a static inline.
@@ -63,4 +64,32 @@ static inline void chdf5_error_message(char *buf, size_t len) {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, chdf5_error_walk_step, &w);
   H5Eclear2(H5E_DEFAULT);
 }
+
+// Closes every dataset, group, named datatype and attribute still open in `file` (this file id's
+// own objects only), so that an H5Fclose that then fails leaves no object ids behind: HDF5 would
+// otherwise keep them with their file's structures freed, and the next strong close of any file
+// (or the library's teardown) dereferences them. Returns how many closes failed.
+static inline int chdf5_close_file_objects(hid_t file) {
+  const unsigned types = H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
+  ssize_t count = H5Fget_obj_count(file, types);
+  if (count <= 0) return count < 0 ? 1 : 0;
+  hid_t *ids = (hid_t *)malloc((size_t)count * sizeof(hid_t));
+  if (ids == NULL) return 1;
+  ssize_t got = H5Fget_obj_ids(file, types, (size_t)count, ids);
+  int failed = got < 0 ? 1 : 0;
+  for (ssize_t i = 0; i < got; i++) {
+    herr_t status;
+    switch (H5Iget_type(ids[i])) {
+      case H5I_DATASET: status = H5Dclose(ids[i]); break;
+      case H5I_GROUP: status = H5Gclose(ids[i]); break;
+      case H5I_DATATYPE: status = H5Tclose(ids[i]); break;
+      case H5I_ATTR: status = H5Aclose(ids[i]); break;
+      default: status = 0; break;
+    }
+    if (status < 0) failed++;
+  }
+  free(ids);
+  return failed;
+}
+
 #endif

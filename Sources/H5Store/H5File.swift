@@ -92,7 +92,7 @@ public final class H5File: @unchecked Sendable {
 
   deinit {
     withHDF5 {
-      if open { H5Fclose(id) }
+      if open { _ = closeFile(id, path) }
     }
   }
 
@@ -109,10 +109,21 @@ public final class H5File: @unchecked Sendable {
 
   /// Writes every cached change to the operating system. After `flush()` returns, the data survives
   /// the process being killed (not a power loss: that needs the OS to sync its page cache).
+  ///
+  /// A failed flush closes the file: HDF5's metadata cache may then hold entries it cannot place,
+  /// and every later call (or the close in `deinit`, or HDF5's own at-exit close) would try to
+  /// write them again. Closing at once keeps the failure to this one error; the object handles
+  /// opened from the file are not touched again (they check `isOpen` first).
   public func flush() throws {
     try withHDF5 {
       try checkOpen(path)
-      try h5Check(H5Fflush(id, H5F_SCOPE_GLOBAL), "H5Fflush", path)
+      if H5Fflush(id, H5F_SCOPE_GLOBAL) < 0 {
+        let error = H5StoreError.hdf5(call: "H5Fflush", object: path, detail: hdf5ErrorStack())
+        open = false
+        _ = closeFile(id, path)
+        _ = hdf5ErrorStack()  // clear what the close reported; the flush error is the one to tell
+        throw error
+      }
     }
   }
 
@@ -121,7 +132,7 @@ public final class H5File: @unchecked Sendable {
     try withHDF5 {
       guard open else { return }
       open = false
-      try h5Check(H5Fclose(id), "H5Fclose", path)
+      try h5Check(closeFile(id, path), "H5Fclose", path)
     }
   }
 
@@ -132,4 +143,26 @@ public final class H5File: @unchecked Sendable {
 
   /// Whether the file is still open, without the error. Call with the lock held.
   package var openUnderLock: Bool { open }
+}
+
+/// Closes the file's objects, then the file (see `chdf5_close_file_objects`). Lock held.
+private func closeFile(_ id: hid_t, _ path: String) -> herr_t {
+  _ = chdf5_close_file_objects(id)
+  let status = H5Fclose(id)
+  if status < 0 { quarantineAfterFailedClose(path) }
+  return status
+}
+
+/// Descriptors that pin the inodes of files whose `H5Fclose` failed, for the life of the process.
+private nonisolated(unsafe) var quarantinedDescriptors: [Int32] = []
+
+/// A failed `H5Fclose` can leave the file in HDF5's list of open files, identified by device and
+/// inode, with its low-level driver already gone. If the file is then deleted and a new file gets
+/// the same inode, HDF5 takes the new file for the stale one ("unable to truncate a file which is
+/// already open") and dereferences what the failed close freed. Holding a descriptor of our own
+/// keeps that inode from being reused, so the stale entry can never match another file. Call with
+/// the HDF5 lock held (it guards the array too).
+private func quarantineAfterFailedClose(_ path: String) {
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  if fd >= 0 { quarantinedDescriptors.append(fd) }
 }

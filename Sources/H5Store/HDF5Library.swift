@@ -8,6 +8,12 @@ import Foundation
 private let hdf5Lock = NSRecursiveLock()
 
 private let hdf5Ready: Bool = {
+  // No at-exit teardown. A failed H5Fclose (a full disk, or metadata a killed writer tore) leaves
+  // the file's objects in HDF5's id tables with the file's structures freed; `H5_term_library` at
+  // exit then closes them again and dereferences null. Files are closed by `H5File.close()` or
+  // deinit, and a writer's committed state is flushed before it counts, so exiting without the
+  // teardown leaves exactly what a SIGKILL at that moment would (which a resume handles).
+  _ = H5dont_atexit()
   _ = H5open()
   return true
 }()

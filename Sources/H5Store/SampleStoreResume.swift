@@ -1,24 +1,37 @@
 import Foundation
 
-// Whether an existing file at a writer's path can be continued, must be rebuilt, or is not ours.
+// Resuming an interrupted store. HDF5 1.10 gives no crash consistency for its own metadata: a
+// writer killed inside `H5Fflush` can leave the superblock's end-of-allocation behind B-tree nodes
+// or object headers that were already written. Such a file may still read correctly, but appending
+// to it allocates space that live metadata already occupies, and libhdf5 then fails ("addr
+// overflow") or crashes. So a resumed writer never writes through metadata a killed process left:
+// it opens the old file read-only, copies the committed samples into a fresh file (checking their
+// checksums on the way, the pass verification needs anyway), renames that over the old one, and
+// appends to the file it made itself. A kill during the copy leaves the old file untouched.
 extension SampleStoreWriter {
+  /// What a verified split holds: the committed count and its checksum state.
+  struct CommittedSplit {
+    var count: Int
+    var checksums: SplitChecksums
+  }
+
   enum ResumeDecision {
-    case resumable(H5File, complete: Bool)
+    /// The file is ours, with this layout; `source` is open read-only.
+    case resumable(source: H5File, complete: Bool, splits: [String: CommittedSplit])
     case rebuild(String)
     case foreign(H5StoreError)
   }
 
-  static func tryResume(
-    path: String, imageShape: [Int], splits: [String], chunkImages: Int, deflate: Int?,
-    metadata: SampleStoreMetadata
-  ) -> ResumeDecision {
-    typealias A = SampleStoreLayout.RootAttribute
+  /// The fresh file a resume copies into before renaming it over the store.
+  static func resumeCopyPath(_ path: String) -> String { path + ".resuming" }
+
+  static func tryResume(path: String, layout: SampleStoreFileLayout) -> ResumeDecision {
     // A writer killed before its first flush can leave an empty or signature-less file: only a
     // non-empty file without the HDF5 signature is someone else's (never overwrite it).
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     let file: H5File
     do {
-      file = try H5File(opening: path, mode: .readWrite)
+      file = try H5File(opening: path, mode: .readOnly)
     } catch let error as H5StoreError {
       if size > 0, case .notHDF5(_, let detail) = error, detail == "no HDF5 signature" {
         return .foreign(error)
@@ -30,17 +43,12 @@ extension SampleStoreWriter {
     } catch {
       return .rebuild("could not open: \(error)")
     }
-    let decision = decide(
-      file, path: path, imageShape: imageShape, splits: splits, chunkImages: chunkImages,
-      deflate: deflate, metadata: metadata)
+    let decision = decide(file, path: path, layout: layout)
     if case .resumable = decision {} else { try? file.close() }
     return decision
   }
 
-  private static func decide(
-    _ file: H5File, path: String, imageShape: [Int], splits: [String], chunkImages: Int, deflate: Int?,
-    metadata: SampleStoreMetadata
-  ) -> ResumeDecision {
+  private static func decide(_ file: H5File, path: String, layout: SampleStoreFileLayout) -> ResumeDecision {
     typealias A = SampleStoreLayout.RootAttribute
     do {
       let root = try file.root()
@@ -57,32 +65,130 @@ extension SampleStoreWriter {
         preprocessingJSON: try root.stringAttribute(A.preprocessing),
         seed: try root.attribute(A.seed, as: UInt64.self),
         sourceFingerprint: try root.stringAttribute(A.fingerprint))
-      guard found == metadata else { return .rebuild("different preprocessing, seed or source fingerprint") }
-      guard try root.arrayAttribute(A.imageShape, as: Int32.self).map({ Int($0) }) == imageShape,
-        try root.attribute(A.chunkImages, as: Int64.self) == Int64(chunkImages),
-        try root.attribute(A.deflate, as: Int32.self) == Int32(deflate ?? -1),
-        try root.stringArrayAttribute(A.splits) == splits
+      guard found == layout.metadata else {
+        return .rebuild("different preprocessing, seed or source fingerprint")
+      }
+      guard try root.arrayAttribute(A.imageShape, as: Int32.self).map({ Int($0) }) == layout.imageShape,
+        try root.attribute(A.chunkImages, as: Int64.self) == Int64(layout.chunkImages),
+        try root.attribute(A.deflate, as: Int32.self) == Int32(layout.deflate ?? -1),
+        try root.stringArrayAttribute(A.splits) == layout.splits
       else { return .rebuild("different image shape, chunking, compression or splits") }
-      for split in splits {
+      var committed: [String: CommittedSplit] = [:]
+      for split in layout.splits {
         let group = try root.group(split)
         let columns = try SplitColumns.open(group)
         let count = Int(try group.attribute(SampleStoreLayout.SplitAttribute.count, as: Int64.self))
+        guard count >= 0 else { return .rebuild("split \(split): negative count \(count)") }
         guard
           let stored = SplitChecksums(
             saved: try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self))
         else { return .rebuild("split \(split): unreadable checksum state") }
+        guard try columns.images.shape() .dropFirst() == ArraySlice(layout.imageShape) else {
+          return .rebuild("split \(split): images of another shape")
+        }
         for column in columns.all where try column.shape()[0] < count {
           return .rebuild("split \(split): \(column.path) holds fewer than the \(count) committed samples")
         }
-        let recomputed = try SplitChecksums.recompute(
-          columns, count: count, imageShape: imageShape, chunk: chunkImages)
-        guard recomputed == stored else {
-          return .rebuild("split \(split): committed samples fail their checksum")
-        }
+        committed[split] = CommittedSplit(count: count, checksums: stored)
       }
-      return .resumable(file, complete: try root.attribute(A.complete, as: Int32.self) == 1)
+      let complete = try root.attribute(A.complete, as: Int32.self) == 1
+      return .resumable(source: file, complete: complete, splits: committed)
     } catch {
       return .rebuild("damaged: \(error)")
     }
+  }
+
+  enum CopyOutcome {
+    case copied
+    case mismatch(String)
+  }
+
+  /// Copies the committed samples of `source` into a new file at `resumeCopyPath(path)`, verifying
+  /// each split's checksums, and renames it over `path` only when all of them match. Closes `source`.
+  /// A source HDF5 cannot read to the end is a mismatch (rebuild), not an error.
+  static func copyCommitted(
+    from source: H5File, complete: Bool, splits committed: [String: CommittedSplit], to path: String,
+    layout: SampleStoreFileLayout
+  ) throws -> CopyOutcome {
+    let copyPath = resumeCopyPath(path)
+    try? FileManager.default.removeItem(atPath: copyPath)
+    let copy: H5File
+    do {
+      copy = try H5File(creating: copyPath, overwrite: true)
+    } catch {
+      try? source.close()
+      throw error
+    }
+    var outcome: CopyOutcome
+    do {
+      outcome = try copySplits(from: source, to: copy, complete: complete, committed: committed, layout: layout)
+      try copy.flush()
+      try copy.close()
+    } catch {
+      outcome = .mismatch("damaged: \(error)")
+    }
+    // Both files are closed before anything is renamed or removed: HDF5 identifies open files by
+    // inode, and a file left open under a reused inode would be taken for another.
+    try? copy.close()
+    try? source.close()
+    guard case .copied = outcome else {
+      try? FileManager.default.removeItem(atPath: copyPath)
+      return outcome
+    }
+    guard rename(copyPath, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      try? FileManager.default.removeItem(atPath: copyPath)
+      throw H5StoreError.invalidArgument("cannot rename \(copyPath) to \(path): \(reason)")
+    }
+    return .copied
+  }
+
+  private static func copySplits(
+    from source: H5File, to copy: H5File, complete: Bool, committed: [String: CommittedSplit],
+    layout: SampleStoreFileLayout
+  ) throws -> CopyOutcome {
+    let destination = try copy.root()
+    try layout.writeRootAttributes(destination, complete: complete)
+    let sourceRoot = try source.root()
+    for split in layout.splits {
+      guard let expected = committed[split] else { return .mismatch("split \(split) missing") }
+      let from = try SplitColumns.open(try sourceRoot.group(split))
+      let group = try destination.createGroup(split)
+      let to = try SplitColumns.create(
+        group, imageShape: layout.imageShape, chunkImages: layout.chunkImages, deflate: layout.deflate)
+      let sums = try copySamples(from: from, to: to, count: expected.count, layout: layout)
+      guard sums == expected.checksums else {
+        return .mismatch("split \(split): committed samples fail their checksum")
+      }
+      try group.setAttribute(SampleStoreLayout.SplitAttribute.count, Int64(expected.count))
+      try group.setAttribute(SampleStoreLayout.SplitAttribute.checksumState, sums.saved)
+    }
+    return .copied
+  }
+
+  /// Copies the first `count` samples chunk by chunk, returning their checksums.
+  private static func copySamples(
+    from: SplitColumns, to: SplitColumns, count: Int, layout: SampleStoreFileLayout
+  ) throws -> SplitChecksums {
+    var sums = SplitChecksums()
+    try to.resize(to: count, imageShape: layout.imageShape)
+    var start = 0
+    while start < count {
+      let n = min(layout.chunkImages, count - start)
+      let rows = start..<(start + n)
+      let images = try from.images.read(
+        as: UInt8.self, start: [start, 0, 0, 0], count: [n] + layout.imageShape)
+      let steering = try from.steering.read(as: Float.self, rows: rows)
+      let provenance = ProvenanceColumns(
+        recording: try from.recording.read(as: Int32.self, rows: rows),
+        row: try from.row.read(as: Int32.self, rows: rows),
+        camera: try from.camera.read(as: UInt8.self, rows: rows),
+        flipped: try from.flipped.read(as: UInt8.self, rows: rows))
+      sums.update(images: images, steering: steering, provenance: provenance)
+      try to.write(
+        images: images, steering: steering, provenance: provenance, at: start, imageShape: layout.imageShape)
+      start += n
+    }
+    return sums
   }
 }

@@ -68,47 +68,46 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
     self.deflate = deflate
     self.metadata = metadata
 
+    let layout = SampleStoreFileLayout(
+      imageShape: imageShape, splits: splits, chunkImages: chunkImages, deflate: deflate, metadata: metadata)
     var opening = Opening.created
-    var resumed: (H5File, Bool)?
     if FileManager.default.fileExists(atPath: path) {
-      switch Self.tryResume(
-        path: path, imageShape: imageShape, splits: splits, chunkImages: chunkImages,
-        deflate: deflate, metadata: metadata)
-      {
-      case .resumable(let file, let complete):
-        resumed = (file, complete)
-        opening = .resumed
+      switch Self.tryResume(path: path, layout: layout) {
+      case .resumable(let source, let complete, let committed):
+        // Never append through metadata a killed writer left: copy what it committed (verified)
+        // into a fresh file that replaces it. See SampleStoreResume.swift.
+        switch try Self.copyCommitted(
+          from: source, complete: complete, splits: committed, to: path, layout: layout)
+        {
+        case .copied: opening = .resumed
+        case .mismatch(let reason): opening = .rebuilt(reason: reason)
+        }
       case .rebuild(let reason): opening = .rebuilt(reason: reason)
       case .foreign(let error): throw error
       }
     }
-    if let (file, complete) = resumed {
+    self.opening = opening
+    if opening == .resumed {
+      let file = try H5File(opening: path, mode: .readWrite)
       self.file = file
       self.root = try file.root()
-      self.markedComplete = complete
-      self.opening = opening
+      self.markedComplete = try root.attribute(SampleStoreLayout.RootAttribute.complete, as: Int32.self) == 1
       for split in splits {
         let group = try root.group(split)
-        let cols = try SplitColumns.open(group)
         let count = Int(try group.attribute(SampleStoreLayout.SplitAttribute.count, as: Int64.self))
         let saved = try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self)
-        let sums = try SplitChecksums(saved: saved).unwrap(
-          or: H5StoreError.corrupt(path: path, detail: "bad checksum state"))
-        // Drop anything written after the last commit (a kill between writing and committing).
-        try cols.resize(to: count, imageShape: imageShape)
         groups[split] = group
-        columns[split] = cols
+        columns[split] = try SplitColumns.open(group)
         counts[split] = count
-        checksums[split] = sums
+        checksums[split] = try SplitChecksums(saved: saved).unwrap(
+          or: H5StoreError.corrupt(path: path, detail: "bad checksum state"))
       }
-      try file.flush()
     } else {
       let file = try H5File(creating: path, overwrite: true)
       self.file = file
       self.root = try file.root()
       self.markedComplete = false
-      self.opening = opening
-      try writeRootAttributes()
+      try layout.writeRootAttributes(root, complete: false)
       for split in splits {
         let group = try root.createGroup(split)
         groups[split] = group
@@ -120,20 +119,6 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
       }
       try file.flush()
     }
-  }
-
-  private func writeRootAttributes() throws {
-    typealias A = SampleStoreLayout.RootAttribute
-    try root.setAttribute(A.format, string: SampleStoreLayout.formatName)
-    try root.setAttribute(A.version, SampleStoreLayout.formatVersion)
-    try root.setAttribute(A.complete, Int32(0))
-    try root.setAttribute(A.preprocessing, string: metadata.preprocessingJSON)
-    try root.setAttribute(A.seed, metadata.seed)
-    try root.setAttribute(A.fingerprint, string: metadata.sourceFingerprint)
-    try root.setAttribute(A.imageShape, imageShape.map { Int32($0) })
-    try root.setAttribute(A.chunkImages, Int64(chunkImages))
-    try root.setAttribute(A.deflate, Int32(deflate ?? -1))
-    try root.setAttribute(A.splits, strings: splits, encoding: .variableLength)
   }
 
   /// Records the split's count and checksum state (after its data was flushed).
@@ -162,6 +147,20 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
         "batch images are \([batch.height, batch.width, batch.channels]), store holds \(imageShape)")
     }
     guard batch.count > 0 else { return }
+    do {
+      try append(batch, to: split, file: file, columns: cols, start: start, checksums: sums)
+    } catch {
+      abandon()
+      throw error
+    }
+  }
+
+  /// The steps of one append, in crash-safe order. Called with the lock held.
+  private func append(
+    _ batch: SampleBatch, to split: String, file: H5File, columns cols: SplitColumns, start: Int,
+    checksums committed: SplitChecksums
+  ) throws {
+    var sums = committed
     if markedComplete {
       // Appending to a finished store: it is unfinished again until the next finish().
       try root.setAttribute(SampleStoreLayout.RootAttribute.complete, Int32(0))
@@ -188,13 +187,27 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard let file else { throw H5StoreError.closed(object: path) }
-    try file.flush()
-    try root.setAttribute(SampleStoreLayout.RootAttribute.complete, Int32(1))
-    try file.flush()
-    try file.close()
+    do {
+      try file.flush()
+      try root.setAttribute(SampleStoreLayout.RootAttribute.complete, Int32(1))
+      try file.flush()
+      try file.close()
+    } catch {
+      abandon()
+      throw error
+    }
     self.file = nil
     columns = [:]
     groups = [:]
+  }
+
+  /// After a failed write nothing more is written through this writer: what was committed before
+  /// stays on disk, and a new writer on the same path resumes from it. Called with the lock held.
+  private func abandon() {
+    columns = [:]
+    groups = [:]
+    try? file?.close()
+    file = nil
   }
 
   /// Closes without finishing: the store stays incomplete and resumable.
