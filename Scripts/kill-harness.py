@@ -17,7 +17,7 @@ Half of the kills (every other one) happen while two busy processes load both co
 process must end by the harness's own SIGKILL or exit 0: any other signal, exit status or a hang
 (timeout) is a failure. Digests are made with h5py, independently of the code under test.
 
-    Scripts/kill-harness.py --kills 240 --python .venv-keras/bin/python --report kill-report.json
+    Scripts/kill-harness.py --kills 220 --python .venv-keras/bin/python --report kill-report.json
 """
 import argparse
 import hashlib
@@ -61,7 +61,8 @@ class Harness:
     def __init__(self, args):
         self.args = args
         self.bin = os.path.abspath(args.bin)
-        self.work = args.work or tempfile.mkdtemp(prefix="bc-kill.")
+        self.work = os.path.abspath(args.work or tempfile.mkdtemp(prefix="bc-kill."))
+        os.makedirs(self.work, exist_ok=True)
         self.rng = random.Random(args.seed)
         self.kill_index = 0
         self.load = []
@@ -276,7 +277,7 @@ class Harness:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kills", type=int, default=240, help="total kills, split 40/40/20 prepare/train/save")
+    parser.add_argument("--kills", type=int, default=220, help="total kills, split 35/40/25 prepare/train/save")
     parser.add_argument("--scenarios", default="prepare,train,save")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bin", default="bin")
@@ -286,7 +287,7 @@ def main():
     args = parser.parse_args()
     h = Harness(args)
     print(f"kill harness: work folder {h.work}", flush=True)
-    share = {"prepare": 0.4, "train": 0.4, "save": 0.2}
+    share = {"prepare": 0.35, "train": 0.4, "save": 0.25}
     started = time.time()
     try:
         for name in args.scenarios.split(","):

@@ -194,12 +194,15 @@ public final class Conv2D: Layer {
     return needDx ? inputGradient : noGradient
   }
 
-  /// Images per chunk handed to a worker: about four chunks per worker, so a core slowed by
-  /// other work costs a chunk, not half the batch.
-  private func directChunk(_ n: Int) -> Int { max(1, n / (max(1, threads) * 4)) }
+  /// Images per chunk handed to a worker: at least eight chunks (four per worker on two cores),
+  /// so a core slowed by other work costs a chunk, not half the batch. Up to two threads the
+  /// split, and so every gradient's summation order, does not depend on the thread count.
+  private func directChunk(_ n: Int) -> Int { max(1, n / max(8, max(1, threads) * 4)) }
 
   /// The backward pass on the direct kernels: delta = dy * act'(y), padded to OCP, with the bias
-  /// gradient in the same pass; per worker, dW and db partials, and dx for its images.
+  /// gradient in the same pass; per chunk of images, dW and db partials, and dx for its images.
+  /// Partials are kept per chunk, not per worker, and summed in chunk order: which core took which
+  /// chunk depends on scheduling, and the gradients (so training) must not.
   private func directBackward(_ dy: Tensor, x: Tensor, direct: DirectConv) -> Tensor {
     let g = direct.geometry
     let n = dy.shape[0]
@@ -208,11 +211,13 @@ public final class Conv2D: Layer {
     let oc = outputChannels
     let ocp = direct.paddedChannels
     let workers = max(1, min(threads, n))
+    let chunk = directChunk(n)
+    let chunks = (n + chunk - 1) / chunk
     paddedDelta.prepare(n * p, ocp)
-    if partials.count != workers || partials.first?.count != k * ocp + ocp {
-      partials = (0..<workers).map { _ in Tensor.zeros([k * ocp + ocp]) }
+    if partials.count != chunks || partials.first?.count != k * ocp + ocp {
+      partials = (0..<chunks).map { _ in Tensor.zeros([k * ocp + ocp]) }
     }
-    let partialBases = (0..<workers).map { partials[$0].mutableBase }
+    let partialBases = (0..<chunks).map { partials[$0].mutableBase }
     let needDx = computesInputGradient
     if needDx {
       inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels)
@@ -227,11 +232,11 @@ public final class Conv2D: Layer {
     let px = x.base
     let act = activation
     for part in partialBases { part.update(repeating: 0, count: k * ocp + ocp) }
-    parallelChunks(count: n, chunk: directChunk(n), workers: workers) { worker, images in
+    parallelChunks(count: n, chunk: chunk, workers: workers) { _, images in
       let rows = images.count * p
       let first = images.lowerBound * p
       let dp = ppd + first * ocp
-      let part = partialBases[worker]
+      let part = partialBases[images.lowerBound / chunk]
       direct.activationDelta(
         pdy + first * oc, output: py + first * oc, rows: rows, activation: act, delta: dp,
         biasGradient: part + k * ocp)

@@ -32,7 +32,9 @@ public enum TrainingCheckpoint {
       try root.setAttribute("identity", string: identity)
       var light = state
       light.bestWeights = nil
-      let json = String(decoding: try JSONEncoder().encode(light), as: UTF8.self)
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]  // the same state writes the same bytes, in any process
+      let json = String(decoding: try encoder.encode(light), as: UTF8.self)
       try root.setAttribute("trainer_state", string: json)
       try root.setAttribute("learning_rate", optimizer.learningRate)
       try root.setAttribute("iterations", Int64(optimizer.iterations))
