@@ -40,10 +40,14 @@ h = hashlib.sha256()
 def attrs(name, obj):
     for key in sorted(obj.attrs):
         if key in skip: continue
-        value = obj.attrs[key]
-        h.update(f"{name}@{key}=".encode())
-        h.update(np.asarray(value).tobytes() if not isinstance(value, (str, bytes)) else
-                 (value.encode() if isinstance(value, str) else value))
+        value = np.asarray(obj.attrs[key])
+        h.update(f"{name}@{key}:{value.dtype.str}:{value.shape}=".encode())
+        if value.dtype.kind == "O":  # variable-length strings: their text, not object pointers
+            for item in value.reshape(-1):
+                h.update(item.encode() if isinstance(item, str) else bytes(item))
+                h.update(b"\0")
+        else:
+            h.update(value.tobytes())
 def visit(name, obj):
     if isinstance(obj, h5py.Dataset):
         data = obj[()]
