@@ -29,6 +29,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    // After our close frame, the rest of what the client sent is dropped unread.
+    guard !closing else { return }
     let received = NIODeadline.now()
     let frame = unwrapInboundIn(data)
     switch frame.opcode {
@@ -102,6 +104,9 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: Error) {
+    // Frames already buffered behind the one that made us close (the rest of an oversized
+    // message) fail too; the connection is going away, so they are not counted again.
+    guard !closing else { return }
     if let error = error as? NIOWebSocketFrameAggregator.Error {
       switch error {
       case .accumulatedFrameSizeIsTooLarge, .tooManyFragments:
@@ -119,9 +124,11 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
       close(context: context, code: .protocolError)
     } else if let error = error as? NIOWebSocketError {
       // WebSocketProtocolErrorHandler has already sent the close frame.
+      closing = true
       if case .invalidFrameLength = error { server.count(\.oversized) } else { server.count(\.malformed) }
       session.logger.warning("WebSocket protocol error \(error); closing")
     } else {
+      closing = true
       session.logger.info("connection error \(error); closing")
       context.close(promise: nil)
     }
