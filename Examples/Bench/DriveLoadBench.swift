@@ -82,12 +82,14 @@ struct DriveLoadBench {
     let before = Sample.take(port: port)
     let during = NIOLockedValueBox(before)
     let sampling = NIOLockedValueBox(true)
+    let samplerStopped = DispatchSemaphore(value: 0)
     let sampler = Thread {
       while sampling.withLockedValue({ $0 }) {
         let now = Sample.take(port: port)
         during.withLockedValue { $0 = Sample.max($0, now) }
         usleep(100_000)
       }
+      samplerStopped.signal()
     }
     sampler.start()
 
@@ -131,6 +133,7 @@ struct DriveLoadBench {
     // The server's side of every connection closes too.
     for _ in 0..<600 where server.connectionCount > 0 { usleep(100_000) }
     sampling.withLockedValue { $0 = false }
+    samplerStopped.wait()  // its own reads of /proc are closed before the last sample
     return Run(
       results: results.withLockedValue { $0 }, outcomes: outcomes.withLockedValue { $0 }, elapsed: elapsed,
       before: before, during: during.withLockedValue { $0 }, after: Sample.take(port: port),

@@ -21,13 +21,20 @@ package enum ProcessCensus {
     return (field("VmRSS"), field("VmHWM"))
   }
 
+  /// A `/proc` file to its end (they report size 0, and a one-page read cuts long tables short).
+  static func read(_ path: String) -> String? {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    return (try? handle.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
+  }
+
   /// This process's open TCP sockets whose local port is `port`: a server's listener and the
   /// connections it accepted (clients in the same process have other local ports).
   package static func sockets(localPort port: Int) -> Int {
     var inodes = Set<Substring>()
     let hexPort = String(format: ":%04X", port)
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-      guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+      guard let text = read(table) else { continue }
       for line in text.split(separator: "\n").dropFirst() {
         let fields = line.split(separator: " ")
         guard fields.count > 9, fields[1].hasSuffix(hexPort) else { continue }
