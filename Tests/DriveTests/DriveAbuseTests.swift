@@ -10,7 +10,7 @@ import Testing
 /// sockets and sessions return to their baseline. Deadlines are short here but every wait is
 /// event-based with generous limits; no assertion is about speed.
 @Suite(.serialized) struct DriveAbuseTests {
-  static let handshakeTimeout = 2.0
+  static let handshakeTimeout = 3.0
   static let pingInterval = 0.5
   /// Long, so a good client on a starved machine is never mistaken for a silent one.
   static let pingTimeout = 10.0
