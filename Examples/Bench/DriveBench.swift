@@ -40,6 +40,9 @@ struct DriveBench: ParsableCommand {
   @Flag(help: "With --clients: hostile clients of every kind at the same time.")
   var hostile = false
 
+  @Option(help: "With --clients: rounds against the same server (RSS after each round shows leaks).")
+  var rounds = 1
+
   func run() throws {
     let semaphore = DispatchSemaphore(value: 0)
     let failure = NIOLockedValueBox<Error?>(nil)
@@ -58,7 +61,7 @@ struct DriveBench: ParsableCommand {
     print("frame: 320x160 JPEG \(jpeg.count) bytes, telemetry message \(message.utf8.count) bytes")
     if clients > 1 || hostile {
       try await DriveLoadBench(
-        clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile
+        clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile, rounds: rounds
       ).run(message: message)
       return
     }

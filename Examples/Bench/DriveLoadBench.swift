@@ -16,6 +16,8 @@ struct DriveLoadBench {
   var frames: Int
   var modelThreads: Int
   var hostile: Bool
+  /// Runs against the same server; earlier rounds print one line (RSS after each shows a leak).
+  var rounds = 1
   /// Untimed frames per client, first.
   var warmup = 10
 
@@ -62,6 +64,15 @@ struct DriveLoadBench {
         + "queue mark \(configuration.outboundHighWaterMark) B, write stall \(ms(configuration.writeStallTimeout)) ms, "
         + "ping \(ms(configuration.pingInterval)) + \(ms(configuration.pingTimeout)) ms")
     let bench = self
+    for round in 1..<max(rounds, 1) {
+      let run = await Task.detached { bench.drive(port: port, message: message, server: server) }.value
+      let answered = run.results.values.reduce(0) { $0 + $1.steers + $1.manuals }
+      let sent = run.results.values.reduce(0) { $0 + $1.sent }
+      print(
+        "round \(round): answered \(answered)/\(sent), after: \(run.after.descriptors) descriptors, "
+          + "\(run.after.serverSockets) server sockets, \(server.sessionCount) sessions, RSS \(mb(run.after.resident)) MB"
+      )
+    }
     let run = await Task.detached { bench.drive(port: port, message: message, server: server) }.value
     let stats = server.statistics
     let openAfter = (server.connectionCount, server.sessionCount)

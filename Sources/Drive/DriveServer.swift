@@ -81,7 +81,10 @@ public final class DriveServer: Sendable {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
     self.group = group
     let bootstrap = ServerBootstrap(group: group)
-      .serverChannelOption(.backlog, value: 256)
+      // A burst of connections (1,000s of reconnects, an idle-socket flood) waits in the kernel's
+      // queue while the loops run predictions; drain it in large batches so SYNs are not dropped.
+      .serverChannelOption(.backlog, value: 1024)
+      .serverChannelOption(.maxMessagesPerRead, value: 64)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelOption(
