@@ -22,8 +22,22 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     self.probing = probing
   }
 
+  /// A probe must finish (`2probe`, `5`) within the handshake timeout: the polling session's
+  /// timer does not watch this socket.
+  private var probeDeadline: Scheduled<Void>?
+
   func handlerAdded(context: ChannelHandlerContext) {
-    guard !probing else { return }
+    guard !probing else {
+      let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+      probeDeadline = context.eventLoop.scheduleTask(in: server.limits.handshakeTimeout) {
+        let (handler, context) = loopBound.value
+        guard handler.probing else { return }
+        handler.server.count(\.handshakeTimeouts)
+        handler.session.logger.info("upgrade probe not completed in time; closing it")
+        handler.close(context: context, code: .policyViolation)
+      }
+      return
+    }
     for packet in session.handshakePackets(upgrades: []) { send(packet, context: context) }
     session.startTimer(on: context.eventLoop)
   }
@@ -135,6 +149,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
   }
 
   func channelInactive(context: ChannelHandlerContext) {
+    probeDeadline?.cancel()
     // A probe that never completed leaves the polling session alone.
     if !probing { session.close() }
     context.fireChannelInactive()

@@ -118,6 +118,28 @@ import Testing
     try await server.stop()
   }
 
+  @Test(.timeLimit(.minutes(1))) func abandonedUpgradeProbeIsClosed() async throws {
+    let server = try await startServer(handshakeTimeout: 1)
+    let port = server.localPort
+    let closed = await thread { () -> Bool in
+      // A polling session, then a WebSocket probe for it that never says `2probe`.
+      guard let polling = try? WireClient(port: port, path: nil, timeoutSeconds: 10) else { return false }
+      let request =
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+      guard (try? polling.sendRaw(Array(request.utf8))) != nil else { return false }
+      let response = String(decoding: polling.readUntilClosed(), as: UTF8.self)
+      guard let start = response.range(of: #""sid":""#)?.upperBound,
+        let end = response[start...].firstIndex(of: "\"")
+      else { return false }
+      let path = "/socket.io/?EIO=4&transport=websocket&sid=\(response[start..<end])"
+      guard let probe = try? WireClient(port: port, path: path, timeoutSeconds: 1) else { return false }
+      return probe.awaitClose(seconds: 30).closed
+    }
+    #expect(closed, "the silent probe is closed")
+    #expect(server.statistics.handshakeTimeouts >= 1)
+    try await server.stop()
+  }
+
   @Test(.timeLimit(.minutes(1))) func connectionsOverTheCapAreRefused() async throws {
     let cap = 8
     let server = try await startServer(maxConnections: cap, handshakeTimeout: 60)
