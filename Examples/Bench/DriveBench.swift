@@ -12,6 +12,8 @@ import TensorCore
 /// received to the steer frame written (server side), over `--frames` frames sent exactly as the
 /// simulator sends them (EIO=4 URL, 1016-byte fragments). Also the client's round trip.
 /// `--peer-port P` times only the round trip against another server (Benchmarks/drive_peer.py).
+/// `--clients N` drives N simulator-like clients at once (DriveLoadBench.swift), `--hostile` adds
+/// every kind of abusive client next to them.
 struct DriveBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "drive", abstract: "Telemetry -> steer latency, p50/p99 (seed model, 320x160 JPEG frames).")
@@ -32,6 +34,15 @@ struct DriveBench: ParsableCommand {
     help: "Engine.IO version in the peer's URL (python-engineio >= 3.14 refuses the simulator's EIO=4).")
   var peerEIO = 3
 
+  @Option(help: "Concurrent simulator-like clients (more than 1: per-client and overall latency, peak RSS).")
+  var clients = 1
+
+  @Flag(help: "With --clients: hostile clients of every kind at the same time.")
+  var hostile = false
+
+  @Option(help: "With --clients: rounds against the same server (RSS after each round shows leaks).")
+  var rounds = 1
+
   func run() throws {
     let semaphore = DispatchSemaphore(value: 0)
     let failure = NIOLockedValueBox<Error?>(nil)
@@ -48,6 +59,12 @@ struct DriveBench: ParsableCommand {
     let jpeg = try Self.syntheticFrame()
     let message = Self.telemetry(jpeg: jpeg)
     print("frame: 320x160 JPEG \(jpeg.count) bytes, telemetry message \(message.utf8.count) bytes")
+    if clients > 1 || hostile {
+      try await DriveLoadBench(
+        clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile, rounds: rounds
+      ).run(message: message)
+      return
+    }
     if let peerPort {
       let path = "/socket.io/?EIO=\(peerEIO)&transport=websocket"
       let rtt = try Self.drive(port: peerPort, path: path, message: message, frames: frames, warmup: warmup)

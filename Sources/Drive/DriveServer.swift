@@ -22,11 +22,28 @@ public final class DriveServer: Sendable {
     public var pingTimeout: TimeAmount
     /// Event-loop threads. Predictions run on them (serialized by one lock).
     public var threads: Int
+    /// Time a connection has to send a whole HTTP request (the WebSocket upgrade, or a polling
+    /// request and its body), counted from accept or from the previous response. A client
+    /// trickling its handshake (slowloris) is closed when it runs out.
+    public var handshakeTimeout: TimeAmount
+    /// Largest request head (header names and values); larger ones get 431 and are closed.
+    /// The simulator's upgrade request is about 250 bytes.
+    public var maxHeaderSize: Int
+    /// Open connections at most; further ones are closed at once (logged), so idle sockets cannot
+    /// use up the process's descriptors. One simulator uses one connection.
+    public var maxConnections: Int
+    /// Replies waiting in one connection's send queue above which the server stops reading from
+    /// that client (it resumes below half of it). A simulator has one ~70-byte reply in flight.
+    public var outboundHighWaterMark: Int
+    /// A client whose send queue stays above the mark this long is closed: it is not reading.
+    public var writeStallTimeout: TimeAmount
 
     public init(
       host: String = "127.0.0.1", port: Int = 4567, maxMessageSize: Int = 1_000_000,
       pingInterval: TimeAmount = .seconds(25), pingTimeout: TimeAmount = .seconds(60),
-      threads: Int = min(System.coreCount, 4)
+      threads: Int = min(System.coreCount, 4), handshakeTimeout: TimeAmount = .seconds(10),
+      maxHeaderSize: Int = 16 * 1024, maxConnections: Int = 256, outboundHighWaterMark: Int = 64 * 1024,
+      writeStallTimeout: TimeAmount = .seconds(10)
     ) {
       self.host = host
       self.port = port
@@ -34,6 +51,11 @@ public final class DriveServer: Sendable {
       self.pingInterval = pingInterval
       self.pingTimeout = pingTimeout
       self.threads = threads
+      self.handshakeTimeout = handshakeTimeout
+      self.maxHeaderSize = maxHeaderSize
+      self.maxConnections = maxConnections
+      self.outboundHighWaterMark = outboundHighWaterMark
+      self.writeStallTimeout = writeStallTimeout
     }
   }
 
@@ -52,14 +74,23 @@ public final class DriveServer: Sendable {
     let settings = EngineSettings(
       pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
       maxPayload: configuration.maxMessageSize)
-    let core = DriveServerCore(autopilot: autopilot, settings: settings, logger: logger, onFrame: onFrame)
+    let limits = ConnectionLimits(configuration)
+    let core = DriveServerCore(
+      autopilot: autopilot, settings: settings, limits: limits, logger: logger, onFrame: onFrame)
     self.core = core
     let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
     self.group = group
     let bootstrap = ServerBootstrap(group: group)
-      .serverChannelOption(.backlog, value: 256)
+      // A burst of connections (1,000s of reconnects, an idle-socket flood) waits in the kernel's
+      // queue while the loops run predictions; drain it in large batches so SYNs are not dropped.
+      .serverChannelOption(.backlog, value: 1024)
+      .serverChannelOption(.maxMessagesPerRead, value: 64)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+      .childChannelOption(
+        .writeBufferWaterMark,
+        value: .init(low: limits.outboundHighWaterMark / 2, high: limits.outboundHighWaterMark)
+      )
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
           try Self.configure(channel, core: core)
@@ -83,6 +114,9 @@ public final class DriveServer: Sendable {
   /// Open Engine.IO sessions.
   public var sessionCount: Int { core.registry.count }
 
+  /// Open connections (HTTP, WebSocket, and ones not yet past their handshake).
+  public var connectionCount: Int { core.openConnections }
+
   /// Closes the listener and every session, and stops the threads.
   public func stop() async throws {
     try? await channel.close()
@@ -92,6 +126,10 @@ public final class DriveServer: Sendable {
 
   private static func configure(_ channel: Channel, core: DriveServerCore) throws {
     core.count(\.connections)
+    guard core.admit(channel) else {
+      try channel.pipeline.syncOperations.addHandler(Refusal())
+      return
+    }
     let limit = core.settings.maxPayload
     let upgrader = NIOWebSocketServerUpgrader(
       maxFrameSize: limit, automaticErrorHandling: true,
@@ -105,13 +143,18 @@ public final class DriveServer: Sendable {
         }
       })
     let sync = channel.pipeline.syncOperations
+    try sync.addHandler(OutboundLimit(server: core))
+    var headLimits = NIOHTTPDecoderLimitConfiguration()
+    headLimits.maxHeaderListSize = core.limits.maxHeaderSize
+    headLimits.maxHeaderFieldSize = core.limits.maxHeaderSize
     try sync.configureHTTPServerPipeline(
       withServerUpgrade: (
         upgraders: [upgrader],
         completionHandler: { context in
           context.pipeline.removeHandler(name: "engine.http", promise: nil)
         }
-      ), withErrorHandling: true)
+      ), withErrorHandling: true, withEncoderConfiguration: .init(),
+      withDecoderLimitConfiguration: headLimits)
     try sync.addHandler(EngineHTTPHandler(server: core), name: "engine.http")
   }
 
@@ -140,5 +183,14 @@ public final class DriveServer: Sendable {
       handler = EngineWebSocketHandler(session: session, server: core, probing: false)
     }
     try channel.pipeline.syncOperations.addHandlers([MaskedFrameCheck(), aggregator, handler])
+  }
+}
+
+/// Closes a connection over `maxConnections` as soon as it is registered.
+final class Refusal: ChannelInboundHandler {
+  typealias InboundIn = NIOAny
+
+  func channelActive(context: ChannelHandlerContext) {
+    context.close(promise: nil)
   }
 }

@@ -19,23 +19,35 @@ public struct DriveStatistics: Sendable, Equatable {
   public var oversized = 0
   /// Pongs (`3`) received: answers to the server's pings (EIO4).
   public var pongs = 0
+  /// Connections closed at once because `maxConnections` were open.
+  public var refused = 0
+  /// Connections closed because a request (or the upgrade) did not arrive within `handshakeTimeout`.
+  public var handshakeTimeouts = 0
+  /// Connections closed because their replies stayed queued for `writeStallTimeout`.
+  public var stalled = 0
+  /// The most bytes ever queued for sending on one connection.
+  public var peakOutboundBytes = 0
 }
 
 /// Everything the connection handlers share: the autopilot, settings, sessions and counters.
 package final class DriveServerCore: Sendable {
   package let autopilot: Autopilot
   package let settings: EngineSettings
+  package let limits: ConnectionLimits
   package let logger: Logger
   package let registry = SessionRegistry()
   package let onFrame: (@Sendable (FrameReport) -> Void)?
   private let statistics = NIOLockedValueBox(DriveStatistics())
+  /// Open connections, and whether the cap was hit since it was last below it (logged once).
+  private let open = NIOLockedValueBox((count: 0, full: false))
 
   package init(
-    autopilot: Autopilot, settings: EngineSettings, logger: Logger,
+    autopilot: Autopilot, settings: EngineSettings, limits: ConnectionLimits, logger: Logger,
     onFrame: (@Sendable (FrameReport) -> Void)?
   ) {
     self.autopilot = autopilot
     self.settings = settings
+    self.limits = limits
     self.logger = logger
     self.onFrame = onFrame
   }
@@ -45,6 +57,36 @@ package final class DriveServerCore: Sendable {
   }
 
   package var snapshot: DriveStatistics { statistics.withLockedValue { $0 } }
+
+  package func notePending(_ bytes: Int) {
+    statistics.withLockedValue { $0.peakOutboundBytes = max($0.peakOutboundBytes, bytes) }
+  }
+
+  /// Counts a new connection in, or refuses it when `maxConnections` are open.
+  package func admit(_ channel: Channel) -> Bool {
+    let (admitted, firstRefusal) = open.withLockedValue { open -> (Bool, Bool) in
+      guard open.count < limits.maxConnections else {
+        defer { open.full = true }
+        return (false, !open.full)
+      }
+      open.count += 1
+      open.full = false
+      return (true, false)
+    }
+    guard admitted else {
+      count(\.refused)
+      if firstRefusal {
+        logger.warning("\(limits.maxConnections) connections open (maxConnections); refusing new ones")
+      }
+      return false
+    }
+    channel.closeFuture.whenComplete { [self] _ in
+      self.open.withLockedValue { $0.count -= 1 }
+    }
+    return true
+  }
+
+  package var openConnections: Int { open.withLockedValue { $0.count } }
 }
 
 /// Sessions by id, so polling requests and upgrade probes on new connections find their client.

@@ -15,13 +15,41 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   private var tooLarge = false
   /// The long-poll this connection is holding open, if any.
   private var waiting: (session: EngineSession, promise: EventLoopPromise<[String]>)?
+  /// Closes the connection unless a whole request arrives in time (armed between requests).
+  private var deadline: Scheduled<Void>?
 
   init(server: DriveServerCore) {
     self.server = server
   }
 
+  func handlerAdded(context: ChannelHandlerContext) {
+    armDeadline(context: context)
+  }
+
+  /// Also the WebSocket upgrade's end: from then on the ping timeout watches the client.
+  func handlerRemoved(context: ChannelHandlerContext) {
+    deadline?.cancel()
+    deadline = nil
+  }
+
+  private func armDeadline(context: ChannelHandlerContext) {
+    deadline?.cancel()
+    let timeout = server.limits.handshakeTimeout
+    let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+    deadline = context.eventLoop.scheduleTask(in: timeout) { [server] in
+      server.count(\.handshakeTimeouts)
+      server.logger.info("no complete request within \(timeout.nanoseconds / 1_000_000) ms; closing")
+      loopBound.value.close(promise: nil)
+    }
+  }
+
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    switch unwrapInboundIn(data) {
+    let part = unwrapInboundIn(data)
+    if case .end = part {
+      deadline?.cancel()
+      deadline = nil
+    }
+    switch part {
     case .head(let h):
       head = h
       body = nil
@@ -138,6 +166,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     context.write(
       wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
     let channel = context.channel
+    if keepAlive { armDeadline(context: context) }
     context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
       if !keepAlive { channel.close(promise: nil) }
     }

@@ -22,13 +22,29 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
     self.probing = probing
   }
 
+  /// A probe must finish (`2probe`, `5`) within the handshake timeout: the polling session's
+  /// timer does not watch this socket.
+  private var probeDeadline: Scheduled<Void>?
+
   func handlerAdded(context: ChannelHandlerContext) {
-    guard !probing else { return }
+    guard !probing else {
+      let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+      probeDeadline = context.eventLoop.scheduleTask(in: server.limits.handshakeTimeout) {
+        let (handler, context) = loopBound.value
+        guard handler.probing else { return }
+        handler.server.count(\.handshakeTimeouts)
+        handler.session.logger.info("upgrade probe not completed in time; closing it")
+        handler.close(context: context, code: .policyViolation)
+      }
+      return
+    }
     for packet in session.handshakePackets(upgrades: []) { send(packet, context: context) }
     session.startTimer(on: context.eventLoop)
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    // After our close frame, the rest of what the client sent is dropped unread.
+    guard !closing else { return }
     let received = NIODeadline.now()
     let frame = unwrapInboundIn(data)
     switch frame.opcode {
@@ -102,6 +118,9 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: Error) {
+    // Frames already buffered behind the one that made us close (the rest of an oversized
+    // message) fail too; the connection is going away, so they are not counted again.
+    guard !closing else { return }
     if let error = error as? NIOWebSocketFrameAggregator.Error {
       switch error {
       case .accumulatedFrameSizeIsTooLarge, .tooManyFragments:
@@ -119,15 +138,18 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
       close(context: context, code: .protocolError)
     } else if let error = error as? NIOWebSocketError {
       // WebSocketProtocolErrorHandler has already sent the close frame.
+      closing = true
       if case .invalidFrameLength = error { server.count(\.oversized) } else { server.count(\.malformed) }
       session.logger.warning("WebSocket protocol error \(error); closing")
     } else {
+      closing = true
       session.logger.info("connection error \(error); closing")
       context.close(promise: nil)
     }
   }
 
   func channelInactive(context: ChannelHandlerContext) {
+    probeDeadline?.cancel()
     // A probe that never completed leaves the polling session alone.
     if !probing { session.close() }
     context.fireChannelInactive()

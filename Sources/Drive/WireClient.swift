@@ -41,7 +41,7 @@ package final class WireClient {
   /// simulator performs (websocket-sharp's headers, no Origin, no subprotocol, no extensions).
   package init(
     port: Int, host: String = "127.0.0.1", path: String? = "/socket.io/?EIO=4&transport=websocket",
-    timeoutSeconds: Int = 10
+    timeoutSeconds: Int = 10, receiveBufferSize: Int? = nil
   ) throws {
     #if canImport(Glibc)
       fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -55,6 +55,12 @@ package final class WireClient {
     inet_pton(AF_INET, host, &address.sin_addr)
     var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    // Sends time out too, so a client the server stops reading from cannot hang.
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    if var size = receiveBufferSize.map(Int32.init) {
+      // Before connect, so the window is small from the start (a client that reads slowly).
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
     var one: Int32 = 1
     setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     let status = withUnsafePointer(to: &address) {
@@ -71,12 +77,17 @@ package final class WireClient {
 
   deinit { close(fd) }
 
-  private func handshake(path: String, host: String, port: Int) throws {
+  /// The simulator's upgrade request (websocket-sharp's headers).
+  package static func upgradeRequest(path: String, host: String, port: Int) -> [UInt8] {
     let key = "dGhlIHNhbXBsZSBub25jZQ=="
     let request =
       "GET \(path) HTTP/1.1\r\nUser-Agent: websocket-sharp/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       + "Host: \(host):\(port)\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    try sendRaw(Array(request.utf8))
+    return Array(request.utf8)
+  }
+
+  private func handshake(path: String, host: String, port: Int) throws {
+    try sendRaw(Self.upgradeRequest(path: path, host: host, port: port))
     let terminator: [UInt8] = [13, 10, 13, 10]
     while true {
       if let end = find(terminator) {
@@ -120,12 +131,17 @@ package final class WireClient {
     var sent = 0
     while sent < bytes.count {
       let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+      if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw Failure.timeout }
       guard n > 0 else { throw Failure.closed }
       sent += n
     }
+    lastSendTime = Self.monotonicMicroseconds()
+  }
+
+  package static func monotonicMicroseconds() -> UInt64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
-    lastSendTime = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+    return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
   }
 
   /// One masked frame as a client writes it.
@@ -191,6 +207,43 @@ package final class WireClient {
       if frame.opcode == 8 { throw Failure.closed }
       if frame.opcode == 1 { return frame.text }
     }
+  }
+
+  /// Whether the server has closed the connection, without blocking: true on end of stream or
+  /// reset; bytes that arrived first are kept for `receive`.
+  package func peerHasClosed() -> Bool {
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+      if n > 0 {
+        inbox += chunk[..<n]
+        continue
+      }
+      return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+  }
+
+  /// Blocks until the server closes the connection, at most `seconds`; returns everything it sent
+  /// meanwhile (with what was already buffered) and whether it closed.
+  package func awaitClose(seconds: Double) -> (bytes: [UInt8], closed: Bool) {
+    let start = Self.monotonicMicroseconds()
+    while Double(Self.monotonicMicroseconds() - start) / 1e6 < seconds {
+      do { try fill() } catch Failure.timeout { continue } catch {
+        defer { inbox.removeAll() }
+        return (inbox, true)
+      }
+    }
+    defer { inbox.removeAll() }
+    return (inbox, false)
+  }
+
+  /// Blocks until the server closes or resets the connection, at most `seconds`, without reading
+  /// (a client that never reads must not drain the server's queue while it waits).
+  package func awaitHangUp(seconds: Double) -> Bool {
+    let peerHungUp: Int16 = 0x2000  // POLLRDHUP, which Glibc exports only with _GNU_SOURCE
+    var poller = pollfd(fd: fd, events: peerHungUp, revents: 0)
+    let status = poll(&poller, 1, Int32(seconds * 1000))
+    return status > 0 && poller.revents & (peerHungUp | Int16(POLLHUP | POLLERR)) != 0
   }
 
   /// Half-closes nothing: drops the TCP connection at once (a client vanishing).
