@@ -25,7 +25,8 @@ struct SampleStoreFileLayout {
 extension SplitColumns {
   /// Writes `images` (n x imageShape) and their labels at sample offset `start`.
   func write(
-    images: [UInt8], steering: [Float], provenance columns: ProvenanceColumns, at start: Int, imageShape: [Int]
+    images: [UInt8], steering: [Float], provenance columns: ProvenanceColumns, at start: Int,
+    imageShape: [Int]
   ) throws {
     let n = steering.count
     try self.images.write(images, start: [start, 0, 0, 0], count: [n] + imageShape)

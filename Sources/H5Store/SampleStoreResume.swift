@@ -83,7 +83,7 @@ extension SampleStoreWriter {
           let stored = SplitChecksums(
             saved: try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self))
         else { return .rebuild("split \(split): unreadable checksum state") }
-        guard try columns.images.shape() .dropFirst() == ArraySlice(layout.imageShape) else {
+        guard try columns.images.shape().dropFirst() == ArraySlice(layout.imageShape) else {
           return .rebuild("split \(split): images of another shape")
         }
         for column in columns.all where try column.shape()[0] < count {
@@ -121,7 +121,8 @@ extension SampleStoreWriter {
     }
     var outcome: CopyOutcome
     do {
-      outcome = try copySplits(from: source, to: copy, complete: complete, committed: committed, layout: layout)
+      outcome = try copySplits(
+        from: source, to: copy, complete: complete, committed: committed, layout: layout)
       try copy.flush()
       try copy.close()
     } catch {

@@ -24,7 +24,8 @@ import Testing
     var g = SplitMix64(seed: 21)
     let images = (0..<(n * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let targets = (0..<n).map { _ in g.nextFloat(in: -0.5, 0.5) }
-    return SampleBatch(images: images, steering: targets, provenance: [], height: 128, width: 128, channels: 3)
+    return SampleBatch(
+      images: images, steering: targets, provenance: [], height: 128, width: 128, channels: 3)
   }
 
   @Test(arguments: [32, 13]) func gradientsAreBitIdenticalHoweverTheCoresAreScheduled(n: Int) throws {
