@@ -100,16 +100,9 @@ package struct SplitColumns: @unchecked Sendable {
 
   package func write(
     _ batch: SampleBatch, provenance columns: ProvenanceColumns, at start: Int, imageShape: [Int]
-  )
-    throws
-  {
-    let n = batch.count
-    try images.write(batch.images, start: [start, 0, 0, 0], count: [n] + imageShape)
-    try steering.write(batch.steering, start: [start], count: [n])
-    try recording.write(columns.recording, start: [start], count: [n])
-    try row.write(columns.row, start: [start], count: [n])
-    try camera.write(columns.camera, start: [start], count: [n])
-    try flipped.write(columns.flipped, start: [start], count: [n])
+  ) throws {
+    try write(
+      images: batch.images, steering: batch.steering, provenance: columns, at: start, imageShape: imageShape)
   }
 }
 

@@ -124,7 +124,6 @@ extension SampleStoreWriter {
       outcome = try copySplits(
         from: source, to: copy, complete: complete, committed: committed, layout: layout)
       try copy.flush()
-      try copy.close()
     } catch {
       outcome = .mismatch("damaged: \(error)")
     }
