@@ -25,6 +25,9 @@ public enum H5StoreError: Error, Sendable, Equatable, CustomStringConvertible {
   case closed(object: String)
   /// The operating system failed a read H5Store made without HDF5 (the loader's direct reads).
   case readFailed(path: String, detail: String)
+  /// Another process has the file open through HDF5 (which locks what it opens), so it is not
+  /// replaced or written.
+  case inUse(path: String)
 
   public var description: String {
     switch self {
@@ -43,6 +46,8 @@ public enum H5StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case .corrupt(let path, let detail): "\(path) is damaged: \(detail)"
     case .closed(let object): "'\(object)' belongs to a closed HDF5 file"
     case .readFailed(let path, let detail): "reading \(path) failed: \(detail)"
+    case .inUse(let path):
+      "\(path) is open in another process (HDF5 holds a lock on it); close that process, or use another path"
     }
   }
 }

@@ -8,6 +8,7 @@ import Foundation
 // it opens the old file read-only, copies the committed samples into a fresh file (checking their
 // checksums on the way, the pass verification needs anyway), renames that over the old one, and
 // appends to the file it made itself. A kill during the copy leaves the old file untouched.
+// (A rebuild, too, builds beside the store and renames: FileReplacement.swift says why.)
 extension SampleStoreWriter {
   /// What a verified split holds: the committed count and its checksum state.
   struct CommittedSplit {
@@ -22,8 +23,20 @@ extension SampleStoreWriter {
     case foreign(H5StoreError)
   }
 
-  /// The fresh file a resume copies into before renaming it over the store.
-  static func resumeCopyPath(_ path: String) -> String { path + ".resuming" }
+  /// The fresh file a writer builds (a resume's copy, or an empty store) before renaming it over
+  /// the store.
+  static func replacementPath(_ path: String) -> String { path + ".partial" }
+
+  /// Clears the way for a new replacement file: a stale one (left by a killed writer) is removed,
+  /// one that another process is still writing through HDF5 is an `.inUse` error.
+  static func prepareReplacement(for path: String) throws -> String {
+    let side = replacementPath(path)
+    if let held = try FileReplacement.lockExclusively(side) {
+      FileReplacement.release(held)
+      try? FileManager.default.removeItem(atPath: side)
+    }
+    return side
+  }
 
   static func tryResume(path: String, layout: SampleStoreFileLayout) -> ResumeDecision {
     // A writer killed before its first flush can leave an empty or signature-less file: only a
@@ -36,9 +49,10 @@ extension SampleStoreWriter {
       if size > 0, case .notHDF5(_, let detail) = error, detail == "no HDF5 signature" {
         return .foreign(error)
       }
-      if case .hdf5 = error {
-        return .foreign(error)  // e.g. locked by a writer still running: never rebuild under it
+      if case .hdf5(_, _, let detail) = error, detail.localizedCaseInsensitiveContains("unable to lock") {
+        return .foreign(.inUse(path: path))  // a writer still running: never rebuild under it
       }
+      if case .hdf5 = error { return .foreign(error) }
       return .rebuild("could not open: \(error)")
     } catch {
       return .rebuild("could not open: \(error)")
@@ -103,18 +117,18 @@ extension SampleStoreWriter {
     case mismatch(String)
   }
 
-  /// Copies the committed samples of `source` into a new file at `resumeCopyPath(path)`, verifying
+  /// Copies the committed samples of `source` into a new file at `replacementPath(path)`, verifying
   /// each split's checksums, and renames it over `path` only when all of them match. Closes `source`.
   /// A source HDF5 cannot read to the end is a mismatch (rebuild), not an error.
   static func copyCommitted(
     from source: H5File, complete: Bool, splits committed: [String: CommittedSplit], to path: String,
     layout: SampleStoreFileLayout
   ) throws -> CopyOutcome {
-    let copyPath = resumeCopyPath(path)
-    try? FileManager.default.removeItem(atPath: copyPath)
     let copy: H5File
+    let copyPath: String
     do {
-      copy = try H5File(creating: copyPath, overwrite: true)
+      copyPath = try prepareReplacement(for: path)
+      copy = try H5File(creating: copyPath, overwrite: false)
     } catch {
       try? source.close()
       throw error
@@ -135,10 +149,11 @@ extension SampleStoreWriter {
       try? FileManager.default.removeItem(atPath: copyPath)
       return outcome
     }
-    guard rename(copyPath, path) == 0 else {
-      let reason = String(cString: strerror(errno))
+    do {
+      try FileReplacement.replace(path, with: copyPath)
+    } catch {
       try? FileManager.default.removeItem(atPath: copyPath)
-      throw H5StoreError.invalidArgument("cannot rename \(copyPath) to \(path): \(reason)")
+      throw error
     }
     return .copied
   }

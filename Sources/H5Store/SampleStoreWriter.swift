@@ -86,38 +86,49 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
       case .foreign(let error): throw error
       }
     }
+    if opening != .resumed {
+      // Built beside the store and renamed over it, never truncated in place (FileReplacement).
+      try Self.createEmpty(at: path, layout: layout)
+    }
     self.opening = opening
-    if opening == .resumed {
-      let file = try H5File(opening: path, mode: .readWrite)
-      self.file = file
-      self.root = try file.root()
-      self.markedComplete = try root.attribute(SampleStoreLayout.RootAttribute.complete, as: Int32.self) == 1
-      for split in splits {
-        let group = try root.group(split)
-        let count = Int(try group.attribute(SampleStoreLayout.SplitAttribute.count, as: Int64.self))
-        let saved = try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self)
-        groups[split] = group
-        columns[split] = try SplitColumns.open(group)
-        counts[split] = count
-        checksums[split] = try SplitChecksums(saved: saved).unwrap(
-          or: H5StoreError.corrupt(path: path, detail: "bad checksum state"))
-      }
-    } else {
-      let file = try H5File(creating: path, overwrite: true)
-      self.file = file
-      self.root = try file.root()
-      self.markedComplete = false
+    // The file at `path` is now one this process wrote and closed cleanly: append through it.
+    let file = try H5File(opening: path, mode: .readWrite)
+    self.file = file
+    self.root = try file.root()
+    self.markedComplete = try root.attribute(SampleStoreLayout.RootAttribute.complete, as: Int32.self) == 1
+    for split in splits {
+      let group = try root.group(split)
+      let count = Int(try group.attribute(SampleStoreLayout.SplitAttribute.count, as: Int64.self))
+      let saved = try group.arrayAttribute(SampleStoreLayout.SplitAttribute.checksumState, as: UInt64.self)
+      groups[split] = group
+      columns[split] = try SplitColumns.open(group)
+      counts[split] = count
+      checksums[split] = try SplitChecksums(saved: saved).unwrap(
+        or: H5StoreError.corrupt(path: path, detail: "bad checksum state"))
+    }
+  }
+
+  /// Writes an empty store (root attributes, every split with no samples) beside `path` and
+  /// renames it over whatever is there.
+  static func createEmpty(at path: String, layout: SampleStoreFileLayout) throws {
+    let side = try prepareReplacement(for: path)
+    do {
+      let file = try H5File(creating: side, overwrite: false)
+      let root = try file.root()
       try layout.writeRootAttributes(root, complete: false)
-      for split in splits {
+      for split in layout.splits {
         let group = try root.createGroup(split)
-        groups[split] = group
-        columns[split] = try SplitColumns.create(
-          group, imageShape: imageShape, chunkImages: chunkImages, deflate: deflate)
-        counts[split] = 0
-        checksums[split] = SplitChecksums()
-        try commit(split)
+        _ = try SplitColumns.create(
+          group, imageShape: layout.imageShape, chunkImages: layout.chunkImages, deflate: layout.deflate)
+        try group.setAttribute(SampleStoreLayout.SplitAttribute.count, Int64(0))
+        try group.setAttribute(SampleStoreLayout.SplitAttribute.checksumState, SplitChecksums().saved)
       }
       try file.flush()
+      try file.close()
+      try FileReplacement.replace(path, with: side)
+    } catch {
+      try? FileManager.default.removeItem(atPath: side)
+      throw error
     }
   }
 

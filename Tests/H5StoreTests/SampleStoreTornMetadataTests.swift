@@ -51,7 +51,7 @@ import Testing
         #expect(after != inode, "a resume renames a fresh copy over the old file")
         #expect(try resumed.resumePoint(for: "train") == 15)
       }
-      #expect(!FileManager.default.fileExists(atPath: SampleStoreWriter.resumeCopyPath(path)))
+      #expect(!FileManager.default.fileExists(atPath: SampleStoreWriter.replacementPath(path)))
       try writeSyntheticStore(resumed, counts: counts, batch: 5)
       let store = try SampleStore(path: path)
       try store.verify()
@@ -69,14 +69,14 @@ import Testing
       let path = dir.appendingPathComponent("s.h5").path
       try interrupted(path, appends: 3)
       let before = try Data(contentsOf: URL(fileURLWithPath: path))
-      // What a kill in the middle of a copy leaves: a partial `.resuming` file beside the store.
+      // What a kill in the middle of a copy leaves: a partial `.partial` file beside the store.
       try Data(repeating: 0x89, count: 5000).write(
-        to: URL(fileURLWithPath: SampleStoreWriter.resumeCopyPath(path)))
+        to: URL(fileURLWithPath: SampleStoreWriter.replacementPath(path)))
       #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
       let resumed = try makeWriter(path)
       #expect(resumed.opening == .resumed)
       #expect(try resumed.resumePoint(for: "train") == 15)
-      #expect(!FileManager.default.fileExists(atPath: SampleStoreWriter.resumeCopyPath(path)))
+      #expect(!FileManager.default.fileExists(atPath: SampleStoreWriter.replacementPath(path)))
       try writeSyntheticStore(resumed, counts: counts, batch: 5)
       try SampleStore(path: path).verify()
     }

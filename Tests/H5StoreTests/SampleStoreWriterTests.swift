@@ -140,8 +140,38 @@ import Testing
       _ = out.fileHandleForReading.availableData  // "open"
       var changed = testMetadata
       changed.seed = 99  // would normally rebuild
-      #expect(throws: H5StoreError.self) { try makeWriter(path, metadata: changed) }
+      #expect(throws: H5StoreError.inUse(path: path)) { try makeWriter(path, metadata: changed) }
       #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+      #expect(!FileManager.default.fileExists(atPath: SampleStoreWriter.replacementPath(path)))
+    }
+  }
+
+  /// The same without Python: a reader open in this process (its own descriptor and HDF5 lock), for
+  /// a rebuild and for a resume, and a plain flock from outside HDF5 standing for another process.
+  @Test func aStoreHeldOpenIsNeitherRebuiltNorResumedOver() throws {
+    try withTemporaryDirectory { dir in
+      let path = dir.appendingPathComponent("s.h5").path
+      let writer = try makeWriter(path)
+      try writer.append(syntheticBatch("train", 0..<5), to: "train")
+      try writer.close()  // interrupted: a resume would copy and rename
+      let before = try Data(contentsOf: URL(fileURLWithPath: path))
+      var changed = testMetadata
+      changed.seed = 99
+      do {
+        let reader = try H5File(opening: path)
+        #expect(throws: H5StoreError.inUse(path: path)) { try makeWriter(path, metadata: changed) }
+        #expect(throws: H5StoreError.inUse(path: path)) { try makeWriter(path) }
+        try reader.close()
+      }
+      let holder = open(path, O_RDONLY)
+      #expect(flock(holder, LOCK_SH) == 0)
+      #expect(throws: H5StoreError.inUse(path: path)) { try makeWriter(path, metadata: changed) }
+      close(holder)
+      #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+      #expect(!FileManager.default.fileExists(atPath: SampleStoreWriter.replacementPath(path)))
+      // Released, the same calls go through: resumed, then rebuilt.
+      #expect(try makeWriter(path).opening == .resumed)
+      #expect(try makeWriter(path, metadata: changed).opening != .resumed)
     }
   }
 
