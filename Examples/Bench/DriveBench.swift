@@ -43,6 +43,12 @@ struct DriveBench: ParsableCommand {
   @Option(help: "With --clients: rounds against the same server (RSS after each round shows leaks).")
   var rounds = 1
 
+  @Option(help: "With --clients: handshake, ping and write-stall timeouts in seconds (short rounds).")
+  var timeouts: Double?
+
+  @Option(help: "With --clients: malloc arenas, as the Drive executable sets (2); 0 keeps glibc's default.")
+  var arenas = 2
+
   func run() throws {
     let semaphore = DispatchSemaphore(value: 0)
     let failure = NIOLockedValueBox<Error?>(nil)
@@ -60,8 +66,10 @@ struct DriveBench: ParsableCommand {
     let message = Self.telemetry(jpeg: jpeg)
     print("frame: 320x160 JPEG \(jpeg.count) bytes, telemetry message \(message.utf8.count) bytes")
     if clients > 1 || hostile {
+      if arenas > 0 { ProcessMemory.limitArenas(arenas) }
       try await DriveLoadBench(
-        clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile, rounds: rounds
+        clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile, rounds: rounds,
+        timeouts: timeouts
       ).run(message: message)
       return
     }

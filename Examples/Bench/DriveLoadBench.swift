@@ -20,6 +20,9 @@ struct DriveLoadBench {
   var rounds = 1
   /// Untimed frames per client, first.
   var warmup = 10
+  /// Handshake, ping and write-stall timeouts in seconds (nil: the server's defaults, and 5 s pings
+  /// with --hostile). Short ones make a round quick: half-open clients wait for them.
+  var timeouts: Double?
 
   /// The process's resources at one moment.
   struct Sample {
@@ -52,6 +55,13 @@ struct DriveLoadBench {
       configuration.pingInterval = .seconds(5)
       configuration.pingTimeout = .seconds(5)
     }
+    if let timeouts {
+      let t = TimeAmount.milliseconds(Int64(timeouts * 1000))
+      configuration.handshakeTimeout = t
+      configuration.pingInterval = t
+      configuration.pingTimeout = t
+      configuration.writeStallTimeout = t
+    }
     let server = try await DriveServer(
       configuration: configuration, autopilot: Autopilot(predictor: predictor), logger: logger)
     let port = server.localPort
@@ -64,6 +74,8 @@ struct DriveLoadBench {
         + "queue mark \(configuration.outboundHighWaterMark) B, write stall \(ms(configuration.writeStallTimeout)) ms, "
         + "ping \(ms(configuration.pingInterval)) + \(ms(configuration.pingTimeout)) ms")
     let bench = self
+    print(
+      "baseline: RSS \(mb(ProcessCensus.memory().resident)) MB, \(ProcessCensus.descriptors()) descriptors")
     for round in 1..<max(rounds, 1) {
       let run = await Task.detached { bench.drive(port: port, message: message, server: server) }.value
       let answered = run.results.values.reduce(0) { $0 + $1.steers + $1.manuals }
@@ -143,6 +155,10 @@ struct DriveLoadBench {
     let elapsed = Date().timeIntervalSince(started)
     // The server's side of every connection closes too.
     for _ in 0..<600 where server.connectionCount > 0 { usleep(100_000) }
+    // And the server gives back what the burst took once it is idle (idleMemoryRelease).
+    if server.configuration.idleMemoryRelease != nil {
+      for _ in 0..<600 where !server.isIdleAndReleased { usleep(100_000) }
+    }
     sampling.withLockedValue { $0 = false }
     samplerStopped.wait()  // its own reads of /proc are closed before the last sample
     return Run(

@@ -52,6 +52,8 @@ struct DriveCommand: AsyncParsableCommand {
   var verbose = false
 
   func run() async throws {
+    // A long-running server: two malloc arenas keep RSS flat across bursts (ProcessMemory).
+    ProcessMemory.limitArenas(2)
     var logger = Logger(label: "drive")
     logger.logLevel = verbose ? .debug : .notice
     let options = try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)

@@ -7,6 +7,7 @@ package struct ConnectionLimits: Sendable {
   package var maxConnections: Int
   package var outboundHighWaterMark: Int
   package var writeStallTimeout: TimeAmount
+  package var idleMemoryRelease: TimeAmount?
 
   init(_ configuration: DriveServer.Configuration) {
     handshakeTimeout = configuration.handshakeTimeout
@@ -14,5 +15,6 @@ package struct ConnectionLimits: Sendable {
     maxConnections = max(1, configuration.maxConnections)
     outboundHighWaterMark = max(2, configuration.outboundHighWaterMark)
     writeStallTimeout = configuration.writeStallTimeout
+    idleMemoryRelease = configuration.idleMemoryRelease
   }
 }

@@ -37,13 +37,18 @@ public final class DriveServer: Sendable {
     public var outboundHighWaterMark: Int
     /// A client whose send queue stays above the mark this long is closed: it is not reading.
     public var writeStallTimeout: TimeAmount
+    /// About this long after the last connection closes, if none is open then, memory the
+    /// allocator kept from the connections is given back (`ProcessMemory.release`), so the process returns to
+    /// its baseline between drives instead of keeping the high-water mark of every burst.
+    /// nil: never.
+    public var idleMemoryRelease: TimeAmount?
 
     public init(
       host: String = "127.0.0.1", port: Int = 4567, maxMessageSize: Int = 1_000_000,
       pingInterval: TimeAmount = .seconds(25), pingTimeout: TimeAmount = .seconds(60),
       threads: Int = min(System.coreCount, 4), handshakeTimeout: TimeAmount = .seconds(10),
       maxHeaderSize: Int = 16 * 1024, maxConnections: Int = 256, outboundHighWaterMark: Int = 64 * 1024,
-      writeStallTimeout: TimeAmount = .seconds(10)
+      writeStallTimeout: TimeAmount = .seconds(10), idleMemoryRelease: TimeAmount? = .seconds(1)
     ) {
       self.host = host
       self.port = port
@@ -56,6 +61,7 @@ public final class DriveServer: Sendable {
       self.maxConnections = maxConnections
       self.outboundHighWaterMark = outboundHighWaterMark
       self.writeStallTimeout = writeStallTimeout
+      self.idleMemoryRelease = idleMemoryRelease
     }
   }
 
@@ -116,6 +122,10 @@ public final class DriveServer: Sendable {
 
   /// Open connections (HTTP, WebSocket, and ones not yet past their handshake).
   public var connectionCount: Int { core.openConnections }
+
+  /// True when no connection is open and the idle memory release ran after the last one closed
+  /// (`Configuration.idleMemoryRelease`): the moment to compare the process's RSS with its baseline.
+  public var isIdleAndReleased: Bool { core.isIdleAndReleased }
 
   /// Closes the listener and every session, and stops the threads.
   public func stop() async throws {

@@ -27,6 +27,8 @@ public struct DriveStatistics: Sendable, Equatable {
   public var stalled = 0
   /// The most bytes ever queued for sending on one connection.
   public var peakOutboundBytes = 0
+  /// Times the server went idle and gave memory back (`Configuration.idleMemoryRelease`).
+  public var idleMemoryReleases = 0
 }
 
 /// Everything the connection handlers share: the autopilot, settings, sessions and counters.
@@ -38,8 +40,10 @@ package final class DriveServerCore: Sendable {
   package let registry = SessionRegistry()
   package let onFrame: (@Sendable (FrameReport) -> Void)?
   private let statistics = NIOLockedValueBox(DriveStatistics())
-  /// Open connections, and whether the cap was hit since it was last below it (logged once).
-  private let open = NIOLockedValueBox((count: 0, full: false))
+  /// Open connections, whether the cap was hit since it was last below it (logged once), and
+  /// whether an idle memory release is scheduled.
+  private let open = NIOLockedValueBox(
+    (count: 0, full: false, releaseScheduled: false, closedSinceRelease: 0))
 
   package init(
     autopilot: Autopilot, settings: EngineSettings, limits: ConnectionLimits, logger: Logger,
@@ -80,13 +84,43 @@ package final class DriveServerCore: Sendable {
       }
       return false
     }
+    let eventLoop = channel.eventLoop
     channel.closeFuture.whenComplete { [self] _ in
-      self.open.withLockedValue { $0.count -= 1 }
+      let becameIdle = self.open.withLockedValue { open -> Bool in
+        open.count -= 1
+        open.closedSinceRelease += 1
+        guard open.count == 0, !open.releaseScheduled, limits.idleMemoryRelease != nil else { return false }
+        open.releaseScheduled = true
+        return true
+      }
+      if becameIdle, let delay = limits.idleMemoryRelease {
+        eventLoop.scheduleTask(in: delay) { self.releaseMemoryIfIdle() }
+      }
     }
     return true
   }
 
+  /// One release per idle period, however many connections came and went before it: a churn of
+  /// short connections schedules one, and a connection open when it fires cancels it (the next
+  /// close to zero schedules another).
+  private func releaseMemoryIfIdle() {
+    let idle = open.withLockedValue { open -> Bool in
+      open.releaseScheduled = false
+      guard open.count == 0 else { return false }
+      open.closedSinceRelease = 0
+      return true
+    }
+    guard idle else { return }
+    ProcessMemory.release()
+    count(\.idleMemoryReleases)
+  }
+
   package var openConnections: Int { open.withLockedValue { $0.count } }
+
+  /// No connection open, and memory released since the last one closed.
+  package var isIdleAndReleased: Bool {
+    open.withLockedValue { $0.count == 0 && $0.closedSinceRelease == 0 }
+  }
 }
 
 /// Sessions by id, so polling requests and upgrade probes on new connections find their client.
