@@ -22,22 +22,22 @@ enum FileReplacement {
   }
 
   /// The old file's descriptor with an exclusive flock held on it, or nil when there is no file.
-  /// A lock found held is tried again for up to 0.2 s: a child process another thread is spawning
-  /// holds a copy of every descriptor (HDF5 opens without close-on-exec) until it execs.
+  /// A lock found held is tried again as `H5File` does (`LockRetry`): a child process another
+  /// thread is spawning holds a copy of every descriptor (HDF5 opens without close-on-exec).
   static func lockExclusively(_ path: String) throws -> Int32? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
       if errno == ENOENT { return nil }
       throw H5StoreError.invalidArgument("cannot open \(path): \(String(cString: strerror(errno)))")
     }
-    for attempt in 0...20 {
+    for attempt in 0...LockRetry.attempts {
       if flock(fd, LOCK_EX | LOCK_NB) == 0 { return fd }
       let failure = errno
       guard failure == EWOULDBLOCK || failure == EINTR else {
         close(fd)
         throw H5StoreError.invalidArgument("cannot lock \(path): \(String(cString: strerror(failure)))")
       }
-      if attempt < 20 { usleep(10_000) }
+      if attempt < LockRetry.attempts { LockRetry.wait(attempt) }
     }
     close(fd)
     throw H5StoreError.inUse(path: path)
@@ -45,4 +45,14 @@ enum FileReplacement {
 
   /// Drops a lock `lockExclusively` took.
   static func release(_ fd: Int32) { close(fd) }
+}
+
+/// How long a lock found held is waited for (see `H5File.init(opening:)`): 10 ms, growing to 100 ms,
+/// about 2 s in all.
+enum LockRetry {
+  static let attempts = 25
+
+  static func wait(_ attempt: Int) {
+    usleep(UInt32(min(100, 10 * (attempt + 1))) * 1000)
+  }
 }

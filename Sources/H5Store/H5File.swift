@@ -37,21 +37,35 @@ public final class H5File: @unchecked Sendable {
     guard FileManager.default.isReadableFile(atPath: path) else {
       throw H5StoreError.fileNotFound(path: path)
     }
-    self.id = try H5File.open(path, mode: mode)
+    self.id = try H5File.open(path, mode: mode, onLockRetry: nil)
+    self.open = true
+  }
+
+  /// `onLockRetry` is called before each retry of a lock found held (tests release it there).
+  init(opening path: String, mode: Mode, onLockRetry: ((Int) -> Void)?) throws {
+    self.path = path
+    self.mode = mode
+    guard FileManager.default.isReadableFile(atPath: path) else {
+      throw H5StoreError.fileNotFound(path: path)
+    }
+    self.id = try H5File.open(path, mode: mode, onLockRetry: onLockRetry)
     self.open = true
   }
 
   /// HDF5 locks the files it opens (flock). A child process that another thread is spawning holds a
-  /// copy of every descriptor, a just-closed one included, until it execs: a lock found held is
-  /// tried again for up to 0.2 s before it is reported.
-  private static func open(_ path: String, mode: Mode) throws -> hid_t {
-    for _ in 0..<20 {
+  /// copy of every descriptor, a just-closed one included, until it execs (HDF5 opens without
+  /// close-on-exec; Foundation's Process closes the copies in the child, but only once it runs):
+  /// a lock found held is retried, waits growing from 10 to 100 ms, for about 2 s before it is
+  /// reported, because on a loaded machine the child can wait that long to be scheduled.
+  private static func open(_ path: String, mode: Mode, onLockRetry: ((Int) -> Void)?) throws -> hid_t {
+    for attempt in 0..<LockRetry.attempts {
       do {
         return try openOnce(path, mode: mode)
       } catch H5StoreError.hdf5(_, _, let detail)
         where detail.localizedCaseInsensitiveContains("unable to lock")
       {
-        usleep(10_000)
+        onLockRetry?(attempt)
+        LockRetry.wait(attempt)
       }
     }
     return try openOnce(path, mode: mode)
