@@ -101,13 +101,17 @@ struct KerasModelWriter {
       try weights.setAttribute("keras_version", string: KerasModelFile.kerasVersion)
       try weights.setAttribute("backend", string: "tensorflow")
       try weights.setAttribute("layer_names", strings: model.layers.map(\.name))
+      var checksum = StreamChecksum()
       for (layer, e) in zip(model.layers, exported) {
         let group = try weights.createGroup(layer.name)
         try group.setAttribute("weight_names", strings: e.weights.map { "\(layer.name)/\($0.name)" })
         for w in e.weights {
           try group.createDataset("\(layer.name)/\(w.name)", values: w.values, shape: w.shape)
+          checksum.update(w.values)
         }
       }
+      try root.setAttribute(
+        KerasModelFile.weightsChecksumAttribute, string: WeightsChecksum.hex(checksum.value))
       if let adam = optimizer as? Adam { try writeAdam(adam, root) }
       try file.close()
       guard rename(temporary, path) == 0 else {
