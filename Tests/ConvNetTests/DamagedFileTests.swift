@@ -69,3 +69,47 @@ import Testing
     #expect(!loaded.writtenByBehavioralCloning)
   }
 }
+
+/// The containment, shown with the built `Predict` (skipped when it is not built): a corpus file
+/// (tfkeras_2_21/flip-attr-0055) on which libhdf5 dies by SIGSEGV is a clean error with isolation.
+@Suite struct IsolatedReadTests {
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Fixtures")
+  static let crashing = fixtures.appendingPathComponent("damaged/crashes_libhdf5.h5").path
+  static let image = fixtures.deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("DriveTests/Fixtures/camera_320x160.jpg").path
+
+  static var predict: String? {
+    guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+      return nil
+    }
+    var dir = URL(fileURLWithPath: me).deletingLastPathComponent()
+    if dir.path.hasSuffix(".xctest/Contents/MacOS") { dir = dir.deletingLastPathComponent() }
+    let path = dir.appendingPathComponent("PredictCommand").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }
+
+  func run(_ arguments: [String]) throws -> (Process.TerminationReason, Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.predict!)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationReason, process.terminationStatus, text)
+  }
+
+  @Test(.enabled(if: predict != nil)) func aFileThatCrashesLibhdf5IsACleanError() throws {
+    let (reason, status, text) = try run([Self.crashing, Self.image])
+    #expect(reason == .exit && status == 1)
+    #expect(text.contains("is damaged: reading it crashed libhdf5 (signal 11)"))
+  }
+
+  @Test(.enabled(if: predict != nil)) func withoutIsolationTheSameFileKillsTheProcess() throws {
+    let (reason, status, _) = try run([Self.crashing, Self.image, "--no-isolation"])
+    #expect(reason == .uncaughtSignal && status == SIGSEGV)
+  }
+}
