@@ -42,6 +42,25 @@ import Testing
     }
   }
 
+  @Test func savedModelCarriesAChecksumThatCatchesAChangedConfig() throws {
+    let dir = try KerasFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/model.h5"
+    let (model, _, _) = try KerasFixtures.trainedSmallModel(steps: 1)
+    try KerasModelFile.save(model, to: path)
+    let file = try H5File(opening: path, mode: .readWrite)
+    let root = try file.root()
+    // Still valid JSON describing the same model: only the checksum can tell.
+    try root.setAttribute("model_config", string: try root.stringAttribute("model_config") + " ")
+    try file.close()
+    #expect {
+      _ = try KerasModelFile.load(path: path)
+    } throws: { error in
+      guard case ModelFileError.damaged(_, let detail) = error else { return false }
+      return detail.contains("model_config")
+    }
+  }
+
   @Test func checkpointChecksumCatchesChangedState() throws {
     let dir = try KerasFixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

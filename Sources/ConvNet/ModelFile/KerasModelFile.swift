@@ -59,6 +59,8 @@ public enum KerasModelFile {
   public static let kerasVersion = "2.21.0"
   /// Root attribute of our files: `WeightsChecksum` of the weights in layer and weight order.
   public static let weightsChecksumAttribute = "bc_weights_checksum"
+  /// Root attribute of our files: the checksum of `model_config` and `bc_input_pipeline`.
+  public static let configChecksumAttribute = "bc_config_checksum"
 
   /// Reads a Sequential model written by Keras 1.2, 2.0.x, 2.2.x, tf.keras, Keras 3 (legacy H5) or us.
   /// `isolated` reads the file in a child process (see `IsolatedRead`; the executable must call

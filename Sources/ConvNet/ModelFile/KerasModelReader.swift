@@ -25,6 +25,13 @@ struct KerasModelReader {
     do { configText = try root.stringAttribute("model_config") } catch {
       throw .notKerasModel(path: path, detail: "model_config is unreadable: \(error)")
     }
+    if let stored = try? root.stringAttribute(KerasModelFile.configChecksumAttribute),
+      stored
+        != WeightsChecksum.config(
+          modelJSON: configText, pipelineJSON: try? root.stringAttribute("bc_input_pipeline"))
+    {
+      throw .damaged(path: path, detail: "its model_config or input pipeline does not match its checksum")
+    }
     let kerasVersion = try? root.stringAttribute("keras_version")
     let json = try KerasJSON.parse(configText, what: path)
     let layerConfigs = try sequentialLayers(json)

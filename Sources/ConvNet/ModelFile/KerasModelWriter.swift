@@ -96,6 +96,9 @@ struct KerasModelWriter {
       try root.setAttribute("bc_format_version", Int64(KerasModelFile.formatVersion))
       if let pipelineJSON { try root.setAttribute("bc_input_pipeline", string: pipelineJSON) }
       if let trainingRecordJSON { try root.setAttribute("bc_training", string: trainingRecordJSON) }
+      try root.setAttribute(
+        KerasModelFile.configChecksumAttribute,
+        string: WeightsChecksum.config(modelJSON: modelJSON, pipelineJSON: pipelineJSON))
 
       let weights = try root.createGroup("model_weights")
       try weights.setAttribute("keras_version", string: KerasModelFile.kerasVersion)
