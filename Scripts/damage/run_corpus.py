@@ -128,6 +128,8 @@ def main_run(args):
     shutil.copy(os.path.join(sources_dir, "samples.h5"), os.path.join(scratch, "store", "samples.h5"))
     references = {}
     for name, source in sorted(manifest["sources"].items()):
+        if args.only and name not in args.only:
+            continue
         original = os.path.join(sources_dir, source["file"])
         for command, argv, setup in commands(args.bin, sources_dir, scratch, source, original):
             code, out, err, _ = run(argv, setup, args.timeout)
@@ -136,6 +138,8 @@ def main_run(args):
             references[(name, command)] = result_of(command, out, argv)
     jobs = []
     for entry in manifest["files"]:
+        if args.only and entry["source"] not in args.only:
+            continue
         source = manifest["sources"][entry["source"]]
         path = os.path.join(corpus, entry["path"])
         for command, argv, setup in commands(args.bin, sources_dir, scratch, source, path):
@@ -214,6 +218,7 @@ def main():
     parser.add_argument("--summary", action="store_true")
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--only", action="append", help="run only the files of this source (repeatable)")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--scratch", default="/tmp/corpus-scratch")
     args = parser.parse_args()
