@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvNet
 import Drive
 import Foundation
+import H5Store
 import Logging
 import NIOConcurrencyHelpers
 
@@ -12,6 +13,12 @@ import NIOConcurrencyHelpers
 struct DriveCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "Drive", abstract: "Drive the Udacity simulator with a trained model (like drive.py).")
+
+  static func main() async {
+    // A child reading the model file for its parent (see IsolatedRead) does only that.
+    if let status = IsolatedRead.serveIfChild() { Foundation.exit(status) }
+    await main(nil)
+  }
 
   @Argument(help: "Keras model file (model.h5).")
   var model: String
@@ -51,13 +58,20 @@ struct DriveCommand: AsyncParsableCommand {
   @Flag(help: "Log protocol details.")
   var verbose = false
 
+  @Flag(help: "Load the model, print what was loaded and exit, without serving.")
+  var check = false
+
+  @Flag(help: "Read the model file in this process rather than a child (also BC_NO_ISOLATION=1).")
+  var noIsolation = false
+
   func run() async throws {
     // A long-running server: two malloc arenas keep RSS flat across bursts (ProcessMemory).
     ProcessMemory.limitArenas(2)
     var logger = Logger(label: "drive")
     logger.logLevel = verbose ? .debug : .notice
     let options = try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
-    let (predictor, loaded) = try ModelLoading.predictor(path: model, options: options)
+    let (predictor, loaded) = try ModelLoading.predictor(
+      path: model, options: options, isolated: !noIsolation && IsolatedRead.enabledByEnvironment)
     let pipeline = loaded.pipeline
     say(
       "model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "
@@ -65,6 +79,7 @@ struct DriveCommand: AsyncParsableCommand {
         + "\(pipeline.resizeHeight.map(String.init) ?? "-"), \(pipeline.colorSpace.rawValue)"
         + (loaded.kerasVersion.map { ", Keras \($0)" } ?? ""))
     for note in loaded.notes { say("model: \(note)") }
+    if check { return }
     let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
     let autopilot = Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
     let printer = FramePrinter(quiet: quiet)

@@ -5,9 +5,16 @@ import ConvNet
 import Drive
 import DrivingData
 import Foundation
+import H5Store
 
 @main
 struct Predict: ParsableCommand {
+  static func main() {
+    // A child reading the model file for its parent (see IsolatedRead) does only that.
+    if let status = IsolatedRead.serveIfChild() { Foundation.exit(status) }
+    main(nil)
+  }
+
   static let configuration = CommandConfiguration(
     abstract: "Predict steering angles for images with a Keras model.h5.",
     discussion: """
@@ -38,6 +45,9 @@ struct Predict: ParsableCommand {
   @Flag(help: "Print the model summary, pipeline and loader notes to standard error first.")
   var verbose = false
 
+  @Flag(help: "Read the model file in this process rather than a child (also BC_NO_ISOLATION=1).")
+  var noIsolation = false
+
   func options() throws -> KerasLoadOptions {
     // The same parsing as `Drive`, so both commands accept exactly the same pipeline options.
     do {
@@ -48,10 +58,11 @@ struct Predict: ParsableCommand {
   func run() throws {
     let loaded: LoadedKerasModel
     do {
-      loaded = try KerasModelFile.load(path: model, options: try options())
+      loaded = try KerasModelFile.load(
+        path: model, options: try options(), isolated: !noIsolation && IsolatedRead.enabledByEnvironment)
     } catch let error as ModelFileError {
       FileHandle.standardError.write(Data("Predict: \(error)\n".utf8))
-      throw ExitCode(2)
+      throw ExitCode(1)
     }
     loaded.model.threads = 1
     if verbose {

@@ -10,6 +10,8 @@ struct Prepare {
   let store: String
   let options: PrepareOptions
   let model: ModelKind
+  /// Check an existing store in a child process before this one opens it (see `IsolatedRead`).
+  let isolated: Bool
 
   /// Prepares (or reuses) the store; returns its path.
   func run() throws -> String {
@@ -26,6 +28,9 @@ struct Prepare {
     let json = String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self)
     let metadata = SampleStoreMetadata(
       preprocessingJSON: json, seed: settings.seed, sourceFingerprint: preparation.fingerprint)
+    if !options.force, FileManager.default.fileExists(atPath: store) {
+      try checkExisting(metadata)
+    }
     if !options.force, let existing = try? SampleStore(path: store), existing.metadata == metadata {
       let counts = try existing.splits.map { "\($0) \(try existing.count(of: $0))" }.joined(separator: ", ")
       log("\(store) is current (fingerprint \(preparation.fingerprint)): \(counts); reusing it")
@@ -73,6 +78,25 @@ struct Prepare {
     try Data(summary.histogramSVG.utf8).write(to: URL(fileURLWithPath: picture))
     log("steering histograms: \(picture)")
     return store
+  }
+
+  /// libhdf5 may crash or hang on a damaged file, so an existing store is opened (and verified
+  /// against its checksums) in a child first; this process opens it only after a clean verdict,
+  /// if the file has not changed since. A damaged store is an error: rebuilding it silently would
+  /// hide a failing disk, and --force rebuilds it without reading it.
+  private func checkExisting(_ metadata: SampleStoreMetadata) throws {
+    guard isolated else { return }
+    let verdict: StoreVerdict
+    let identity: FileIdentity?
+    do { (verdict, identity) = try IsolatedRead.storeVerdict(path: store, isolated: true) } catch {
+      throw ValidationErrorText("\(error); remove it or pass --force to rebuild it")
+    }
+    if case .damaged(let detail) = verdict {
+      throw ValidationErrorText("\(store) cannot be used: \(detail); remove it or pass --force to rebuild it")
+    }
+    guard identity != nil, identity == FileIdentity(path: store) else {
+      throw ValidationErrorText("\(store) changed while it was being checked; run again")
+    }
   }
 
   private func log(_ text: String) { print(text) }

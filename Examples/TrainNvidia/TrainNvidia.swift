@@ -4,9 +4,16 @@ import ArgumentParser
 import ConvNet
 import DrivingData
 import Foundation
+import H5Store
 
 @main
 struct TrainNvidia: ParsableCommand {
+  static func main() {
+    // A child reading a store or checkpoint for its parent (see IsolatedRead) does only that.
+    if let status = IsolatedRead.serveIfChild() { Foundation.exit(status) }
+    main(nil)
+  }
+
   static let configuration = CommandConfiguration(
     abstract: "Prepare driving recordings into a sample store and train the NVIDIA-style steering network.",
     discussion: """
@@ -19,6 +26,9 @@ struct TrainNvidia: ParsableCommand {
   var data: [String] = []
   @Option(help: "Sample store (HDF5) to create, resume or reuse.") var store = "samples.h5"
   @Flag(help: "Only prepare the sample store; do not train.") var prepareOnly = false
+  @Flag(help: "Read an existing store and checkpoint in this process, not a child (also BC_NO_ISOLATION=1).")
+  var noIsolation = false
+  var isolated: Bool { !noIsolation && IsolatedRead.enabledByEnvironment }
   @Flag(help: "Print the model's Keras-style summary (layers, output shapes, parameters) and exit.")
   var summary = false
 
@@ -48,7 +58,9 @@ struct TrainNvidia: ParsableCommand {
       return
     }
     let started = Date()
-    let path = try Prepare(data: data, store: store, options: preparation, model: training.model).run()
+    let path = try Prepare(
+      data: data, store: store, options: preparation, model: training.model, isolated: isolated
+    ).run()
     if let dir = training.reportDir {
       try ReportFacts.write(
         data: data, store: path, options: preparation.preparationOptions(for: training.model),

@@ -64,7 +64,8 @@ struct TrainingRun {
     if options.resume {
       if FileManager.default.fileExists(atPath: checkpointPath) {
         let state = try TrainingCheckpoint.restore(
-          from: checkpointPath, model: model, optimizer: optimizer, identity: runIdentity)
+          from: checkpointPath, model: model, optimizer: optimizer, identity: runIdentity,
+          isolated: command.isolated)
         print(
           "resuming from \(checkpointPath): \(state.epochsDone) epochs done\(state.stopped ? " (run had finished)" : "")"
         )

@@ -9,6 +9,7 @@
 //     /slot_<name>      float32 (P)        optimizer slots, parameters in model order
 //     /dropout_states   uint64  (D)        SplitMix64 state of each Dropout layer, in layer order
 //
+// A root `checksum` (hex) covers trainer_state and every dataset, so damaged bytes are an error.
 // Written to a temporary file and renamed, so a kill while saving leaves the previous checkpoint.
 import Foundation
 import H5Store
@@ -36,24 +37,31 @@ public enum TrainingCheckpoint {
       encoder.outputFormatting = [.sortedKeys]  // the same state writes the same bytes, in any process
       let json = String(decoding: try encoder.encode(light), as: UTF8.self)
       try root.setAttribute("trainer_state", string: json)
+      var checksum = StreamChecksum()
+      checksum.update(Array(json.utf8))
       try root.setAttribute("learning_rate", optimizer.learningRate)
       try root.setAttribute("iterations", Int64(optimizer.iterations))
       try root.setAttribute("optimizer", string: String(describing: type(of: optimizer)))
       try root.setAttribute("slot_names", strings: optimizer.slotNames.isEmpty ? [""] : optimizer.slotNames)
       let weights = model.parameters.snapshot()
       _ = try root.createDataset("weights", values: weights, shape: [weights.count])
+      checksum.update(weights)
       if let best = state.bestWeights {
         _ = try root.createDataset("best_weights", values: best, shape: [best.count])
+        checksum.update(best)
       }
       for slot in optimizer.slotNames {
         var values: [Float] = []
         values.reserveCapacity(weights.count)
         for (_, p) in model.namedParameters { values += try optimizer.slot(slot, for: p).scalars }
         _ = try root.createDataset("slot_\(slot)", values: values, shape: [values.count])
+        checksum.update(values)
       }
       let states = dropoutLayers(model).map(\.generator.state)
       _ = try root.createDataset(
         "dropout_states", values: states.isEmpty ? [0] : states, shape: [max(states.count, 1)])
+      checksum.update(states.isEmpty ? [UInt64(0)] : states)
+      try root.setAttribute("checksum", string: WeightsChecksum.hex(checksum.value))
       try file.close()
     } catch let error as ConvNetError {
       try? FileManager.default.removeItem(atPath: temporary)
@@ -69,13 +77,13 @@ public enum TrainingCheckpoint {
 
   /// Puts the checkpoint's weights, optimizer state and dropout generators into `model` and
   /// `optimizer` (built as for the original run) and returns the loop state to resume from.
+  /// `isolated` reads the file in a child process (see `IsolatedRead`).
   public static func restore(
-    from path: String, model: Sequential, optimizer: any Optimizer, identity: String
+    from path: String, model: Sequential, optimizer: any Optimizer, identity: String, isolated: Bool = false
   ) throws(ConvNetError) -> TrainerState {
     do {
-      let file = try H5File(opening: path)
-      defer { try? file.close() }
-      let root = try file.root()
+      let root = try IsolatedRead.snapshot(path: path, isolated: isolated)
+      var checksum = StreamChecksum()
       guard (try? root.stringAttribute("format")) == formatName else {
         throw ConvNetError.io("\(path) is not a training checkpoint")
       }
@@ -94,12 +102,15 @@ public enum TrainingCheckpoint {
         throw ConvNetError.invalidArgument(
           "\(path) holds \(kind) state, this run uses \(type(of: optimizer))")
       }
-      var state = try JSONDecoder().decode(
-        TrainerState.self, from: Data(try root.stringAttribute("trainer_state").utf8))
+      let stateJSON = try root.stringAttribute("trainer_state")
+      checksum.update(Array(stateJSON.utf8))
+      var state = try JSONDecoder().decode(TrainerState.self, from: Data(stateJSON.utf8))
       let weights: [Float] = try root.dataset("weights").read()
+      checksum.update(weights)
       try model.parameters.restore(weights)
-      if try root.contains("best_weights") {
+      if root.contains("best_weights") {
         let best: [Float] = try root.dataset("best_weights").read()
+        checksum.update(best)
         guard best.count == weights.count else {
           throw ConvNetError.shapeMismatch("best weights \(best.count) vs \(weights.count)")
         }
@@ -108,6 +119,7 @@ public enum TrainingCheckpoint {
       optimizer.reset()
       for slot in optimizer.slotNames {
         let values: [Float] = try root.dataset("slot_\(slot)").read()
+        checksum.update(values)
         guard values.count == weights.count else {
           throw ConvNetError.shapeMismatch(
             "optimizer slot \(slot): \(values.count) values for \(weights.count) parameters")
@@ -123,6 +135,10 @@ public enum TrainingCheckpoint {
       optimizer.iterations = Int(try root.attribute("iterations", as: Int64.self))
       let dropouts = dropoutLayers(model)
       let states: [UInt64] = try root.dataset("dropout_states").read()
+      checksum.update(states)
+      if let stored = try? root.stringAttribute("checksum"), stored != WeightsChecksum.hex(checksum.value) {
+        throw ConvNetError.io("\(path) is damaged: its contents do not match their checksum")
+      }
       guard states.count == max(dropouts.count, 1) else {
         throw ConvNetError.shapeMismatch(
           "\(states.count) dropout states for \(dropouts.count) dropout layers")

@@ -44,11 +44,11 @@ public enum ModelLoading {
   }
 
   /// Loads `path` and wraps it for driving. Errors name the file and what was wrong.
-  public static func predictor(path: String, options: KerasLoadOptions) throws -> (
+  public static func predictor(path: String, options: KerasLoadOptions, isolated: Bool = false) throws -> (
     SequentialPredictor, LoadedKerasModel
   ) {
     let loaded: LoadedKerasModel
-    do { loaded = try KerasModelFile.load(path: path, options: options) } catch {
+    do { loaded = try KerasModelFile.load(path: path, options: options, isolated: isolated) } catch {
       throw DriveError.modelUnavailable("\(path): \(error)")
     }
     // Fail now, not on every frame, if the simulator's frame cannot become the model's input.

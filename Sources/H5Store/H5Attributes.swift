@@ -224,3 +224,24 @@ extension H5Object {
     }
   }
 }
+
+extension H5Object {
+  /// The stored type class and element count of attribute `name`, to size a read before making it.
+  package func attributeTypeAndCount(_ name: String) throws -> (H5TypeClass, Int) {
+    let object = "\(qualifiedName)@\(name)"
+    return try locked {
+      let attr = try h5Check(H5Aopen(id, name, chdf5_p_default()), "H5Aopen", object)
+      defer { H5Aclose(attr) }
+      let fileType = try h5Check(H5Aget_type(attr), "H5Aget_type", object)
+      defer { H5Tclose(fileType) }
+      let space = try h5Check(H5Aget_space(attr), "H5Aget_space", object)
+      defer { H5Sclose(space) }
+      let count = Int(H5Sget_simple_extent_npoints(space))
+      guard count >= 0 else {
+        throw H5StoreError.hdf5(
+          call: "H5Sget_simple_extent_npoints", object: object, detail: hdf5ErrorStack())
+      }
+      return (H5TypeClass.of(fileType), count)
+    }
+  }
+}

@@ -62,6 +62,15 @@ public final class H5Group: H5Object, @unchecked Sendable {
     }
   }
 
+  /// Whether member `name` is a hard link (not a soft or external one, which point elsewhere).
+  package func isHardLink(_ name: String) throws -> Bool {
+    try locked {
+      var info = H5L_info_t()
+      try h5Check(H5Lget_info(id, name, &info, chdf5_p_default()), "H5Lget_info", childPath(name))
+      return info.type == H5L_TYPE_HARD
+    }
+  }
+
   /// Whether member `name` is a group, a dataset, or something else.
   public func kind(of name: String) throws -> H5ObjectKind {
     let target = childPath(name)

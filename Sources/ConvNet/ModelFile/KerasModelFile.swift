@@ -57,12 +57,18 @@ public enum KerasModelFile {
   public static let formatVersion = 1
   /// The Keras version our files claim: the layout and configs are tf-keras 2.x's.
   public static let kerasVersion = "2.21.0"
+  /// Root attribute of our files: `WeightsChecksum` of the weights in layer and weight order.
+  public static let weightsChecksumAttribute = "bc_weights_checksum"
+  /// Root attribute of our files: the checksum of `model_config` and `bc_input_pipeline`.
+  public static let configChecksumAttribute = "bc_config_checksum"
 
   /// Reads a Sequential model written by Keras 1.2, 2.0.x, 2.2.x, tf.keras, Keras 3 (legacy H5) or us.
-  public static func load(path: String, options: KerasLoadOptions = KerasLoadOptions()) throws(ModelFileError)
-    -> LoadedKerasModel
-  {
-    try KerasModelReader(path: path, options: options).read()
+  /// `isolated` reads the file in a child process (see `IsolatedRead`; the executable must call
+  /// `IsolatedRead.serveIfChild()` first), so a file that crashes libhdf5 is only an error.
+  public static func load(
+    path: String, options: KerasLoadOptions = KerasLoadOptions(), isolated: Bool = false
+  ) throws(ModelFileError) -> LoadedKerasModel {
+    try KerasModelReader(path: path, options: options, isolated: isolated).read()
   }
 
   /// Writes `model` (and optionally the optimizer state, input pipeline and training record) to

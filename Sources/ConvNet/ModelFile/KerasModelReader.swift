@@ -8,22 +8,29 @@ import TensorCore
 struct KerasModelReader {
   let path: String
   let options: KerasLoadOptions
+  /// Read the file in a child process (`IsolatedRead`): for files from elsewhere.
+  var isolated = false
 
   func read() throws(ModelFileError) -> LoadedKerasModel {
-    let file: H5File
-    let root: H5Group
-    do {
-      file = try H5File(opening: path)
-      root = try file.root()
-    } catch { throw .unreadable(path: path, detail: "\(error)") }
-    defer { try? file.close() }
+    let root: H5SnapshotGroup
+    do { root = try IsolatedRead.snapshot(path: path, isolated: isolated) } catch {
+      if case H5StoreError.corrupt(_, let detail) = error { throw .damaged(path: path, detail: detail) }
+      throw .unreadable(path: path, detail: "\(error)")
+    }
 
-    guard (try? root.hasAttribute("model_config")) == true else {
+    guard root.hasAttribute("model_config") else {
       throw .notKerasModel(path: path, detail: "it has no model_config attribute (a weights-only file?)")
     }
     let configText: String
     do { configText = try root.stringAttribute("model_config") } catch {
       throw .notKerasModel(path: path, detail: "model_config is unreadable: \(error)")
+    }
+    if let stored = try? root.stringAttribute(KerasModelFile.configChecksumAttribute),
+      stored
+        != WeightsChecksum.config(
+          modelJSON: configText, pipelineJSON: try? root.stringAttribute("bc_input_pipeline"))
+    {
+      throw .damaged(path: path, detail: "its model_config or input pipeline does not match its checksum")
     }
     let kerasVersion = try? root.stringAttribute("keras_version")
     let json = try KerasJSON.parse(configText, what: path)
@@ -83,7 +90,13 @@ struct KerasModelReader {
     do { model = try Sequential(inputShape: inputShape, layers: layers, threads: options.threads) } catch {
       throw .unsupportedModel("\(error)")
     }
-    try KerasWeightReader(path: path, root: root).load(imported)
+    let weightsChecksum = try KerasWeightReader(path: path, root: root).load(imported)
+    // Our files carry a checksum of their weights: flipped or moved bytes are caught, not predicted with.
+    if let stored = try? root.stringAttribute(KerasModelFile.weightsChecksumAttribute),
+      stored != WeightsChecksum.hex(weightsChecksum)
+    {
+      throw .damaged(path: path, detail: "its weights do not match their checksum")
+    }
 
     var optimizer: Adam?
     if options.loadOptimizer {
@@ -103,7 +116,7 @@ struct KerasModelReader {
       writtenByBehavioralCloning: ours, notes: notes)
   }
 
-  private func storedPipeline(_ root: H5Group) -> InputPipeline? {
+  private func storedPipeline(_ root: H5SnapshotGroup) -> InputPipeline? {
     guard let text = try? root.stringAttribute("bc_input_pipeline") else { return nil }
     return try? JSONDecoder().decode(InputPipeline.self, from: Data(text.utf8))
   }

@@ -96,18 +96,25 @@ struct KerasModelWriter {
       try root.setAttribute("bc_format_version", Int64(KerasModelFile.formatVersion))
       if let pipelineJSON { try root.setAttribute("bc_input_pipeline", string: pipelineJSON) }
       if let trainingRecordJSON { try root.setAttribute("bc_training", string: trainingRecordJSON) }
+      try root.setAttribute(
+        KerasModelFile.configChecksumAttribute,
+        string: WeightsChecksum.config(modelJSON: modelJSON, pipelineJSON: pipelineJSON))
 
       let weights = try root.createGroup("model_weights")
       try weights.setAttribute("keras_version", string: KerasModelFile.kerasVersion)
       try weights.setAttribute("backend", string: "tensorflow")
       try weights.setAttribute("layer_names", strings: model.layers.map(\.name))
+      var checksum = StreamChecksum()
       for (layer, e) in zip(model.layers, exported) {
         let group = try weights.createGroup(layer.name)
         try group.setAttribute("weight_names", strings: e.weights.map { "\(layer.name)/\($0.name)" })
         for w in e.weights {
           try group.createDataset("\(layer.name)/\(w.name)", values: w.values, shape: w.shape)
+          checksum.update(w.values)
         }
       }
+      try root.setAttribute(
+        KerasModelFile.weightsChecksumAttribute, string: WeightsChecksum.hex(checksum.value))
       if let adam = optimizer as? Adam { try writeAdam(adam, root) }
       try file.close()
       guard rename(temporary, path) == 0 else {

@@ -6,11 +6,11 @@ import H5Store
 import TensorCore
 
 struct KerasOptimizerReader {
-  let root: H5Group
+  let root: H5SnapshotGroup
   let model: Sequential
 
   func adam(notes: inout [String]) -> Adam? {
-    guard (try? root.contains("optimizer_weights")) == true, let group = try? root.group("optimizer_weights")
+    guard root.contains("optimizer_weights"), let group = try? root.group("optimizer_weights")
     else { return nil }
     let adam = adamFromTrainingConfig()
     guard let adam else {
@@ -34,7 +34,7 @@ struct KerasOptimizerReader {
             let p = params.first(where: { $0.0 == layer && $0.1.name == param })?.1
           else { throw ModelFileError.invalidArgument("optimizer weight \(name) matches no parameter") }
           try adam.setSlot(
-            slot, for: p, to: Tensor(shape: try d.shape(), scalars: try d.read(as: Float.self)))
+            slot, for: p, to: Tensor(shape: d.shape(), scalars: try d.read(as: Float.self)))
         }
       } else {
         // Positional: iterations, m per parameter, v per parameter (2.2.x adds vhat slots).
@@ -48,7 +48,7 @@ struct KerasOptimizerReader {
           for (s, slot) in ["m", "v"].enumerated() {
             let d = try group.dataset(names[1 + s * params.count + k])
             try adam.setSlot(
-              slot, for: p, to: Tensor(shape: try d.shape(), scalars: try d.read(as: Float.self)))
+              slot, for: p, to: Tensor(shape: d.shape(), scalars: try d.read(as: Float.self)))
           }
         }
       }

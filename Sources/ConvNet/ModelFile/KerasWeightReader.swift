@@ -6,18 +6,20 @@ import TensorCore
 
 struct KerasWeightReader {
   let path: String
-  let root: H5Group
+  let root: H5SnapshotGroup
 
-  func load(_ layers: [ImportedLayer]) throws(ModelFileError) {
-    let weights: H5Group
-    if (try? root.contains("model_weights")) == true, let g = try? root.group("model_weights") {
+  /// Assigns the weights; returns the checksum of every value read, in layer and weight order.
+  func load(_ layers: [ImportedLayer]) throws(ModelFileError) -> UInt64 {
+    var checksum = StreamChecksum()
+    let weights: H5SnapshotGroup
+    if root.contains("model_weights"), let g = try? root.group("model_weights") {
       weights = g
     } else {
       weights = root
     }
     for item in layers where !item.weightRoles.isEmpty {
       let name = item.layer.name
-      guard (try? weights.contains(name)) == true, let group = try? weights.group(name) else {
+      guard weights.contains(name), let group = try? weights.group(name) else {
         throw .missingWeight(layer: name, dataset: "model_weights/\(name)")
       }
       let names = (try? group.stringArrayAttribute("weight_names")) ?? []
@@ -30,10 +32,13 @@ struct KerasWeightReader {
       }
       var values: [String: [Float]] = [:]
       for (role, datasetName) in zip(item.weightRoles, names) {
-        values[role] = try read(group, datasetName, layer: name, expected: expectedShape(item.layer, role))
+        let read = try read(group, datasetName, layer: name, expected: expectedShape(item.layer, role))
+        checksum.update(read)
+        values[role] = read
       }
       try assign(item.layer, values)
     }
+    return checksum.value
   }
 
   private func expectedShape(_ layer: any Layer, _ role: String) -> [Int] {
@@ -47,14 +52,13 @@ struct KerasWeightReader {
     }
   }
 
-  private func read(_ group: H5Group, _ dataset: String, layer: String, expected: [Int])
+  private func read(_ group: H5SnapshotGroup, _ dataset: String, layer: String, expected: [Int])
     throws(ModelFileError) -> [Float]
   {
     let full = "\(group.path)/\(dataset)"
-    let d: H5Dataset
+    let d: H5SnapshotDataset
     do { d = try group.dataset(dataset) } catch { throw .missingWeight(layer: layer, dataset: full) }
-    let shape: [Int]
-    do { shape = try d.shape() } catch { throw .unreadable(path: path, detail: "\(full): \(error)") }
+    let shape = d.shape()
     guard shape == expected else {
       throw .weightShape(layer: layer, dataset: full, expected: expected, found: shape)
     }

@@ -5,6 +5,8 @@
 public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The file is missing, not HDF5, truncated or otherwise unreadable.
   case unreadable(path: String, detail: String)
+  /// The file is damaged: its weights fail their checksum, or reading it crashed or hung libhdf5.
+  case damaged(path: String, detail: String)
   /// HDF5 is fine but this is not a Keras model file (no `model_config`, bad JSON...).
   case notKerasModel(path: String, detail: String)
   /// A model form this loader does not handle (functional models, channels-first...).
@@ -27,6 +29,7 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
   public var description: String {
     switch self {
     case .unreadable(let path, let detail): "cannot read model file \(path): \(detail)"
+    case .damaged(let path, let detail): "\(path) is damaged: \(detail)"
     case .notKerasModel(let path, let detail): "\(path) is not a Keras model file: \(detail)"
     case .unsupportedModel(let message): "unsupported model: \(message)"
     case .unknownLayer(let layer, let className): "layer \(layer): unknown layer class \(className)"
