@@ -8,7 +8,7 @@ package struct ConnectionLimits: Sendable {
   package var outboundHighWaterMark: Int
   package var writeStallTimeout: TimeAmount
 
-  init(_ configuration: DriveServer.Configuration) {
+  package init(_ configuration: DriveServer.Configuration) {
     handshakeTimeout = configuration.handshakeTimeout
     maxHeaderSize = configuration.maxHeaderSize
     maxConnections = max(1, configuration.maxConnections)
