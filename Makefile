@@ -15,7 +15,7 @@ KERAS_VENV   := .venv-keras
 BENCH_VENV   := .venv-bench
 DEMO_SEED    ?= 1
 
-.PHONY: all deps test-deps build test lint demo bench clean fixtures
+.PHONY: all deps test-deps build test lint demo bench clean fixtures fuzz
 
 all: build
 
@@ -54,6 +54,11 @@ demo: build
 bench: build
 	@Scripts/venv-ensure.sh $(BENCH_VENV) Benchmarks/requirements.txt
 	@Benchmarks/run.sh $(BENCH_VENV)
+
+# libFuzzer + ASan over every parser of outside input (docs/fuzzing.md): each target for FUZZ_SECONDS
+# (default 60), or FUZZ_RUNS executions when set. FUZZ_TARGETS="JPEG PNG" runs only those.
+fuzz: deps
+	@FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_RUNS="$(FUZZ_RUNS)" Scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Regenerates the committed numeric fixtures from independent frameworks: Keras 3 on JAX (ConvNet
 # parity), OpenCV and Pillow (DrivingData), h5py (H5Store), tf-keras 2.21 and Keras 3 (model files).

@@ -104,3 +104,31 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/<Name>/main.swift), only with BC_FUZZ=1 so normal builds and CI never see
+// them: `make fuzz` builds them with -sanitize=fuzzer,address into .build-fuzz (docs/fuzzing.md).
+if Context.environment["BC_FUZZ"] == "1" {
+  let fuzzTargets: [(String, [Target.Dependency])] = [
+    ("FuzzEngineIO", ["Drive", "DrivingData", log]),
+    (
+      "FuzzWebSocket",
+      ["Drive", "DrivingData", log, .product(name: "NIOEmbedded", package: "swift-nio")] + nio
+    ),
+    ("FuzzSimulatorReply", ["Simulator"]),
+    ("FuzzTrackJSON", ["Simulator"]),
+    ("FuzzDrivingLog", ["DrivingData"]),
+    ("FuzzKerasConfig", ["ConvNet"]),
+    ("FuzzMarshal", ["ConvNet"]),
+    ("FuzzJPEG", ["DrivingData"]),
+    ("FuzzPNG", ["DrivingData"]),
+  ]
+  package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+  for (name, dependencies) in fuzzTargets {
+    package.targets.append(
+      .executableTarget(
+        name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/\(name.dropFirst(4))",
+        // gold fails on these links (an internal error while reporting libFuzzer's own `main`).
+        linkerSettings: [.unsafeFlags(["-use-ld=lld"])]))
+    package.products.append(.executable(name: name, targets: [name]))
+  }
+}

@@ -48,8 +48,22 @@ static void cimg_jpeg_error_init(cimg_jpeg_error *error) {
 struct cimg_jpeg_decoder {
   struct jpeg_decompress_struct cinfo;
   cimg_jpeg_error error;
+  struct jpeg_progress_mgr progress;
   int started;
 };
+
+// Each progressive scan is a pass over the whole coefficient buffer, so a few KB of hostile input
+// holding thousands of tiny scans would take minutes. Encoders write about 10 (mozjpeg up to ~60).
+enum { cimg_jpeg_max_scans = 100 };
+
+static void cimg_jpeg_progress(j_common_ptr cinfo) {
+  if (!cinfo->is_decompressor) return;
+  if (((j_decompress_ptr)cinfo)->input_scan_number <= cimg_jpeg_max_scans) return;
+  cimg_jpeg_error *error = (cimg_jpeg_error *)cinfo->err;
+  snprintf(error->message, cimg_message_capacity, "more than %d progressive scans",
+           (int)cimg_jpeg_max_scans);
+  longjmp(error->jump, 1);
+}
 
 cimg_jpeg_decoder *cimg_jpeg_decoder_create(void) {
   cimg_jpeg_decoder *volatile decoder = calloc(1, sizeof(cimg_jpeg_decoder));
@@ -61,6 +75,8 @@ cimg_jpeg_decoder *cimg_jpeg_decoder_create(void) {
     return NULL;
   }
   jpeg_create_decompress(&decoder->cinfo);
+  decoder->progress.progress_monitor = cimg_jpeg_progress;
+  decoder->cinfo.progress = &decoder->progress;
   return decoder;
 }
 
@@ -220,6 +236,11 @@ int cimg_jpeg_encoder_encode(cimg_jpeg_encoder *encoder, const uint8_t *pixels, 
 
 // MARK: PNG codec
 
+// Largest chunk libpng may buffer (a 256-entry palette is 768 bytes; IDAT is streamed), and the
+// largest decoded image (256 MB, the JPEG decoder's default bound).
+enum { cimg_png_max_chunk = 1 << 20 };
+static const size_t cimg_png_max_pixel_bytes = (size_t)1 << 28;
+
 struct cimg_png_codec {
   char message[cimg_message_capacity];
   uint8_t *pixels;
@@ -304,6 +325,12 @@ int cimg_png_decode(cimg_png_codec *codec, const uint8_t *data, size_t length, i
   codec->input_offset = 0;
   png_set_read_fn(png, codec, cimg_png_read);
   png_set_user_limits(png, 16384, 16384);  // a corrupt header must not make us allocate gigabytes
+  // Text, ICC profiles and other ancillary chunks are never used, and libpng would buffer (and
+  // inflate) each whole: skip them unread, and cap any chunk libpng still has to hold in memory.
+  static const png_byte skipped[] = "iCCP\0iTXt\0tEXt\0zTXt\0sPLT\0eXIf\0pCAL\0sCAL\0hIST\0tIME\0bKGD";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skipped, (int)(sizeof skipped / 5));
+  png_set_chunk_malloc_max(png, cimg_png_max_chunk);
   png_read_info(png, info);
   png_uint_32 w = png_get_image_width(png, info);
   png_uint_32 h = png_get_image_height(png, info);
@@ -316,6 +343,7 @@ int cimg_png_decode(cimg_png_codec *codec, const uint8_t *data, size_t length, i
   png_read_update_info(png, info);
   size_t stride = png_get_rowbytes(png, info);
   if (stride != (size_t)w * 3) png_error(png, "unexpected PNG row layout after conversion");
+  if (stride * h > cimg_png_max_pixel_bytes) png_error(png, "image larger than allowed");
   void *buffer = codec->pixels;
   if (!cimg_png_reserve(&buffer, &codec->pixels_capacity, stride * h)) png_error(png, "out of memory");
   codec->pixels = buffer;

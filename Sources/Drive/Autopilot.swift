@@ -37,7 +37,9 @@ public final class Autopilot: Sendable {
   /// Confined to its session (guarded by the session's lock).
   package final class Car {
     var controller: SpeedController
-    let decoder = JPEGDecoder()
+    /// A simulator frame is 320 x 160 (150 KB decoded); 4 MB leaves room for larger cameras
+    /// while one telemetry message cannot make the server allocate and zero 256 MB.
+    let decoder = JPEGDecoder(sizeLimit: 4 << 20)
     var image = RGBImage(width: 1, height: 1)
     init(setSpeed: Double) { controller = SpeedController(setSpeed: setSpeed) }
   }

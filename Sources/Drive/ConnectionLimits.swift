@@ -9,7 +9,7 @@ package struct ConnectionLimits: Sendable {
   package var writeStallTimeout: TimeAmount
   package var idleMemoryRelease: TimeAmount?
 
-  init(_ configuration: DriveServer.Configuration) {
+  package init(_ configuration: DriveServer.Configuration) {
     handshakeTimeout = configuration.handshakeTimeout
     maxHeaderSize = configuration.maxHeaderSize
     maxConnections = max(1, configuration.maxConnections)

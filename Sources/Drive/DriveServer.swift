@@ -134,7 +134,8 @@ public final class DriveServer: Sendable {
     try await group.shutdownGracefully()
   }
 
-  private static func configure(_ channel: Channel, core: DriveServerCore) throws {
+  /// Sets up one accepted connection's pipeline (package: the fuzz targets drive it on an EmbeddedChannel).
+  package static func configure(_ channel: Channel, core: DriveServerCore) throws {
     core.count(\.connections)
     guard core.admit(channel) else {
       try channel.pipeline.syncOperations.addHandler(Refusal())

@@ -9,6 +9,12 @@ package struct EngineSettings: Sendable {
   package var pingInterval: TimeAmount
   package var pingTimeout: TimeAmount
   package var maxPayload: Int
+
+  package init(pingInterval: TimeAmount, pingTimeout: TimeAmount, maxPayload: Int) {
+    self.pingInterval = pingInterval
+    self.pingTimeout = pingTimeout
+    self.maxPayload = maxPayload
+  }
 }
 
 /// One Engine.IO client (one car). Its transport is a WebSocket, or long-polling until the client

@@ -54,7 +54,10 @@ extension DrivingLogRow {
     let name = center.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? ""
     let stem = name.split(separator: ".").first ?? ""
     let parts = stem.split(separator: "_").suffix(7).compactMap { Int($0) }
-    guard parts.count == 7, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+    // Fields out of calendar range are not a simulator name (and a year near Int.max would
+    // overflow the day arithmetic).
+    let ranges = [0...9999, 1...12, 1...31, 0...23, 0...59, 0...60, 0...999]
+    guard parts.count == 7, zip(parts, ranges).allSatisfy({ $1.contains($0) }) else { return nil }
     let days = daysFromCivil(year: parts[0], month: parts[1], day: parts[2])
     let seconds = ((days * 24 + parts[3]) * 60 + parts[4]) * 60 + parts[5]
     return Double(seconds) + Double(parts[6]) / 1000

@@ -9,15 +9,19 @@ public final class JPEGDecoder {
   /// Smooth (triangle-filter) chroma upsampling, as OpenCV, Pillow and libjpeg's defaults use.
   /// Off is libjpeg's faster box ("merged") upsampling; chroma edges then differ by a few levels.
   public var fancyUpsampling: Bool
+  /// Largest decoded image accepted, in bytes (width x height x 3). Servers decoding frames from
+  /// the network set it near the frame size they expect, so one message cannot claim 256 MB.
+  public var sizeLimit: Int
 
-  public init(fancyUpsampling: Bool = true) {
+  public init(fancyUpsampling: Bool = true, sizeLimit: Int = JPEGDecoder.maximumBytes) {
     state = cimg_jpeg_decoder_create()
     self.fancyUpsampling = fancyUpsampling
+    self.sizeLimit = min(sizeLimit, JPEGDecoder.maximumBytes)
   }
 
   deinit { cimg_jpeg_decoder_destroy(state) }
 
-  /// Largest decoded image accepted (256 MB, e.g. 9000 x 9000 RGB).
+  /// Largest decoded image any decoder accepts (256 MB, e.g. 9000 x 9000 RGB).
   public static let maximumBytes = 1 << 28
 
   /// Decodes JPEG bytes held in memory.
@@ -56,7 +60,7 @@ public final class JPEGDecoder {
     guard start == 0 else { throw failure(path) }
     let count = Int(width) * Int(height) * 3
     // A corrupt header can claim any size up to 65535 x 65535: refuse before allocating.
-    guard count <= JPEGDecoder.maximumBytes else {
+    guard count <= sizeLimit else {
       throw DrivingDataError.corruptImage(
         path: path, reason: "image of \(width)x\(height) is larger than allowed")
     }

@@ -66,7 +66,13 @@ public enum RecordingReader {
     throws -> Recording
   {
     let csvPath = FileIO.absolute(path)
-    let bytes = try FileIO.read(csvPath)
+    return try parse(FileIO.read(csvPath), csvPath: csvPath, checkImages: checkImages, summary: &summary)
+  }
+
+  /// Parses the bytes of the CSV at `csvPath` (package: the fuzz target feeds it directly).
+  package static func parse(
+    _ bytes: [UInt8], csvPath: String, checkImages: Bool, summary: inout RecordingSummary
+  ) throws -> Recording {
     let folder = FilePath.parent(of: csvPath)
     var rows: [DrivingLogRow] = []
     var lineNumber = 0

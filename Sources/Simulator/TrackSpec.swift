@@ -92,14 +92,31 @@ public struct TrackSpec: Sendable, Codable, Hashable {
     return try encoder.encode(self)
   }
 
+  /// Bounds on a track file: the built-in laps are under 1 km within 200 m of the origin. Larger
+  /// numbers would make the centre line millions of samples long (or overflow `Int(x)`).
+  static let maxCoordinate = 10_000.0
+  static let maxControlPoints = 1000
+  static let maxLapLength = 10_000.0
+
   /// Checks what the geometry builder relies on; the message says what is wrong.
   func validate() throws {
-    guard controlPoints.count >= 4 else {
+    guard (4...Self.maxControlPoints).contains(controlPoints.count) else {
       throw SimulatorError.invalidTrack(
-        "\(name): needs at least 4 control points, has \(controlPoints.count)")
+        "\(name): needs 4...\(Self.maxControlPoints) control points, has \(controlPoints.count)")
     }
-    for (i, p) in controlPoints.enumerated() where p.count != 2 || !p.allSatisfy(\.isFinite) {
-      throw SimulatorError.invalidTrack("\(name): control point \(i) must be [x, y] finite metres, is \(p)")
+    let inBounds = { (v: Double) in v.isFinite && abs(v) <= Self.maxCoordinate }
+    for (i, p) in controlPoints.enumerated() where p.count != 2 || !p.allSatisfy(inBounds) {
+      throw SimulatorError.invalidTrack(
+        "\(name): control point \(i) must be [x, y] metres within \(Int(Self.maxCoordinate)), is \(p)")
+    }
+    var lap = 0.0
+    for (i, p) in controlPoints.enumerated() {
+      let q = controlPoints[(i + 1) % controlPoints.count]
+      lap += ((q[0] - p[0]) * (q[0] - p[0]) + (q[1] - p[1]) * (q[1] - p[1])).squareRoot()
+    }
+    guard lap <= Self.maxLapLength else {
+      throw SimulatorError.invalidTrack(
+        "\(name): lap of \(Int(lap)) m is longer than \(Int(Self.maxLapLength)) m")
     }
     guard roadWidth.isFinite, (3...30).contains(roadWidth) else {
       throw SimulatorError.invalidTrack("\(name): road width \(roadWidth) m is outside 3...30 m")
@@ -110,7 +127,8 @@ public struct TrackSpec: Sendable, Codable, Hashable {
     guard ["hills", "jungle"].contains(style.scenery) else {
       throw SimulatorError.invalidTrack("\(name): scenery must be hills or jungle")
     }
-    for r in regions where r.center.count != 2 || !(r.radius > 0) {
+    for r in regions
+    where r.center.count != 2 || !r.center.allSatisfy(inBounds) || !(r.radius > 0) || !inBounds(r.radius) {
       throw SimulatorError.invalidTrack("\(name): a region needs center [x, y] and a positive radius")
     }
   }

@@ -3,7 +3,7 @@
 import Foundation
 
 /// A server packet as the Unity client's SocketIO component reacts to it.
-enum ServerPacket: Equatable, Sendable {
+package enum ServerPacket: Equatable, Sendable {
   /// `0{...}` with a `sid`: raises `open` (one telemetry chain).
   case open
   /// `2`: answer `3`.
@@ -21,7 +21,7 @@ enum ServerPacket: Equatable, Sendable {
   /// A packet that makes the client close the socket and reconnect (bad event shape, open without sid).
   case malformed(String)
 
-  init(text: String) {
+  package init(text: String) {
     guard let first = text.first else {
       self = .ignored
       return
@@ -74,7 +74,7 @@ enum ServerPacket: Equatable, Sendable {
 
 /// `float.Parse` as the Unity client calls it on a steer field: nil (the handler throws) for a
 /// missing value or text that is not a number.
-func unityParseFloat(_ text: String?) -> Double? {
+package func unityParseFloat(_ text: String?) -> Double? {
   guard let text else { return nil }
   let trimmed = text.trimmingCharacters(in: .whitespaces)
   guard let value = Double(trimmed), value.isFinite else { return nil }

@@ -45,14 +45,18 @@ struct LayerConfig {
       layer: layer, detail: "\(className) config has no \(keys.joined(separator: "/"))")
   }
 
+  /// An integral number of magnitude below 1e9 (converting anything else to Int would trap).
+  static func integer(_ v: Any?) -> Int? {
+    guard let d = number(v), d == d.rounded(), abs(d) < 1e9 else { return nil }
+    return Int(d)
+  }
+
   func int(_ keys: String..., default fallback: Int? = nil) throws(ModelFileError) -> Int {
-    for k in keys {
-      if let v = LayerConfig.number(values[k]) {
-        guard v == v.rounded(), abs(v) < 1e9 else {
-          throw .unsupportedLayerConfig(layer: layer, detail: "\(k) = \(v) is not an integer")
-        }
-        return Int(v)
+    for k in keys where LayerConfig.number(values[k]) != nil {
+      guard let n = LayerConfig.integer(values[k]) else {
+        throw .unsupportedLayerConfig(layer: layer, detail: "\(k) = \(values[k]!) is not an integer")
       }
+      return n
     }
     if let fallback { return fallback }
     throw .unsupportedLayerConfig(
@@ -75,19 +79,30 @@ struct LayerConfig {
   /// A pair from [a, b] or a bare a (meaning (a, a)).
   func pair(_ key: String) throws(ModelFileError) -> (Int, Int)? {
     guard let v = values[key], !(v is NSNull) else { return nil }
-    if let n = LayerConfig.number(v) { return (Int(n), Int(n)) }
-    if let list = v as? [Any], list.count == 2, let a = LayerConfig.number(list[0]),
-      let b = LayerConfig.number(list[1])
+    if let n = LayerConfig.integer(v) { return (n, n) }
+    if let list = v as? [Any], list.count == 2, let a = LayerConfig.integer(list[0]),
+      let b = LayerConfig.integer(list[1])
     {
-      return (Int(a), Int(b))
+      return (a, b)
     }
     throw .unsupportedLayerConfig(layer: layer, detail: "\(key) = \(v) is not a pair of integers")
   }
 
   /// A (None, H, W, C)-style shape; nulls become nil.
-  func shape(_ keys: String...) -> [Int?]? {
+  func shape(_ keys: String...) throws(ModelFileError) -> [Int?]? {
     for k in keys {
-      if let list = values[k] as? [Any] { return list.map { LayerConfig.number($0).map { Int($0) } } }
+      guard let list = values[k] as? [Any] else { continue }
+      var shape: [Int?] = []
+      for item in list {
+        if item is NSNull {
+          shape.append(nil)
+        } else if let n = LayerConfig.integer(item) {
+          shape.append(n)
+        } else {
+          throw .unsupportedLayerConfig(layer: layer, detail: "\(k) = \(list) is not a shape")
+        }
+      }
+      return shape
     }
     return nil
   }

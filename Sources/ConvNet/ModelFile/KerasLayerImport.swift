@@ -18,6 +18,40 @@ struct ImportedLayer {
 struct KerasLayerImporter {
   /// Used when a Lambda cannot be recognised (or to override it).
   var normalizationOption: Normalization?
+  /// Parameters of the layers made so far, against `KerasImportLimits.maxParameters`.
+  private var parameterCount = 0
+
+  init(normalizationOption: Normalization?) {
+    self.normalizationOption = normalizationOption
+  }
+
+  /// Counts a layer's parameters in before it is made (its constructor allocates them): the
+  /// product of `factors` plus `extra`, saturating instead of overflowing.
+  private mutating func reserve(_ factors: [Int], plus extra: Int = 0, _ c: LayerConfig)
+    throws(ModelFileError)
+  {
+    var count = extra
+    var product = 1
+    for f in factors {
+      let (p, overflow) = product.multipliedReportingOverflow(by: f)
+      product = overflow ? Int.max : p
+    }
+    count = product > Int.max - count ? Int.max : product + count
+    parameterCount = count > Int.max - parameterCount ? Int.max : parameterCount + count
+    guard parameterCount <= KerasImportLimits.maxParameters else {
+      throw .unsupportedLayerConfig(
+        layer: c.layer, detail: "the model would have over \(KerasImportLimits.maxParameters) parameters")
+    }
+  }
+
+  /// `value` must lie in `range`; `what` names it in the error.
+  private func check(_ value: Int, in range: ClosedRange<Int>, _ what: String, _ c: LayerConfig)
+    throws(ModelFileError)
+  {
+    guard range.contains(value) else {
+      throw .unsupportedLayerConfig(layer: c.layer, detail: "\(what) \(value) is outside \(range)")
+    }
+  }
 
   func activation(_ name: String?, _ c: LayerConfig) throws(ModelFileError) -> Activation {
     switch name ?? "linear" {
@@ -50,7 +84,10 @@ struct KerasLayerImporter {
   }
 
   /// Builds the layer for `c` on per-sample input `shape`.
-  func makeLayer(_ c: LayerConfig, inputShape shape: [Int]) throws(ModelFileError) -> ImportedLayer? {
+  mutating func makeLayer(_ c: LayerConfig, inputShape shape: [Int]) throws(ModelFileError) -> ImportedLayer?
+  {
+    let window = 1...KerasImportLimits.maxWindow
+    let dimension = 1...KerasImportLimits.maxDimension
     let name = c.layer
     switch c.className {
     case "InputLayer":
@@ -61,19 +98,22 @@ struct KerasLayerImporter {
       var cols = (0, 0)
       if let list = c.values["cropping"] as? [Any], list.count == 2 {
         if let r = list[0] as? [Any], let k = list[1] as? [Any], r.count == 2, k.count == 2 {
-          rows = (Int(LayerConfig.number(r[0]) ?? -1), Int(LayerConfig.number(r[1]) ?? -1))
-          cols = (Int(LayerConfig.number(k[0]) ?? -1), Int(LayerConfig.number(k[1]) ?? -1))
-        } else if let a = LayerConfig.number(list[0]), let b = LayerConfig.number(list[1]) {
-          rows = (Int(a), Int(a))
-          cols = (Int(b), Int(b))
+          rows = (LayerConfig.integer(r[0]) ?? -1, LayerConfig.integer(r[1]) ?? -1)
+          cols = (LayerConfig.integer(k[0]) ?? -1, LayerConfig.integer(k[1]) ?? -1)
+        } else if let a = LayerConfig.integer(list[0]), let b = LayerConfig.integer(list[1]) {
+          rows = (a, a)
+          cols = (b, b)
         }
-      } else if let n = LayerConfig.number(c.values["cropping"]) {
-        rows = (Int(n), Int(n))
+      } else if let n = LayerConfig.integer(c.values["cropping"]) {
+        rows = (n, n)
         cols = rows
       } else {
         throw .unsupportedLayerConfig(
           layer: name,
           detail: "Cropping2D cropping \(String(describing: c.values["cropping"])) is not understood")
+      }
+      for crop in [rows.0, rows.1, cols.0, cols.1] {
+        try check(crop, in: 0...KerasImportLimits.maxDimension, "crop", c)
       }
       return ImportedLayer(
         layer: Cropping2D(rows: rows, columns: cols, name: name), weightRoles: [], normalization: nil)
@@ -108,6 +148,10 @@ struct KerasLayerImporter {
       if try c.int("groups", default: 1) != 1 {
         throw .unsupportedLayerConfig(layer: name, detail: "grouped convolution is not supported")
       }
+      try check(filters, in: dimension, "filters", c)
+      for k in [kernel.0, kernel.1] { try check(k, in: window, "kernel size", c) }
+      for s in [stride.0, stride.1] { try check(s, in: window, "stride", c) }
+      try reserve([kernel.0, kernel.1, shape[2], filters], plus: filters, c)
       let conv = Conv2D(
         inputChannels: shape[2], outputChannels: filters, kernelSize: kernel, stride: stride,
         padding: try padding(c), activation: try activation(c.values["activation"] as? String, c), name: name)
@@ -120,6 +164,8 @@ struct KerasLayerImporter {
           layer: name, detail: "Dense on (\(shape)) input: only flat input is supported (add Flatten)")
       }
       let units = try c.int("units", "output_dim")
+      try check(units, in: dimension, "units", c)
+      try reserve([shape[0], units], plus: units, c)
       let dense = Dense(
         inputCount: shape[0], outputCount: units,
         activation: try activation(c.values["activation"] as? String, c), name: name)
@@ -153,6 +199,7 @@ struct KerasLayerImporter {
       try checkChannelsLast(c)
       let pool = try c.pair("pool_size") ?? (2, 2)
       let stride = try c.pair("strides") ?? pool
+      for w in [pool.0, pool.1, stride.0, stride.1] { try check(w, in: window, "pool size or stride", c) }
       return ImportedLayer(
         layer: MaxPooling2D(poolSize: pool, stride: stride, padding: try padding(c), name: name),
         weightRoles: [], normalization: nil)
@@ -165,6 +212,7 @@ struct KerasLayerImporter {
       guard try c.int("mode", default: 0) == 0 else {
         throw .unsupportedLayerConfig(layer: name, detail: "Keras 1 BatchNormalization mode other than 0")
       }
+      try reserve([4, shape.last ?? 0], c)
       let bn = BatchNormalization(
         channels: shape.last ?? 0, epsilon: Float(try c.double("epsilon", default: 1e-3)), name: name)
       var roles: [String] = []

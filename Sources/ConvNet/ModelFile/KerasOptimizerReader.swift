@@ -5,7 +5,7 @@ import Foundation
 import H5Store
 import TensorCore
 
-struct KerasOptimizerReader {
+package struct KerasOptimizerReader {
   let root: H5SnapshotGroup
   let model: Sequential
 
@@ -71,8 +71,12 @@ struct KerasOptimizerReader {
   }
 
   private func adamFromTrainingConfig() -> Adam? {
-    guard let text = try? root.stringAttribute("training_config"),
-      let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+    (try? root.stringAttribute("training_config")).flatMap(Self.adam(trainingConfig:))
+  }
+
+  /// The Adam a training_config JSON names, or nil (package: the KerasConfig fuzz target feeds it).
+  package static func adam(trainingConfig text: String) -> Adam? {
+    guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
       let opt = json["optimizer_config"] as? [String: Any], let cls = opt["class_name"] as? String,
       cls.hasSuffix("Adam")
     else { return nil }

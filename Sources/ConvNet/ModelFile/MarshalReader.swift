@@ -42,6 +42,10 @@ package struct MarshalReader {
   private let bytes: [UInt8]
   private var position = 0
   private var references: [MarshalValue] = []
+  private var depth = 0
+  /// Nesting of tuples and code objects; a lambda's constants are 2 or 3 deep. Deeper input is
+  /// hostile and would otherwise recurse until the stack overflows.
+  package static let maximumDepth = 64
 
   package init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -88,6 +92,11 @@ package struct MarshalReader {
   }
 
   package mutating func readObject(codeFields: Int) throws(MarshalError) -> MarshalValue {
+    guard depth < Self.maximumDepth else {
+      throw MarshalError("nested deeper than \(Self.maximumDepth) at byte \(position)")
+    }
+    depth += 1
+    defer { depth -= 1 }
     let tag = try byte()
     let flagged = tag & 0x80 != 0
     var slot: Int?
