@@ -127,11 +127,14 @@ import Testing
       holder.executableURL = URL(fileURLWithPath: python)
       holder.arguments = [
         "-c",
-        "import h5py, sys, time\nf = h5py.File(sys.argv[1], 'r')\nprint('open', flush=True)\ntime.sleep(10)",
+        // Holds the file until this test ends (its stdin closes or it is killed), however slow.
+        "import h5py, sys\nf = h5py.File(sys.argv[1], 'r')\nprint('open', flush=True)\nsys.stdin.read()",
         path,
       ]
       let out = Pipe()
+      let stdin = Pipe()
       holder.standardOutput = out
+      holder.standardInput = stdin
       try holder.run()
       defer {
         kill(holder.processIdentifier, SIGKILL)
