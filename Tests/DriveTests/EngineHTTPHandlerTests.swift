@@ -82,7 +82,10 @@ import Testing
     let path = "/socket.io/?EIO=4&transport=polling&sid=\(sid)"
     // A GET waits; a second concurrent GET is refused; a POST releases the first.
     async let held = Task.detached { try request(port, "GET", path) }.value
-    try await Task.sleep(for: .milliseconds(200))
+    // Wait for the session to hold that GET (a fixed pause could let the second GET arrive first).
+    for _ in 0..<6000 where server.core.registry.session(sid)?.isHoldingPoll != true {
+      try await Task.sleep(for: .milliseconds(5))
+    }
     #expect(try request(port, "GET", path).status == 400)
     #expect(try request(port, "POST", path, body: "40\u{1e}" + Fixtures.telemetry()).body == "ok")
     let released = try await held
