@@ -15,7 +15,7 @@ KERAS_VENV   := .venv-keras
 BENCH_VENV   := .venv-bench
 DEMO_SEED    ?= 1
 
-.PHONY: all deps test-deps build test lint demo bench clean fixtures
+.PHONY: all deps test-deps build test test-sanitizers soak lint demo bench clean fixtures
 
 all: build
 
@@ -43,6 +43,17 @@ test: test-deps
 	  BC_KERAS_PYTHON=$(CURDIR)/$(KERAS_VENV)/bin/python \
 	  $(SWIFT) test -c release -Xswiftc -enable-testing
 
+# The whole suite under ThreadSanitizer, then AddressSanitizer (+ LeakSanitizer), each built in its
+# own scratch folder (.build-tsan, .build-asan). Slow: each build takes a quarter of an hour.
+test-sanitizers: test-deps
+	Scripts/sanitizers/run.sh thread
+	Scripts/sanitizers/run.sh address
+
+# `make test` SOAK_RUNS times in a row while two busy loops load the machine (docs/soak.md).
+SOAK_RUNS ?= 20
+soak: test-deps
+	Scripts/soak.sh $(SOAK_RUNS)
+
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests
 
@@ -64,4 +75,4 @@ fixtures:
 	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:
-	rm -rf .build $(BIN)
+	rm -rf .build .build-tsan .build-asan $(BIN)
