@@ -37,11 +37,12 @@ build: deps
 	@for e in $(EXECUTABLES); do ln -sf "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/$${e}Command" $(BIN)/$$e; done
 	@echo "executables: $(addprefix $(BIN)/,$(EXECUTABLES))"
 
-# Tests run in release mode: the numeric code is too slow unoptimised.
+# Tests run in release mode: the numeric code is too slow unoptimised. TEST_FLAGS go to swift test
+# (`make test TEST_FLAGS="--filter ShuffledLoader"`).
 test: test-deps
 	BC_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python BC_TEST_PYTHON_EIO4=$(CURDIR)/$(TEST_VENV4)/bin/python \
 	  BC_KERAS_PYTHON=$(CURDIR)/$(KERAS_VENV)/bin/python \
-	  $(SWIFT) test -c release -Xswiftc -enable-testing
+	  $(SWIFT) test -c release -Xswiftc -enable-testing $(TEST_FLAGS)
 
 # The whole suite under ThreadSanitizer, then AddressSanitizer (+ LeakSanitizer), each built in its
 # own scratch folder (.build-tsan, .build-asan). Slow: each build takes a quarter of an hour.

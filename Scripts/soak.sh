@@ -2,9 +2,11 @@
 # Runs `make test` N times in a row (default 20) while two busy loops keep two cores loaded, so
 # tests that depend on timing show up as failures. Each run's output is kept in $SOAK_LOGS
 # (default .build/soak/run-<i>.log); one line per run, then the totals. Exits non-zero if any run
-# failed. The busy loops are killed on exit, Ctrl-C included.
+# failed. The busy loops are killed on exit, Ctrl-C included. Arguments after N go to make
+# (`Scripts/soak.sh 20 TEST_FLAGS="--skip someTest"`).
 set -uo pipefail
 runs=${1:-20}
+shift || true
 logs=${SOAK_LOGS:-.build/soak}
 mkdir -p "$logs"
 busy=()
@@ -15,13 +17,13 @@ for _ in 1 2; do
   sh -c 'while :; do :; done' &
   busy+=($!)
 done
-echo "soak: $runs runs of make test, busy loops ${busy[*]}, logs in $logs ($(date -u +%FT%TZ))"
+echo "soak: $runs runs of make test $*, busy loops ${busy[*]}, logs in $logs ($(date -u +%FT%TZ))"
 passed=0
 failed=0
 for i in $(seq 1 "$runs"); do
   log=$logs/run-$i.log
   start=$(date +%s)
-  if make test >"$log" 2>&1; then
+  if make test "$@" >"$log" 2>&1; then
     passed=$((passed + 1))
     result=pass
   else
