@@ -15,7 +15,7 @@ KERAS_VENV   := .venv-keras
 BENCH_VENV   := .venv-bench
 DEMO_SEED    ?= 1
 
-.PHONY: all deps test-deps build test lint demo bench clean fixtures fuzz
+.PHONY: all deps test-deps build test test-sanitizers soak lint demo bench clean fixtures fuzz
 
 all: build
 
@@ -37,11 +37,23 @@ build: deps
 	@for e in $(EXECUTABLES); do ln -sf "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/$${e}Command" $(BIN)/$$e; done
 	@echo "executables: $(addprefix $(BIN)/,$(EXECUTABLES))"
 
-# Tests run in release mode: the numeric code is too slow unoptimised.
+# Tests run in release mode: the numeric code is too slow unoptimised. TEST_FLAGS go to swift test
+# (`make test TEST_FLAGS="--filter ShuffledLoader"`).
 test: test-deps
 	BC_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python BC_TEST_PYTHON_EIO4=$(CURDIR)/$(TEST_VENV4)/bin/python \
 	  BC_KERAS_PYTHON=$(CURDIR)/$(KERAS_VENV)/bin/python \
-	  $(SWIFT) test -c release -Xswiftc -enable-testing
+	  $(SWIFT) test -c release -Xswiftc -enable-testing $(TEST_FLAGS)
+
+# The whole suite under ThreadSanitizer, then AddressSanitizer (+ LeakSanitizer), each built in its
+# own scratch folder (.build-tsan, .build-asan). Slow: each build takes a quarter of an hour.
+test-sanitizers: test-deps
+	Scripts/sanitizers/run.sh thread
+	Scripts/sanitizers/run.sh address
+
+# `make test` SOAK_RUNS times in a row while two busy loops load the machine (docs/soak.md).
+SOAK_RUNS ?= 20
+soak: test-deps
+	Scripts/soak.sh $(SOAK_RUNS)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests
@@ -69,4 +81,4 @@ fixtures:
 	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:
-	rm -rf .build $(BIN)
+	rm -rf .build .build-tsan .build-asan $(BIN)

@@ -60,6 +60,8 @@ package final class EngineSession: @unchecked Sendable {
   }
 
   package var isClosed: Bool { lock.withLock { closed } }
+  /// Whether a long-poll GET is waiting for packets (tests wait for it instead of sleeping).
+  package var isHoldingPoll: Bool { lock.withLock { pendingPoll != nil } }
   package var isWebSocket: Bool {
     lock.withLock {
       if case .webSocket = transport { return true }

@@ -144,10 +144,12 @@ extension EpochPipeline {
         fail(error)
         return
       }
-      // Short batches (an epoch's last) would not fit the next full one: not kept.
-      if batch.count == batchSize { loader.batchPool.keep(batch.images) }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
       monitor.lock()
+      // Short batches (an epoch's last) would not fit the next full one: not kept. The array moves
+      // from "being assembled" to the pool under the lock, or a peak measured in between would
+      // count it twice and exceed the bound.
+      if batch.count == batchSize { loader.batchPool.keep(batch.images) }
       batchBytesHeld -= batchBytes(plan.count)
       stats.batchArraysAllocated += arrays.allocated ? 1 : 0
       stats.batchArraysCopied += arrays.copied ? 1 : 0

@@ -17,8 +17,10 @@ final class ChunkData: @unchecked Sendable {
 
   init(capacity: Int, imageBytes: Int) {
     // Reads overwrite the first `count` samples before anything looks at them: skip zeroing.
+    // No images (direct reads): `[]`, as the uninitialized initializer with capacity 0 writes the
+    // count into the shared empty-array storage, a write that races with every other thread's.
     let bytes = capacity * imageBytes
-    images = [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
+    images = bytes == 0 ? [] : [UInt8](unsafeUninitializedCapacity: bytes) { _, count in count = bytes }
     steering = [Float](repeating: 0, count: capacity)
     provenance.reserveCapacity(capacity)
   }

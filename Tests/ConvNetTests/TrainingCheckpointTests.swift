@@ -49,7 +49,7 @@ private struct Killed: Error {}
 
     // The same run, "killed" right after the checkpoint of epoch 2 was written.
     let first = try makeTrainer(epochs: 5, model: try droppingModel(seed: 7))
-    first.onEpochEnd = { state in
+    first.onEpochEnd = { [unowned first] state in  // the trainer keeps the closure: no cycle
       try TrainingCheckpoint.save(
         to: path, model: first.model, optimizer: first.optimizer, state: state, identity: identity)
       if state.epochsDone == 2 { throw Killed() }
@@ -84,7 +84,7 @@ private struct Killed: Error {}
     try reference.fit()
     let other = try makeTrainer(epochs: 3, model: try droppingModel(seed: 7))
     var snapshot: (TrainerState, [Float], [Float], [Float], Int)?
-    other.onEpochEnd = { state in
+    other.onEpochEnd = { [unowned other] state in  // the trainer keeps the closure: no cycle
       if state.epochsDone == 1 {
         let p = other.model.namedParameters.map(\.parameter)
         snapshot = (

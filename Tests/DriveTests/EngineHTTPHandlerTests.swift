@@ -11,7 +11,8 @@ import Testing
   }
 
   func request(_ port: Int, _ method: String, _ path: String, body: String = "") throws -> Response {
-    let client = try WireClient(port: port, path: nil, timeoutSeconds: 5)
+    // A generous timeout: a held poll waits for the test's next requests on a loaded machine.
+    let client = try WireClient(port: port, path: nil, timeoutSeconds: 30)
     let bytes = Array(body.utf8)
     let head =
       "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -81,11 +82,21 @@ import Testing
         as? String)
     let path = "/socket.io/?EIO=4&transport=polling&sid=\(sid)"
     // A GET waits; a second concurrent GET is refused; a POST releases the first.
-    async let held = Task.detached { try request(port, "GET", path) }.value
-    try await Task.sleep(for: .milliseconds(200))
+    // The held GET blocks a thread of its own, started here: a task could wait behind other tests'
+    // blocking work on the cooperative pool until after the second GET, which would then be held.
+    let (held, heldDone) = AsyncThrowingStream<Response, any Error>.makeStream()
+    Thread.detachNewThread {
+      heldDone.yield(with: Result { try request(port, "GET", path) })
+      heldDone.finish()
+    }
+    // Wait for the session to hold that GET (a fixed pause could let the second GET arrive first).
+    for _ in 0..<6000 where server.core.registry.session(sid)?.isHoldingPoll != true {
+      try await Task.sleep(for: .milliseconds(5))
+    }
     #expect(try request(port, "GET", path).status == 400)
     #expect(try request(port, "POST", path, body: "40\u{1e}" + Fixtures.telemetry()).body == "ok")
-    let released = try await held
+    var heldReply = held.makeAsyncIterator()
+    let released = try #require(try await heldReply.next())
     let replies = try EnginePayload.decode(released.body, version: .v4)
     #expect(replies.first == #"40{"sid":"\#(sid)"}"#)
     #expect(replies.count == 2)

@@ -15,9 +15,12 @@ import Testing
         store: store, split: "train", seed: 2, shuffleBufferChunks: 3, directReads: direct)
       let first = try loader.makeLoaderEpoch(0, batchSize: 8)
       var order = checkPairing(try #require(try first.next()))
-      // A pause: the readers fill the whole prefetch window, so this epoch needs every buffer an
+      // Wait for the readers to fill the whole prefetch window, so this epoch needs every buffer an
       // epoch may hold (the next one could otherwise legitimately need more than this one did).
-      usleep(100_000)
+      // (Bounded only so that a bug fails the expectation below instead of hanging.)
+      for _ in 0..<60_000 where first.statistics.chunkBuffersAllocated < loader.chunkBufferLimit {
+        usleep(1000)
+      }
       order += try drain(first).order
       #expect(order == loader.epochOrder(0))
       #expect(first.statistics.chunkBuffersAllocated == loader.chunkBufferLimit)

@@ -28,8 +28,8 @@ import Testing
       try await server.stop()
       throw error
     }
-    // The last telemetry may still be in flight when the session ends.
-    let deadline = Date(timeIntervalSinceNow: 2)
+    // The last telemetry may still be in flight when the session ends (30 s at most when loaded).
+    let deadline = Date(timeIntervalSinceNow: 30)
     while server.statistics.telemetry < controller.telemetrySent, Date() < deadline {
       try await Task.sleep(nanoseconds: 10_000_000)
     }

@@ -21,8 +21,9 @@ import Testing
     options.timeLimit = seconds
     let session = DriveSession(track: Self.renderer.track, renderer: Self.renderer, options: options)
     let report = try session.run(controller, name: "test")
-    // The last telemetry may still be on its way: give the server a moment to log it.
-    let deadline = Date(timeIntervalSinceNow: 2)
+    // The last telemetry may still be on its way: wait for the server to log it (30 s at most, for
+    // a loaded machine or a sanitizer build).
+    let deadline = Date(timeIntervalSinceNow: 30)
     while server.log.withLockedValue({ $0.telemetry }) < controller.telemetrySent, Date() < deadline {
       Thread.sleep(forTimeInterval: 0.01)
     }
