@@ -112,6 +112,7 @@ import Testing
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.predict!)
     process.arguments = arguments
+    process.environment = Sanitizers.realSignals()
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue #13 §5: after a storm of good and hostile clients, the server's descriptors and RSS return
@@ -40,7 +41,12 @@ import Testing
     return (answered[0] == answered[1], Round(descriptors: d, serverSockets: s, sessions: n, residentMB: x))
   }
 
-  @Test(.timeLimit(.minutes(5))) func descriptorsAndRSSReturnToTheBaselineAfterEachStorm() throws {
+  /// Not under a sanitizer: ASan's allocator keeps up to 256 MB of freed memory in quarantine and
+  /// ignores `malloc_trim`, so its RSS measures the quarantine, not the server.
+  @Test(
+    .timeLimit(.minutes(5)),
+    .disabled(if: Sanitizers.active, "RSS under a sanitizer's allocator measures its quarantine"))
+  func descriptorsAndRSSReturnToTheBaselineAfterEachStorm() throws {
     #expect(
       FileManager.default.isExecutableFile(atPath: Self.executable),
       "BenchCommand not built beside the tests at \(Self.executable)")
