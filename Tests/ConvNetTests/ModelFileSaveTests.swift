@@ -145,3 +145,30 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["model.h5"])
   }
 }
+
+// A save killed mid-write leaves `.<name>.<pid>.partial`; the next save removes it, and only it.
+@Suite struct StalePartialTests {
+  @Test func aSaveRemovesPartialsOfExitedWritersOnly() throws {
+    let (model, adam, _) = try KerasFixtures.trainedSmallModel()
+    let dir = try KerasFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = "\(dir)/model.h5"
+    // A pid that certainly exited: a child we started and reaped.
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/bin/true")
+    try child.run()
+    child.waitUntilExit()
+    let dead = "\(dir)/.model.h5.\(child.processIdentifier).partial"
+    let live = "\(dir)/.model.h5.\(getppid()).partial"  // the parent runs: its save may be under way
+    let other = "\(dir)/.other.h5.\(child.processIdentifier).partial"  // another model's
+    for file in [dead, live, other] {
+      #expect(FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3])))
+    }
+    try KerasModelFile.save(model, to: path, optimizer: adam)
+    #expect(!FileManager.default.fileExists(atPath: dead))
+    #expect(FileManager.default.fileExists(atPath: live))
+    #expect(FileManager.default.fileExists(atPath: other))
+    #expect(FileManager.default.fileExists(atPath: path))
+    #expect(!FileManager.default.fileExists(atPath: StalePartials.temporaryPath(for: path)))
+  }
+}

@@ -82,9 +82,8 @@ struct KerasModelWriter {
         "the pipeline ends in \(pipeline.modelInputShape) but the model takes \(model.inputShape)")
     }
 
-    let directory = (path as NSString).deletingLastPathComponent
-    let temporary =
-      (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).partial"
+    StalePartials.removeAbandoned(besides: path)
+    let temporary = StalePartials.temporaryPath(for: path)
     do {
       let file = try H5File(creating: temporary)
       let root = try file.root()
