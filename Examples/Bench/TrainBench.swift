@@ -3,6 +3,8 @@ import ConvNet
 import Foundation
 import TensorCore
 
+extension Precision: ExpressibleByArgument {}
+
 // Trains the seed model on random uint8 images for a fixed time and reports images per second.
 struct TrainBench: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -14,9 +16,12 @@ struct TrainBench: ParsableCommand {
     availableCores
   @Option(help: "Warm-up steps, not timed.") var warmup = 3
   @Flag(help: "Time every layer's forward and backward (adds a little overhead).") var profile = false
+  @Option(help: "Arithmetic of convolutions and dense layers: fp32 or bf16 (needs AVX-512 BF16).")
+  var precision: Precision = .fp32
 
   func run() throws {
     let model = try Sequential.seedModel(seed: 1, threads: threads)
+    try model.setPrecision(precision)
     let optimizer = Adam()
     var g = SplitMix64(seed: 2)
     let n = batchSize
@@ -47,7 +52,7 @@ struct TrainBench: ParsableCommand {
     let rate = Double(steps * n) / elapsed
     let cpu = processCPUSeconds() - cpuStart
     print(
-      "steps \(steps), batch \(n), threads \(threads), \(String(format: "%.1f", elapsed)) s, last loss \(loss), "
+      "steps \(steps), batch \(n), threads \(threads), \(precision), \(String(format: "%.1f", elapsed)) s, last loss \(loss), "
         + "\(String(format: "%.0f", Double(steps * n) / cpu)) img per CPU-second (wall rate / CPU use)"
     )
     print("train img/s: \(String(format: "%.0f", rate))")

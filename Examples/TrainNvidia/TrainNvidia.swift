@@ -5,6 +5,7 @@ import ConvNet
 import DrivingData
 import Foundation
 import H5Store
+import TensorCore
 
 @main
 struct TrainNvidia: ParsableCommand {
@@ -131,6 +132,11 @@ struct TrainOptions: ParsableArguments {
   @Option(help: "Batch size.") var batchSize = 32
   @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
   @Option(help: "Dropout rate of the network.") var dropout: Float = 0.5
+  @Option(
+    help:
+      "Arithmetic of convolutions and dense layers: fp32, or bf16 (bfloat16 operands, FP32 sums and weights; needs AVX-512 BF16)."
+  )
+  var precision: Precision = .fp32
   @Option(help: "Epochs without a better validation loss before stopping (0 = never).") var patience = 4
   @Option(help: "Model file (Keras HDF5) written at every new best epoch and at the end.") var output =
     "model.h5"
@@ -152,8 +158,13 @@ struct TrainOptions: ParsableArguments {
     guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
     guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
     guard patience >= 0 else { throw ValidationError("--patience must be >= 0") }
+    if precision == .bf16, !BF16.isAvailable {
+      throw ValidationError("--precision bf16: \(BF16.unavailableReason); use --precision fp32")
+    }
   }
 }
+
+extension Precision: ExpressibleByArgument {}
 
 enum ModelKind: String, ExpressibleByArgument, CaseIterable, Codable {
   case seed, pilotnet

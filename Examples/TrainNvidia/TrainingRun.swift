@@ -4,6 +4,7 @@ import ConvNet
 import DrivingData
 import Foundation
 import H5Store
+import TensorCore
 
 struct TrainingRun {
   let command: TrainNvidia
@@ -15,17 +16,22 @@ struct TrainingRun {
   /// What a checkpoint must agree with to be resumed: the data and every setting that shapes the run.
   func identity(_ store: SampleStore) -> String {
     let c = options
+    // FP32 runs keep the identity they had before precision existed, so their checkpoints resume.
+    let precision = c.precision == .bf16 ? ",\"precision\":\"bf16\"" : ""
     return "{\"data\":\"\(store.metadata.sourceFingerprint)\",\"model\":\"\(c.model.rawValue)\","
       + "\"seed\":\(seed),\"batch\":\(c.batchSize),\"lr\":\(c.learningRate),\"dropout\":\(c.dropout),"
-      + "\"patience\":\(c.patience)}"
+      + "\"patience\":\(c.patience)\(precision)}"
   }
 
   func makeModel() throws -> Sequential {
     let threads = command.preparation.threads ?? ProcessInfo.processInfo.activeProcessorCount
-    switch options.model {
-    case .seed: return try Sequential.seedModel(seed: seed, dropout: options.dropout, threads: threads)
-    case .pilotnet: return try Sequential.pilotNet(seed: seed, dropout: options.dropout, threads: threads)
-    }
+    let model =
+      switch options.model {
+      case .seed: try Sequential.seedModel(seed: seed, dropout: options.dropout, threads: threads)
+      case .pilotnet: try Sequential.pilotNet(seed: seed, dropout: options.dropout, threads: threads)
+      }
+    try model.setPrecision(options.precision)
+    return model
   }
 
   func train() throws {
@@ -43,7 +49,9 @@ struct TrainingRun {
       validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
     guard training.sampleCount > 0 else { throw ValidationErrorText("the store has no training samples") }
     print(model.summary())
-    print("train on \(training.sampleCount) samples, validate on \(validationCount) samples")
+    print(
+      "train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)"
+    )
 
     var configuration = TrainerConfiguration()
     configuration.epochs = options.epochs

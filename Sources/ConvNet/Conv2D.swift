@@ -1,7 +1,8 @@
 // Conv2D over NHWC images, one worker slice of the batch per core. Where every window lies inside
 // the image and the CPU has AVX2, direct kernels read the input in place (TensorCore.DirectConv);
 // otherwise im2col + one GEMM per slice. Bias and activation run in one pass over each slice's
-// output. Kernel layout HWIO, as Keras stores it.
+// output. Under `precision = .bf16` the three products run as BF16 GEMMs over im2col (see
+// Conv2D+BF16.swift). Kernel layout HWIO, as Keras stores it.
 // x: (N, H, W, C), kernel: (KH, KW, C, OC), bias: (OC) -> y: (N, OH, OW, OC)
 import TensorCore
 
@@ -24,18 +25,25 @@ public final class Conv2D: Layer {
   package var allowsDirectKernels = true {
     didSet { geometry = nil }
   }
+  /// Arithmetic of forward and backward; `.bf16` needs `BF16.isAvailable` (forward throws otherwise).
+  public var precision = Precision.fp32
   public var parameters: [Parameter] { [kernel, bias] }
   /// Whether the last forward ran on the direct kernels.
   package var usesDirectKernels: Bool { direct != nil }
 
   // Workspaces, reused across steps (no per-step allocation once shapes settle).
-  private var geometry: ConvGeometry?
-  private var col = Tensor.zeros([0])  // (N * OH * OW, KH * KW * C); reused for dcol in backward
-  private var output = Tensor.zeros([0])
-  private var delta = Tensor.zeros([0])  // dy * act'(y)
-  private var inputGradient = Tensor.zeros([0])
-  private var partials: [Tensor] = []  // per-worker (K * OC(P) + OC(P)) weight/bias gradient partials
-  private var haveForward = false
+  var geometry: ConvGeometry?
+  var col = Tensor.zeros([0])  // (N * OH * OW, KH * KW * C); reused for dcol in backward
+  var output = Tensor.zeros([0])
+  var delta = Tensor.zeros([0])  // dy * act'(y)
+  var inputGradient = Tensor.zeros([0])
+  var partials: [Tensor] = []  // per-worker (K * OC(P) + OC(P)) weight/bias gradient partials
+  var haveForward = false
+  var forwardPrecision = Precision.fp32  // what the forward that backward follows ran in
+  // BF16 path: the kernel packed for forward and, transposed, for the input gradient; per-worker
+  // scratch for the packed activations.
+  var bf16Kernel = BF16Scratch()
+  var bf16Scratch: [(a: BF16Scratch, b: BF16Scratch)] = []
   // Direct path: kernel packed to (K, OCP), transposed to (KH, OC, RUNP); delta padded to OCP.
   private var direct: DirectConv?
   private var packedKernel = Tensor.zeros([0])
@@ -95,6 +103,8 @@ public final class Conv2D: Layer {
       geometry = g
       direct = allowsDirectKernels ? DirectConv(geometry: g, outputChannels: outputChannels) : nil
     }
+    forwardPrecision = precision
+    if precision == .bf16 { return try bf16Forward(x, geometry: g, mode: mode) }
     let n = x.shape[0]
     let p = g.outputPixels
     let k = g.patchSize
@@ -139,6 +149,7 @@ public final class Conv2D: Layer {
       throw .shapeMismatch("\(name) backward expects \(output.shape), got \(dy.shape)")
     }
     haveForward = false
+    if forwardPrecision == .bf16 { return bf16Backward(dy, geometry: g) }
     if let direct, let x = savedInput {
       savedInput = nil  // so the previous layer's workspace is uniquely owned again next step
       return directBackward(dy, x: x, direct: direct)

@@ -1,4 +1,5 @@
 // Dense: y = act(x W + b). x: (N, in), kernel: (in, out), bias: (out) -> y: (N, out)
+// Under `precision = .bf16` the three products are BF16 GEMMs (bfloat16 operands, FP32 sums).
 import TensorCore
 
 public final class Dense: Layer {
@@ -12,6 +13,8 @@ public final class Dense: Layer {
   public let activation: Activation
   public var computesInputGradient = true
   public var threads = 1  // small GEMMs: one thread is fastest
+  /// Arithmetic of forward and backward; `.bf16` needs `BF16.isAvailable` (forward throws otherwise).
+  public var precision = Precision.fp32
   public var parameters: [Parameter] { [kernel, bias] }
 
   private var input = Tensor.zeros([0])
@@ -19,6 +22,9 @@ public final class Dense: Layer {
   private var delta = Tensor.zeros([0])
   private var inputGradient = Tensor.zeros([0])
   private var haveForward = false
+  private var forwardPrecision = Precision.fp32
+  private let scratchA = BF16Scratch()
+  private let scratchB = BF16Scratch()
 
   public init(inputCount: Int, outputCount: Int, activation: Activation = .linear, name: String = "") {
     self.name = name
@@ -48,9 +54,22 @@ public final class Dense: Layer {
     output.prepare(n, outputCount)
     let y = output.mutableBase
     for r in 0..<n { (y + r * outputCount).update(from: bias.values, count: outputCount) }
-    sgemm(
-      transposeA: false, transposeB: false, m: n, n: outputCount, k: inputCount, a: x.base,
-      lda: inputCount, b: kernel.values, ldb: outputCount, beta: 1, c: y, ldc: outputCount)
+    forwardPrecision = precision
+    if precision == .bf16 {
+      guard BF16.isAvailable else {
+        throw .invalidArgument("\(name): precision bf16: \(BF16.unavailableReason)")
+      }
+      let a = scratchA.buffer(BF16.packedACount(m: n, k: inputCount))
+      let b = scratchB.buffer(BF16.packedBCount(k: inputCount, n: outputCount))
+      BF16.packA(x.base, m: n, k: inputCount, lda: inputCount, transposed: false, into: a)
+      BF16.packB(kernel.values, k: inputCount, n: outputCount, ldb: outputCount, transposed: false, into: b)
+      BF16.gemm(
+        m: n, n: outputCount, k: inputCount, a: a, b: b, c: y, rowStride: outputCount, accumulate: true)
+    } else {
+      sgemm(
+        transposeA: false, transposeB: false, m: n, n: outputCount, k: inputCount, a: x.base,
+        lda: inputCount, b: kernel.values, ldb: outputCount, beta: 1, c: y, ldc: outputCount)
+    }
     activation.apply(y, count: n * outputCount)
     if mode == .training { input = x }
     haveForward = mode == .training
@@ -69,6 +88,7 @@ public final class Dense: Layer {
     d.update(from: dy.base, count: dy.count)
     activation.backward(output: output.base, gradient: d, count: dy.count)
     // dW += x^T delta: (in, N) x (N, out); db += column sums; dx = delta W^T: (N, out) x (out, in).
+    if forwardPrecision == .bf16 { return bf16Backward(delta: d, n: n) }
     sgemm(
       transposeA: true, transposeB: false, m: inputCount, n: outputCount, k: n, a: input.base,
       lda: inputCount, b: d, ldb: outputCount, beta: 1, c: kernel.gradients, ldc: outputCount)
@@ -80,6 +100,31 @@ public final class Dense: Layer {
     sgemm(
       transposeA: false, transposeB: true, m: n, n: inputCount, k: outputCount, a: d, lda: outputCount,
       b: kernel.values, ldb: outputCount, beta: 0, c: inputGradient.mutableBase, ldc: inputCount)
+    return inputGradient
+  }
+
+  /// The backward products in BF16: dW^T (out, in) += delta^T (out, N) x x (N, in), stored into
+  /// (in, out) so N is the inner dimension; dx (N, in) = delta (N, out) x W^T (out, in).
+  private func bf16Backward(delta d: UnsafeMutablePointer<Float>, n: Int) -> Tensor {
+    let a = scratchA.buffer(
+      max(BF16.packedACount(m: outputCount, k: n), BF16.packedACount(m: n, k: outputCount)))
+    let b = scratchB.buffer(
+      max(BF16.packedBCount(k: n, n: inputCount), BF16.packedBCount(k: outputCount, n: inputCount)))
+    BF16.packA(d, m: outputCount, k: n, lda: outputCount, transposed: true, into: a)
+    BF16.packB(input.base, k: n, n: inputCount, ldb: inputCount, transposed: false, into: b)
+    BF16.gemm(
+      m: outputCount, n: inputCount, k: n, a: a, b: b, c: kernel.gradients, rowStride: 1,
+      columnStride: outputCount, accumulate: true)
+    let gb = bias.gradients
+    for r in 0..<n { for j in 0..<outputCount { gb[j] += d[r * outputCount + j] } }
+    input = noGradient
+    guard computesInputGradient else { return noGradient }
+    inputGradient.prepare(n, inputCount)
+    BF16.packA(d, m: n, k: outputCount, lda: outputCount, transposed: false, into: a)
+    BF16.packB(kernel.values, k: outputCount, n: inputCount, ldb: outputCount, transposed: true, into: b)
+    BF16.gemm(
+      m: n, n: inputCount, k: outputCount, a: a, b: b, c: inputGradient.mutableBase, rowStride: inputCount,
+      accumulate: false)
     return inputGradient
   }
 }

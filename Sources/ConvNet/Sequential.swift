@@ -71,6 +71,27 @@ public final class Sequential {
 
   public var parameterCount: Int { parameters.count }
 
+  /// Arithmetic of the Conv2D and Dense layers: fp32 (default) or bf16 mixed precision (bfloat16
+  /// operands, FP32 sums; weights, gradients, optimizer state and loss stay FP32).
+  public private(set) var precision = Precision.fp32
+
+  /// Sets every Conv2D and Dense layer's precision. bf16 on a CPU without AVX-512 BF16 (or under
+  /// `BC_CONV_KERNELS=nobf16`) throws and changes nothing: no silent fallback to FP32.
+  public func setPrecision(_ newValue: Precision) throws(ConvNetError) {
+    try setPrecision(newValue, bf16Available: BF16.isAvailable)
+  }
+
+  package func setPrecision(_ newValue: Precision, bf16Available: Bool) throws(ConvNetError) {
+    if newValue == .bf16, !bf16Available {
+      throw .invalidArgument("precision bf16: \(BF16.unavailableReason)")
+    }
+    precision = newValue
+    for layer in layers {
+      if let conv = layer as? Conv2D { conv.precision = newValue }
+      if let dense = layer as? Dense { dense.precision = newValue }
+    }
+  }
+
   /// Every parameter with its model-wide name "<layer>.<param>", in storage order.
   public var namedParameters: [(name: String, parameter: Parameter)] {
     layers.flatMap { l in l.parameters.map { ("\(l.name).\($0.name)", $0) } }

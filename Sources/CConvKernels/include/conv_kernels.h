@@ -1,5 +1,6 @@
 #ifndef BC_CONV_KERNELS_H
 #define BC_CONV_KERNELS_H
+#include "bf16_gemm.h"  // the BF16 GEMM of mixed-precision training, exported with this module
 // Direct NHWC convolution kernels (AVX2 + FMA) for windows that lie inside the image (valid
 // padding): forward, weight gradient and input gradient, with no im2col buffer. TensorCore wraps
 // them; its im2col + GEMM path is the portable fallback and the reference the tests hold them to.
