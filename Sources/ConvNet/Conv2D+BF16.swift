@@ -6,6 +6,8 @@
 //   input        dcol (rows, K)    = delta (rows, OC) x W^T (OC, K), then col2im
 // dW is computed transposed so the long pixel axis is the GEMM's inner (k-pair) dimension and
 // col is packed by interleaving row pairs (a streaming pass), not by a strided transpose.
+// Where every window lies inside the image (the seed model's convolutions), the patches are
+// packed straight from the input, with no FP32 col written and read back.
 import TensorCore
 
 extension Conv2D {
@@ -18,7 +20,8 @@ extension Conv2D {
     let k = g.patchSize
     let oc = outputChannels
     output.prepare(n, g.outputHeight, g.outputWidth, oc)
-    col.prepare(n * p, k)
+    let inside = BF16.patchesInside(g)
+    if !inside { col.prepare(n * p, k) }
     let workers = max(1, min(threads, n))
     let scratch = bf16Workers(workers)
     let packedW = bf16Kernel.buffer(BF16.packedBCount(k: k, n: oc))
@@ -30,18 +33,26 @@ extension Conv2D {
       let rows = images.count * p
       let c = pc + images.lowerBound * p * k
       let y = py + images.lowerBound * p * oc
-      im2col(px, images: images, geometry: g, col: c)
       let a = scratch[worker].a.buffer(BF16.packedACount(m: rows, k: k))
-      BF16.packA(c, m: rows, k: k, lda: k, transposed: false, into: a)
+      if inside {
+        let xs = px + images.lowerBound * g.inputImageSize
+        BF16.packPatches(xs, images: images.count, geometry: g, asB: false, into: a)
+      } else {
+        im2col(px, images: images, geometry: g, col: c)
+        BF16.packA(c, m: rows, k: k, lda: k, transposed: false, into: a)
+      }
       BF16.gemm(m: rows, n: oc, k: k, a: a, b: packedW, c: y, rowStride: oc, accumulate: false)
       biasActivate(y, rows: rows, columns: oc, bias: pb, activation: act)
     }
     haveForward = mode == .training
+    savedInput = haveForward && inside ? x : nil
     return output
   }
 
-  /// After bf16Forward in training mode (col still holds its patches).
+  /// After bf16Forward in training mode (col still holds its patches, or savedInput the input).
   func bf16Backward(_ dy: Tensor, geometry g: ConvGeometry) -> Tensor {
+    let saved = savedInput
+    savedInput = nil  // so the previous layer's workspace is uniquely owned again next step
     let n = dy.shape[0]
     let p = g.outputPixels
     let k = g.patchSize
@@ -59,6 +70,8 @@ extension Conv2D {
     // W^T (OC, K), packed once for every worker's input gradient.
     let packedWT = bf16Kernel.buffer(BF16.packedBCount(k: oc, n: k))
     if needDx { BF16.packB(kernel.values, k: oc, n: k, ldb: oc, transposed: true, into: packedWT) }
+    if saved != nil, needDx { col.prepare(n * p, k) }  // dcol only
+    let px = saved?.base
     let (pd, pc, py, pdy) = (delta.mutableBase, col.mutableBase, output.base, dy.base)
     let act = activation
     parallelSlices(count: n, workers: workers) { worker, images in
@@ -73,7 +86,12 @@ extension Conv2D {
         max(BF16.packedACount(m: oc, k: rows), needDx ? BF16.packedACount(m: rows, k: oc) : 0))
       let b = scratch[worker].b.buffer(BF16.packedBCount(k: rows, n: k))
       BF16.packA(d, m: oc, k: rows, lda: oc, transposed: true, into: a)
-      BF16.packB(c, k: rows, n: k, ldb: k, transposed: false, into: b)
+      if let px {
+        let xs = px + images.lowerBound * g.inputImageSize
+        BF16.packPatches(xs, images: images.count, geometry: g, asB: true, into: b)
+      } else {
+        BF16.packB(c, k: rows, n: k, ldb: k, transposed: false, into: b)
+      }
       BF16.gemm(m: oc, n: k, k: rows, a: a, b: b, c: part, rowStride: 1, columnStride: oc, accumulate: false)
       let pbias = part + k * oc
       pbias.update(repeating: 0, count: oc)

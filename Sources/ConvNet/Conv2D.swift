@@ -49,7 +49,7 @@ public final class Conv2D: Layer {
   private var packedKernel = Tensor.zeros([0])
   private var transposedKernel = Tensor.zeros([0])
   private var paddedDelta = Tensor.zeros([0])  // (N * OH * OW, OCP): dy * act'(y)
-  private var savedInput: Tensor?  // the forward input, held from a training forward to its backward
+  var savedInput: Tensor?  // the forward input, held from a training forward to its backward
 
   public init(
     inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),

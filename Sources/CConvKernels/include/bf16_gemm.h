@@ -24,4 +24,13 @@ void bc_bf16_pack_b(const float *b, int k, int n, int ldb, int trans, uint16_t *
 // on packed operands of inner size k. Needs bc_bf16_available(); does nothing otherwise.
 void bc_bf16_gemm(int m, int n, int k, const uint16_t *ap, const uint16_t *bp, float *c, ptrdiff_t rs,
                   ptrdiff_t cs, int accumulate);
+
+// The im2col patches of n NHWC images (h, w, c) for a kh x kw kernel at stride (sy, sx) whose
+// oh x ow windows all lie inside the image, packed without an FP32 copy: as A, (n * oh * ow,
+// kh * kw * c) rows; as B, the same matrix (rows = pixels) in pairs of pixels. Needs
+// bc_bf16_available().
+void bc_bf16_patches_a(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx, int oh,
+                       int ow, uint16_t *dst);
+void bc_bf16_patches_b(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx, int oh,
+                       int ow, uint16_t *dst);
 #endif
