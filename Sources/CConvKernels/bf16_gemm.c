@@ -108,10 +108,31 @@ static TARGET void pack_b_avx512(const float *b, int k, int n, int ldb, uint16_t
   }
 }
 
+// Transposed: a is (k, m). Rows p and p + 1 hold 16 destination rows' k-pairs side by side:
+// convert, interleave, and copy each 32-bit pair to its row.
+static TARGET void pack_a_transposed_avx512(const float *a, int m, int k, int lda, uint16_t *dst) {
+  static const uint16_t order[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+                                     8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+  const __m512i index = _mm512_loadu_si512(order);
+  const int kp = (k + 1) & ~1;
+  for (int i0 = 0; i0 < m; i0 += 16) {
+    const int lanes = m - i0 < 16 ? m - i0 : 16;
+    const __mmask16 mask = (__mmask16)((1u << lanes) - 1);
+    for (int p = 0; p < kp; p += 2) {
+      const __m512 lo = _mm512_maskz_loadu_ps(mask, a + (size_t)p * lda + i0);
+      const __m512 hi = p + 1 < k ? _mm512_maskz_loadu_ps(mask, a + (size_t)(p + 1) * lda + i0) : _mm512_setzero_ps();
+      uint32_t pairs[16];
+      _mm512_storeu_si512(pairs, _mm512_permutexvar_epi16(index, (__m512i)_mm512_cvtne2ps_pbh(hi, lo)));
+      for (int l = 0; l < lanes; l++) memcpy(dst + (size_t)(i0 + l) * kp + p, pairs + l, 4);
+    }
+  }
+}
+
 void bc_bf16_pack_a(const float *a, int m, int k, int lda, int trans, uint16_t *dst) {
   if (have_bf16 < 0) have_bf16 = bc_bf16_available();
-  if (!trans && have_bf16) pack_a_avx512(a, m, k, lda, dst);
-  else pack_a_scalar(a, m, k, lda, trans, dst);
+  if (!have_bf16) pack_a_scalar(a, m, k, lda, trans, dst);
+  else if (trans) pack_a_transposed_avx512(a, m, k, lda, dst);
+  else pack_a_avx512(a, m, k, lda, dst);
 }
 
 void bc_bf16_pack_b(const float *b, int k, int n, int ldb, int trans, uint16_t *dst) {

@@ -68,12 +68,14 @@ public enum BF16 {
   /// one pass: as A (`asB` false) or as B. Equal to packA / packB of im2col's output; needs
   /// `patchesInside(g)` and `cpuSupportsKernels`.
   package static func packPatches(
-    _ x: UnsafePointer<Float>, images: Int, geometry g: ConvGeometry, asB: Bool, into dst: UnsafeMutablePointer<UInt16>
+    _ x: UnsafePointer<Float>, images: Int, geometry g: ConvGeometry, asB: Bool,
+    into dst: UnsafeMutablePointer<UInt16>
   ) {
     let f = asB ? bc_bf16_patches_b : bc_bf16_patches_a
     f(
       x, Int32(images), Int32(g.inputHeight), Int32(g.inputWidth), Int32(g.channels), Int32(g.kernelHeight),
-      Int32(g.kernelWidth), Int32(g.strideY), Int32(g.strideX), Int32(g.outputHeight), Int32(g.outputWidth), dst)
+      Int32(g.kernelWidth), Int32(g.strideY), Int32(g.strideX), Int32(g.outputHeight), Int32(g.outputWidth),
+      dst)
   }
 
   /// x rounded to bfloat16 (nearest, ties to even) and back: what the kernels multiply. Denormals

@@ -155,9 +155,12 @@ struct BF16Tests {
   /// Patches packed straight from the input equal im2colReference's rows packed by packA / packB,
   /// bit for bit, for the seed model's conv1 and conv2, odd pixel counts, and 1 or 3 images.
   @Test(arguments: [
-    try! ConvGeometry(inputHeight: 73, inputWidth: 128, channels: 3, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
-    try! ConvGeometry(inputHeight: 35, inputWidth: 62, channels: 24, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
-    try! ConvGeometry(inputHeight: 7, inputWidth: 9, channels: 5, kernelHeight: 2, kernelWidth: 3, strideY: 1, strideX: 2),
+    try! ConvGeometry(
+      inputHeight: 73, inputWidth: 128, channels: 3, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
+    try! ConvGeometry(
+      inputHeight: 35, inputWidth: 62, channels: 24, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
+    try! ConvGeometry(
+      inputHeight: 7, inputWidth: 9, channels: 5, kernelHeight: 2, kernelWidth: 3, strideY: 1, strideX: 2),
     try! ConvGeometry(inputHeight: 5, inputWidth: 5, channels: 7, kernelHeight: 5, kernelWidth: 5),
   ])
   func patchesPackLikeIm2col(geometry g: ConvGeometry) {
