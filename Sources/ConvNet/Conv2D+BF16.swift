@@ -102,12 +102,7 @@ extension Conv2D {
         col2im(c, images: images, geometry: g, dx: pdx)
       }
     }
-    let gw = kernel.gradients
-    let gb = bias.gradients
-    for part in partialBases {
-      for i in 0..<(k * oc) { gw[i] += part[i] }
-      for j in 0..<oc { gb[j] += part[k * oc + j] }
-    }
+    addWorkerPartials(partialBases, k: k, oc: oc)
     return needDx ? inputGradient : noGradient
   }
 

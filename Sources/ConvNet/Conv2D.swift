@@ -196,13 +196,19 @@ public final class Conv2D: Layer {
         col2im(c, images: images, geometry: g, dx: pdx)
       }
     }
+    addWorkerPartials(partialBases, k: k, oc: oc)
+    return needDx ? inputGradient : noGradient
+  }
+
+  /// Adds each worker's partial weight gradient (K x OC) and bias gradient (OC), stored one after
+  /// the other, into the layer's gradients, in worker order (a fixed summation order).
+  func addWorkerPartials(_ partialBases: [UnsafeMutablePointer<Float>], k: Int, oc: Int) {
     let gw = kernel.gradients
     let gb = bias.gradients
     for part in partialBases {
       for i in 0..<(k * oc) { gw[i] += part[i] }
       for j in 0..<oc { gb[j] += part[k * oc + j] }
     }
-    return needDx ? inputGradient : noGradient
   }
 
   /// Images per chunk handed to a worker: at least eight chunks (four per worker on two cores),
