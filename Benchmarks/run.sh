@@ -78,7 +78,7 @@ variants() { # the variants of an area, ours first
   case $1 in
     peak | render) echo ours ;;
     gemm) echo ours numpy ;;
-    train) echo ours torch torch-cl torch-compile keras keras-xla ;;
+    train) echo ours torch torch-cl torch-compile keras keras-spe keras-xla ;;
     infer) echo ours torch torch-compile keras keras-xla ;;
     loader) echo ours h5py-threads torch ;;
     decode) echo ours opencv pillow pillow-resize ;;

@@ -47,7 +47,8 @@ PEER_NAMES = {
     "pillow-resize": "Pillow resize (antialiased, more work)", "numpy": "numpy (OpenBLAS)",
     "python-socketio": "python-socketio 4 + PyTorch",
 }
-PEER_NAMES_TRAIN = {"keras": "Keras 3 fit on tf.data", "keras-xla": "Keras 3 fit + XLA"}
+PEER_NAMES_TRAIN = {"keras": "Keras 3 fit on tf.data", "keras-spe": "Keras 3 fit, 32 steps per execution",
+                    "keras-xla": "Keras 3 fit + XLA"}
 PEER_NAMES_LOADER = {"torch": "PyTorch DataLoader"}
 PEER_NAMES_INFER = {"keras": "Keras tf.function", "keras-xla": "Keras tf.function + XLA",
                     "torch-compile": "torch.compile (freezing)"}
@@ -110,6 +111,8 @@ def med(xs):
 
 
 def fmt(v):
+    if v == int(v) and abs(v) < 100:  # counts (unanswered frames)
+        return f"{v:.0f}"
     if v >= 1000:
         return f"{v:,.0f}"
     if v >= 100:
@@ -225,14 +228,14 @@ def markdown(directory, rows, info):
             rr = row["round_ratios"]
             ratio_text = f"**{ratio:.2f}x**" + (f" ({min(rr):.2f}-{max(rr):.2f} by round)" if rr else "")
         else:
-            best_text, ratio_text = "none", ""
+            best_text, ratio_text = "no peer", ""
         others = ", ".join(f"{peer_name(row['area'], name)} {fmt(med(list(r.values())))}"
                            for name, r in v.items() if name not in ("ours", best))
         if row["metric"] == "train img/s (batch 32)":
             peak = median_of(rows, "peak GFLOP/s (FP32, all cores)")
             if peak:
                 ours += f" = {med(list(v['ours'].values())) * TRAIN_FLOP_PER_IMAGE / (peak * 1e9):.0%} of peak"
-        out.append(f"| {row['area']} | {row['metric']} | {ours} | {best_text} | {ratio_text} | {others} |")
+        out.append(f"| {row['area'].split('-')[0]} | {row['metric']} | {ours} | {best_text} | {ratio_text} | {others} |")
     out += ["", "| target (issue #14) | measured (median of rounds) | |", "|---|---|---|"]
     for target, measured, met in targets(rows):
         out.append(f"| {target} | {measured} | {'**met**' if met else '**missed**'} |")

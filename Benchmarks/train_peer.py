@@ -9,7 +9,9 @@ with the same number of threads as `Bench train` (--threads, default: all cores)
   torch-compile  torch.compile (Inductor), channels-last
   keras          Keras 3 `model.fit` over a prefetched tf.data pipeline of uint8 images (cast to
                  float inside the model, as ours converts inside the first layer)
-  keras-xla      the same with jit_compile=True (XLA)
+  keras-spe      the same with steps_per_execution=32 (several steps per compiled call: Keras's advice
+                 for models whose per-step overhead matters)
+  keras-xla      the same as keras with jit_compile=True (XLA)
 Benchmarks/run.sh runs each in its own process. Last line: `<variant> train img/s: <n>`.
 
 Usage: train_peer.py --framework VARIANT [--batch-size 32] [--seconds 20] [--threads N]
@@ -19,13 +21,14 @@ import os
 import time
 
 p = argparse.ArgumentParser()
-p.add_argument("--framework", choices=["torch", "torch-cl", "torch-compile", "keras", "keras-xla"], required=True)
+p.add_argument("--framework", choices=["torch", "torch-cl", "torch-compile", "keras", "keras-spe", "keras-xla"],
+               required=True)
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--seconds", type=float, default=20.0)
 p.add_argument("--threads", type=int, default=os.cpu_count())
 p.add_argument("--warmup", type=int, default=5, help="untimed steps (compilation happens here)")
 p.add_argument("--inter-op", type=int, default=1, help="Keras: TensorFlow inter-op threads")
-p.add_argument("--steps-per-execution", type=int, default=1, help="Keras: training steps per compiled call")
+p.add_argument("--steps-per-execution", type=int, help="Keras: training steps per compiled call (keras-spe: 32)")
 args = p.parse_args()
 # Thread pools read these when the libraries load: set them before any import.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -97,7 +100,7 @@ def torch_rate(channels_last, compiled):
     return timed(step), f"torch {torch.__version__} {how} {layout}, {torch.get_num_threads()} threads"
 
 
-def keras_rate(xla):
+def keras_rate(xla, spe):
     os.environ["KERAS_BACKEND"] = "tensorflow"
     import tensorflow as tf
 
@@ -117,14 +120,17 @@ def keras_rate(xla):
            L.Dense(50, activation="elu"), L.Dense(10, activation="elu"), L.Dense(1)]
     )
     # jit_compile explicit: Keras's "auto" turns XLA off on CPU-only machines.
-    spe = args.steps_per_execution
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=xla, steps_per_execution=spe)
     ds = tf.data.Dataset.from_tensors((images, labels)).repeat().prefetch(tf.data.AUTOTUNE)
-    model.fit(ds, steps_per_epoch=max(args.warmup, 1) * spe, epochs=1, verbose=0)  # traces, compiles, warms up
+    def whole(n):  # a multiple of steps_per_execution, at least one execution
+        return max(spe, n // spe * spe)
+
+    model.fit(ds, steps_per_epoch=whole(args.warmup + spe - 1), epochs=1, verbose=0)  # traces, compiles, warms up
     # Size one epoch from a short probe so the timed fit lasts about --seconds.
+    probe = whole(max(10, spe))
     start = time.perf_counter()
-    model.fit(ds, steps_per_epoch=10 * spe, epochs=1, verbose=0)
-    steps = max(10, int(10 * args.seconds / (time.perf_counter() - start))) * spe
+    model.fit(ds, steps_per_epoch=probe, epochs=1, verbose=0)
+    steps = whole(max(probe, int(probe * args.seconds / (time.perf_counter() - start))))
     start = time.perf_counter()
     model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
     rate = steps * args.batch_size / (time.perf_counter() - start)
@@ -136,8 +142,9 @@ RUNS = {
     "torch": lambda: torch_rate(False, False),
     "torch-cl": lambda: torch_rate(True, False),
     "torch-compile": lambda: torch_rate(True, True),
-    "keras": lambda: keras_rate(False),
-    "keras-xla": lambda: keras_rate(True),
+    "keras": lambda: keras_rate(False, args.steps_per_execution or 1),
+    "keras-spe": lambda: keras_rate(False, args.steps_per_execution or 32),
+    "keras-xla": lambda: keras_rate(True, args.steps_per_execution or 1),
 }
 rate, what = RUNS[args.framework]()
 print(f"{what}, batch {args.batch_size}")
