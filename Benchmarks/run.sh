@@ -52,7 +52,9 @@ run() {
   local file=$out/$1
   shift
   log "$*"
-  { echo "# \$ $*"; echo "# started $(date -u +%FT%TZ)"; } > "$file"
+  # The load and the busiest other process as this program starts: what it shared the CPU with.
+  { echo "# \$ $*"; echo "# started $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "busiest: $(top -b -n 1 -o %CPU | sed -n '8p' | awk '{print $12, $9 "%"}')"; } > "$file"
   timeout 1200 "$@" >> "$file" 2>&1
   local rc=$?
   echo "# exit $rc, ended $(date -u +%FT%TZ)" >> "$file"
