@@ -63,9 +63,11 @@ demo: build
 	@Scripts/demo.sh $(DEMO_SEED)
 
 # Benchmarks next to the peers users would pick instead (numpy, PyTorch, Keras, h5py, OpenCV...).
+# Every area, 3 rounds, each peer in its own process; results in Benchmarks/results/<time>-<sha>/.
+# BENCH_ARGS go to run.sh (`make bench BENCH_ARGS="--rounds 1 --short train"`).
 bench: build
 	@Scripts/venv-ensure.sh $(BENCH_VENV) Benchmarks/requirements.txt
-	@Benchmarks/run.sh $(BENCH_VENV)
+	@Benchmarks/run.sh $(BENCH_VENV) $(BENCH_ARGS)
 
 # libFuzzer + ASan over every parser of outside input (docs/fuzzing.md): each target for FUZZ_SECONDS
 # (default 60), or FUZZ_RUNS executions when set. FUZZ_TARGETS="JPEG PNG" runs only those.

@@ -57,6 +57,8 @@ let package = Package(
 
     // Direct convolution kernels (AVX2 + FMA, chosen at run time); plain C, no flags needed.
     .target(name: "CConvKernels"),
+    // FMA loops for `Bench peak` (the FP32 ceiling every "% of peak" uses); also chosen at run time.
+    .target(name: "CPeakKernels"),
 
     .target(name: "TensorCore", dependencies: ["CBLAS", "CConvKernels"]),
     .target(name: "H5Store", dependencies: ["TensorCore", "CHDF5"]),
@@ -85,7 +87,8 @@ let package = Package(
     .executableTarget(
       name: "BenchCommand",
       dependencies: [
-        "TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", argumentParser,
+        "TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", "CPeakKernels",
+        argumentParser,
       ],
       path: "Examples/Bench"),
 

@@ -77,6 +77,7 @@ struct DriveBench: ParsableCommand {
       let path = "/socket.io/?EIO=\(peerEIO)&transport=websocket"
       let rtt = try Self.drive(port: peerPort, path: path, message: message, frames: frames, warmup: warmup)
       Self.report("round trip (client)", rtt)
+      print("drive peer p50 ms: \(Self.format(Self.percentile(rtt, 0.5)))")
       print("drive peer p99 ms: \(Self.format(Self.percentile(rtt, 0.99)))")
       return
     }
