@@ -1,6 +1,7 @@
 // `TrainNvidia`: recordings -> HDF5 sample store (prepared once, reused by fingerprint, resumed when
 // interrupted) -> trained steering network -> model.h5, with a Keras-like log, keep-best and exact resume.
 import ArgumentParser
+import Cluster
 import ConvNet
 import DrivingData
 import Foundation
@@ -11,7 +12,28 @@ struct TrainNvidia: ParsableCommand {
   static func main() {
     // A child reading a store or checkpoint for its parent (see IsolatedRead) does only that.
     if let status = IsolatedRead.serveIfChild() { Foundation.exit(status) }
-    main(nil)
+    let world: MPIWorld
+    do { world = try MPIWorld.start() } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      Foundation.exit(1)
+    }
+    guard world.size > 1 else {
+      main(nil)  // one process (no mpirun, or -np 1): exactly as without MPI
+      world.finalize()
+      return
+    }
+    // One rank of several: an error on any rank must end the whole job (MPI_Abort), or its peers
+    // would wait for it in the next collective.
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .success {
+        exit(withError: error)
+      }
+      world.abort(fullMessage(for: error))
+    }
+    world.finalize()
   }
 
   static let configuration = CommandConfiguration(
@@ -58,16 +80,23 @@ struct TrainNvidia: ParsableCommand {
       return
     }
     let started = Date()
-    let path = try Prepare(
-      data: data, store: store, options: preparation, model: training.model, isolated: isolated
-    ).run()
-    if let dir = training.reportDir {
+    let world = try MPIWorld.start()
+    // Rank 0 prepares (or checks) the store while the others wait; then all of them open it.
+    var path = store
+    if world.rank == 0 {
+      path = try Prepare(
+        data: data, store: store, options: preparation, model: training.model, isolated: isolated
+      ).run()
+    }
+    try world.barrier(timeout: nil)
+    if let dir = training.reportDir, world.rank == 0 {
       try ReportFacts.write(
         data: data, store: path, options: preparation.preparationOptions(for: training.model),
         model: training.model, to: dir)
     }
     guard !prepareOnly else { return }
-    try TrainingRun(command: self).train()
+    try TrainingRun(command: self, world: world).train()
+    guard world.rank == 0 else { return }
     print("done in \(Int(Date().timeIntervalSince(started).rounded()))s")
   }
 }
@@ -145,6 +174,8 @@ struct TrainOptions: ParsableArguments {
   )
   var resume = false
   @Option(help: .hidden) var stopAfterEpoch: Int?
+  @Option(help: "Under mpirun: seconds a rank waits for the others in one exchange before ending the job.")
+  var mpiTimeout: Double = 600
 
   func validate() throws {
     guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -152,6 +183,7 @@ struct TrainOptions: ParsableArguments {
     guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
     guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
     guard patience >= 0 else { throw ValidationError("--patience must be >= 0") }
+    guard mpiTimeout > 0 else { throw ValidationError("--mpi-timeout must be positive") }
   }
 }
 

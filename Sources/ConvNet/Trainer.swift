@@ -41,6 +41,10 @@ public final class Trainer {
   /// Called after every epoch with the loop's state, e.g. to write a checkpoint that, with the
   /// model's weights and the optimizer's state of that moment, `fit(resumingFrom:)` continues.
   public var onEpochEnd: ((TrainerState) throws -> Void)?
+  /// Data parallel: ranks that train this model together (nil: this process alone). Each takes its
+  /// share of every global batch of `configuration.batchSize`; gradients, losses and validation
+  /// sums are reduced over the group, so every rank takes the same decisions.
+  public var group: (any DataParallelGroup)?
   public private(set) var history = TrainingHistory()
   private var best: (weights: [Float], loss: Float, predictionStd: Float?)?
   private var initialWeights: [Float] = []
@@ -77,6 +81,7 @@ public final class Trainer {
       loop.bestWeights = best?.weights
       loop.bestLoss = best?.loss
       loop.bestPredictionStd = best?.predictionStd
+      try group?.checkReplicas(model.parameters, after: "epoch \(epoch)")
       try onEpochEnd?(loop)
     }
     if c.restoreBestWeights, let b = best { try model.parameters.restore(b.weights) }
@@ -153,22 +158,31 @@ public final class Trainer {
     let start = Date()
     var lastShown = Date.distantPast
     var seen = 0
-    var lossSum = 0.0
+    var lossSum = 0.0  // this rank's samples (all of them without a group)
+    var localSeen = 0
     var step = 0
-    while let batch = try stream.next() {
+    let dropouts = model.layers.compactMap { $0 as? Dropout }
+    defer { for d in dropouts { d.sampleKeys = nil } }
+    var epochPosition = 0
+    while let global = try stream.next() {
+      let share = group?.share(of: global.count) ?? 0..<global.count
+      let batch = global.samples(share)
+      for d in dropouts {
+        d.sampleKeys = DropoutSampleKeys(epoch: epoch, firstSample: epochPosition + share.lowerBound)
+      }
+      epochPosition += global.count
       model.zeroGradients()
-      let y = try model.forward(batch: batch, mode: .training)
-      let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      let loss = try localStep(batch, globalCount: global.count)
       if !loss.isFinite {
         // Diverged: finishing the epoch would only waste time; the collapse guard takes over.
-        seen += batch.count
+        seen += global.count
         lossSum = .nan
         break
       }
-      try model.backward(dy)
       optimizer.step(model.parameters)
       step += 1
-      seen += batch.count
+      seen += global.count
+      localSeen += batch.count
       lossSum += Double(loss) * Double(batch.count)
       let now = Date()
       if now.timeIntervalSince(lastShown) >= c.progressInterval || step == totalSteps {
@@ -177,10 +191,11 @@ public final class Trainer {
         let rate = Double(seen) / max(elapsed, 1e-9)
         let eta = Double(max(training.sampleCount - seen, 0)) / max(rate, 1e-9)
         progress(
-          "\(progressBar(step: step, total: totalSteps)) - \(Int(rate)) img/s - ETA \(clock(eta)) - loss: \(fmt(Float(lossSum / Double(seen))))"
+          "\(progressBar(step: step, total: totalSteps)) - \(Int(rate)) img/s - ETA \(clock(eta)) - loss: \(fmt(Float(lossSum / Double(max(localSeen, 1)))))"
         )
       }
     }
+    if let group, !lossSum.isNaN { lossSum = try group.sum([lossSum])[0] }
     let elapsed = Date().timeIntervalSince(start)
     progress("\n")
     return EpochRecord(
@@ -188,6 +203,30 @@ public final class Trainer {
       learningRate: optimizer.learningRate, seconds: elapsed,
       imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
       predictionStd: nil, event: nil)
+  }
+
+  /// Forward, loss and backward on this rank's share of a global batch. With a group the gradients
+  /// are then summed over the ranks, each share weighted by its size, which gives the mean gradient
+  /// of the global batch. Returns the local loss, or NaN on every rank when any rank's loss (or the
+  /// summed gradient) is not finite, so all ranks leave the epoch at the same step.
+  private func localStep(_ batch: SampleBatch, globalCount: Int) throws -> Float {
+    var loss: Float = 0
+    if batch.count > 0 {
+      let y = try model.forward(batch: batch, mode: .training)
+      let (l, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      loss = l
+      if l.isFinite { try model.backward(dy) }
+    }
+    guard let group else { return loss }
+    let store = model.parameters
+    if loss.isFinite {
+      let weight = Float(batch.count) / Float(globalCount)
+      if weight != 1 { for i in 0..<store.count { store.gradients[i] *= weight } }
+    } else {
+      store.gradients[0] = .nan
+    }
+    try group.sumInPlace(store.gradients, count: store.count)
+    return store.gradients[0].isFinite ? loss : .nan
   }
 
   /// Mean squared error over a whole source (inference mode) and the spread of the predictions.
@@ -198,7 +237,9 @@ public final class Trainer {
     var n = 0
     var p1 = 0.0
     var p2 = 0.0
-    while let batch = try stream.next() {
+    while let global = try stream.next() {
+      let batch = global.samples(group?.share(of: global.count) ?? 0..<global.count)
+      guard batch.count > 0 else { continue }
       let y = try model.forward(batch: batch, mode: .inference)
       sum += Double(try mseLoss(predictions: y, targets: batch.steering).loss) * Double(batch.count)
       for i in 0..<batch.count {
@@ -207,6 +248,10 @@ public final class Trainer {
         p2 += v * v
       }
       n += batch.count
+    }
+    if let group {
+      let total = try group.sum([sum, Double(n), p1, p2])
+      (sum, n, p1, p2) = (total[0], Int(total[1]), total[2], total[3])
     }
     guard n > 0 else { throw ConvNetError.invalidArgument("validation source is empty") }
     let mean = p1 / Double(n)

@@ -1,0 +1,130 @@
+// `mpirun -np 2 TrainNvidia` against one process, end to end on a small synthetic recording:
+// equivalence after ~50 steps, identical replicas, resume of a killed 2-rank run, and a rank
+// killed mid-epoch ending the job. Skipped (with the reason shown) only when mpirun is missing.
+import ConvNet
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(
+  .serialized,
+  .enabled(
+    if: MPIJob.mpirun != nil, "mpirun not found: apt-get install openmpi-bin libopenmpi-dev (make deps)"))
+struct DataParallelTrainingTests {
+  /// A folder with a recording and a prepared store: 84 rows -> about 400 training samples, so
+  /// one epoch at batch 8 is about 50 steps.
+  final class Workspace {
+    let directory: String
+    let store: String
+    let data: String
+
+    init(rows: Int = 84) throws {
+      directory = try RecordingBuilder.temporaryDirectory(prefix: "bc-mpi")
+      data = try RecordingBuilder(rows: rows, seed: 4).build(in: directory + "/data").directory
+      store = directory + "/samples.h5"
+      let prepare = try MPIJob(
+        ranks: nil, arguments: ["--data", data, "--store", store, "--prepare-only", "--seed", "3"])
+      let status = prepare.finish()
+      guard status == 0 else {
+        throw WorkspaceError(text: "preparation failed (\(String(describing: status))): \(prepare.text)")
+      }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func arguments(epochs: Int, output: String, extra: [String] = []) -> [String] {
+      [
+        "--data", data, "--store", store, "--epochs", "\(epochs)", "--batch-size", "8", "--seed", "3",
+        "--patience", "0",
+        "--output", directory + "/" + output,
+      ] + extra
+    }
+  }
+
+  struct WorkspaceError: Error, CustomStringConvertible {
+    let text: String
+    var description: String { text }
+  }
+
+  static func fingerprint(_ job: MPIJob, rank: Int) -> String? {
+    let prefix = rank == 0 ? "weights fingerprint: " : "rank \(rank): weights fingerprint: "
+    return job.output.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+  }
+
+  static func weights(_ path: String) throws -> [Float] {
+    try KerasModelFile.load(path: path, options: KerasLoadOptions(threads: 1)).model.parameters.snapshot()
+  }
+
+  @Test func twoRanksMatchOneProcessAfterFiftySteps() throws {
+    let work = try Workspace()
+    let single = try MPIJob(ranks: nil, arguments: work.arguments(epochs: 1, output: "single.h5"))
+    #expect(single.finish() == 0, "\(single.text)")
+    let pair = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 1, output: "pair.h5"))
+    #expect(pair.finish() == 0, "\(pair.text)")
+    let steps = try #require(pair.value(after: "gradient allreduce:")).split(separator: " ").first.flatMap {
+      Int($0)
+    }
+    #expect((45...60).contains(steps ?? 0), "\(pair.text)")
+
+    let a = try Self.weights(work.directory + "/single.h5")
+    let b = try Self.weights(work.directory + "/pair.h5")
+    #expect(a.count == b.count && a.count > 0)
+    let difference = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+    let norm = a.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    #expect(difference / norm < 1e-5, "relative L2 difference \(difference / norm)")
+    let largest = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    print(
+      "2 ranks vs 1 process: relative L2 difference \(difference / norm), largest |difference| \(largest)")
+    // The runs did train: the weights moved away from their initial values.
+    let initial = try Sequential.seedModel(seed: 3, threads: 1).parameters.snapshot()
+    let moved = zip(a, initial).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+    #expect(moved / norm > 1e-3, "training moved the weights by \(moved / norm) only")
+  }
+
+  @Test func ranksHoldIdenticalWeights() throws {
+    let work = try Workspace()
+    let job = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 2, output: "m.h5"))
+    #expect(job.finish() == 0, "\(job.text)")
+    let zero = try #require(Self.fingerprint(job, rank: 0), "\(job.text)")
+    let one = try #require(Self.fingerprint(job, rank: 1), "\(job.text)")
+    #expect(zero == one)
+    #expect(job.text.contains("data parallel on 2 ranks"))
+  }
+
+  @Test func resumeOfAKilledTwoRankRunEndsAsTheUninterruptedOne() throws {
+    let work = try Workspace()
+    let reference = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 3, output: "a.h5"))
+    #expect(reference.finish() == 0, "\(reference.text)")
+    let expected = try #require(Self.fingerprint(reference, rank: 0), "\(reference.text)")
+
+    // "Epoch 2/3" is logged after epoch 1's checkpoint was written: kill rank 1 then.
+    let killed = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 3, output: "b.h5"))
+    #expect(killed.waitForLine(containing: "Epoch 2/3"), "\(killed.text)")
+    let victim = try #require(killed.pid(ofRank: 1))
+    kill(victim, SIGKILL)
+    let status = killed.finish()
+    #expect(status != nil && status != 0, "\(killed.text)")
+
+    let resumed = try MPIJob(
+      ranks: 2, arguments: work.arguments(epochs: 3, output: "b.h5", extra: ["--resume"]))
+    #expect(resumed.finish() == 0, "\(resumed.text)")
+    #expect(resumed.text.contains("resuming from"), "\(resumed.text)")
+    #expect(Self.fingerprint(resumed, rank: 0) == expected, "\(resumed.text)")
+    #expect(Self.fingerprint(resumed, rank: 1) == expected, "\(resumed.text)")
+  }
+
+  @Test func aRankKilledMidEpochEndsTheJobNamingIt() throws {
+    let work = try Workspace()
+    let job = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 50, output: "k.h5"))
+    #expect(job.waitForLine(containing: "Epoch 1/50"), "\(job.text)")
+    let victim = try #require(job.pid(ofRank: 1))
+    let survivor = try #require(job.pid(ofRank: 0))
+    kill(victim, SIGKILL)
+    // A hang would run 50 epochs or wait forever; the safety net is far longer than a clean end.
+    let status = job.finish(timeout: 120)
+    #expect(status != nil && status != 0, "\(job.text)")
+    #expect(job.text.contains("rank 1"), "\(job.text)")
+    #expect(!MPIJob.isAlive(survivor), "rank 0 outlived the job")
+    print("aRankKilledMidEpoch output:\n\(job.text)")
+  }
+}
