@@ -127,4 +127,17 @@ struct DataParallelTrainingTests {
     #expect(!MPIJob.isAlive(survivor), "rank 0 outlived the job")
     print("aRankKilledMidEpoch output:\n\(job.text)")
   }
+
+  @Test func aHungRankEndsTheJobAfterTheTimeout() throws {
+    let work = try Workspace()
+    let job = try MPIJob(
+      ranks: 2, arguments: work.arguments(epochs: 50, output: "h.h5", extra: ["--mpi-timeout", "5"]))
+    #expect(job.waitForLine(containing: "Epoch 1/50"), "\(job.text)")
+    let victim = try #require(job.pid(ofRank: 1))
+    kill(victim, SIGSTOP)  // alive but silent: only the timeout can notice
+    defer { kill(victim, SIGKILL) }
+    let status = job.finish(timeout: 120)
+    #expect(status != nil && status != 0, "\(job.text)")
+    #expect(job.text.contains("rank 0 of 2:") && job.text.contains("within 5 s"), "\(job.text)")
+  }
 }
