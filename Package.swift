@@ -108,7 +108,8 @@ let package = Package(
     .testTarget(
       name: "SimulatorTests", dependencies: ["Simulator", "Drive", "ConvNet", "TestSupport"] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
-    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ConvNet", "H5Store", "TestSupport"]),
+    .testTarget(
+      name: "ClusterTests", dependencies: ["Cluster", "ConvNet", "H5Store", "TensorCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

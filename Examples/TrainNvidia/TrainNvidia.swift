@@ -81,14 +81,11 @@ struct TrainNvidia: ParsableCommand {
     }
     let started = Date()
     let world = try MPIWorld.start()
-    // Rank 0 prepares (or checks) the store while the others wait; then all of them open it.
-    var path = store
-    if world.rank == 0 {
-      path = try Prepare(
-        data: data, store: store, options: preparation, model: training.model, isolated: isolated
-      ).run()
-    }
-    try world.barrier(timeout: nil)
+    var prepare = Prepare(
+      data: data, store: store, options: preparation, model: training.model, isolated: isolated)
+    if world.size > 1 { prepare.cores = world.coresPerRank }
+    // Under mpirun every rank prepares a shard; rank 0 joins them (ShardedPrepare).
+    let path = world.size > 1 ? try ShardedPrepare(prepare: prepare, world: world).run() : try prepare.run()
     if let dir = training.reportDir, world.rank == 0 {
       try ReportFacts.write(
         data: data, store: path, options: preparation.preparationOptions(for: training.model),

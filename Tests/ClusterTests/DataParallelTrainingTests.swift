@@ -3,6 +3,8 @@
 // killed mid-epoch ending the job. Skipped (with the reason shown) only when mpirun is missing.
 import ConvNet
 import Foundation
+import H5Store
+import TensorCore
 import TestSupport
 import Testing
 
@@ -139,5 +141,43 @@ struct DataParallelTrainingTests {
     let status = job.finish(timeout: 120)
     #expect(status != nil && status != 0, "\(job.text)")
     #expect(job.text.contains("rank 0 of 2:") && job.text.contains("within 5 s"), "\(job.text)")
+  }
+
+  @Test func shardedPreparationHoldsTheSamplesOfOneProcess() throws {
+    let work = try Workspace()
+    let sharded = work.directory + "/sharded.h5"
+    let job = try MPIJob(
+      ranks: 2, arguments: ["--data", work.data, "--store", sharded, "--prepare-only", "--seed", "3"])
+    #expect(job.finish() == 0, "\(job.text)")
+    #expect(job.text.contains("joined 2 shards"), "\(job.text)")
+    for rank in 0..<2 {
+      #expect(FileManager.default.fileExists(atPath: SampleStoreShards.path(of: sharded, rank: rank, of: 2)))
+    }
+    let a = try SampleStore(path: work.store)
+    let b = try SampleStore(path: sharded)
+    try b.verify()
+    for split in a.splits {
+      let n = try a.count(of: split)
+      #expect(try b.count(of: split) == n)
+      let left = try Self.sampleKeys(a.batch(of: split, range: 0..<n))
+      let right = try Self.sampleKeys(b.batch(of: split, range: 0..<n))
+      #expect(left.sorted() == right.sorted(), "split \(split): other samples")
+      // Shards hold contiguous shares of the plan, so even the order is the single process's.
+      #expect(left == right, "split \(split): same samples, other order")
+    }
+  }
+
+  /// (provenance, image hash, steering bits) of every sample, in store order.
+  static func sampleKeys(_ batch: SampleBatch) -> [String] {
+    let per = batch.height * batch.width * batch.channels
+    return (0..<batch.count).map { i in
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      for byte in batch.images[(i * per)..<((i + 1) * per)] {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+      }
+      let p = batch.provenance[i]
+      return
+        "\(p.recording)/\(p.row)/\(p.camera.rawValue)/\(p.flipped) \(String(hash, radix: 16)) \(batch.steering[i].bitPattern)"
+    }
   }
 }
