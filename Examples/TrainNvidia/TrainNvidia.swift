@@ -173,6 +173,10 @@ struct TrainOptions: ParsableArguments {
   @Option(help: .hidden) var stopAfterEpoch: Int?
   @Option(help: "Under mpirun: seconds a rank waits for the others in one exchange before ending the job.")
   var mpiTimeout: Double = 600
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Under mpirun: sum gradient buckets while backward goes on (--no-overlap: one sum after it).")
+  var overlap = true
 
   func validate() throws {
     guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }

@@ -65,6 +65,7 @@ struct TrainingRun {
     configuration.batchSize = options.batchSize
     configuration.learningRate = options.learningRate
     configuration.earlyStoppingPatience = options.patience > 0 ? options.patience : nil
+    configuration.bucketFloats = options.overlap ? 65_536 : 0
     let optimizer = Adam(learningRate: options.learningRate)
     let trainer = Trainer(
       model: model, optimizer: optimizer, training: training, validation: validation,
@@ -157,9 +158,10 @@ struct TrainingRun {
     print(training.statistics.summary)
     print("weights fingerprint: \(fingerprint)")
     if world.size > 1 {
-      let exchange = world.reduceSeconds / Double(max(world.reduceCalls, 1)) * 1000
+      let exposed = world.exposedSeconds / Double(max(world.exchanges, 1)) * 1000
+      let mode = options.overlap ? "overlapped with backward" : "after backward"
       print(
-        "gradient allreduce: \(world.reduceCalls) steps, \(String(format: "%.3f", exchange)) ms per step on rank 0"
+        "gradient allreduce: \(world.exchanges) steps (\(mode)), rank 0 waited \(String(format: "%.3f", exposed)) ms per step"
       )
     }
   }

@@ -16,9 +16,11 @@ public final class MPIWorld: DataParallelGroup, @unchecked Sendable {
   public let usesMPI: Bool
   /// Longest wait for one collective, in seconds (nil: forever).
   public var timeout: Double? = 600
-  /// Time spent waiting in `sumInPlace` so far (allreduce cost, for the benchmarks).
-  public private(set) var reduceSeconds = 0.0
-  public private(set) var reduceCalls = 0
+  /// Gradient exchanges finished (`finishSums` calls) and the time this rank spent waiting in them
+  /// after its backward: the communication that was not hidden (plus waiting for slower ranks).
+  public private(set) var exchanges = 0
+  public private(set) var exposedSeconds = 0.0
+  private var pending: [MPI_Request?] = []
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var current: MPIWorld?
@@ -70,15 +72,39 @@ public final class MPIWorld: DataParallelGroup, @unchecked Sendable {
 
   public func sumInPlace(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard usesMPI, size > 1 else { return }
-    let begin = DispatchTime.now()
     var request: MPI_Request? = nil
     try Self.check(
       MPI_Iallreduce(
         cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request),
       "MPI_Iallreduce")
     try wait(&request, "allreduce of \(count) floats", limit: timeout)
-    reduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
-    reduceCalls += 1
+  }
+
+  public func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+    guard usesMPI, size > 1 else { return }
+    var request: MPI_Request? = nil
+    try Self.check(
+      MPI_Iallreduce(
+        cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request),
+      "MPI_Iallreduce")
+    pending.append(request)
+  }
+
+  public func progressSums() throws {
+    guard !pending.isEmpty else { return }
+    var done: Int32 = 0
+    try Self.check(MPI_Testall(Int32(pending.count), &pending, &done, nil), "MPI_Testall (gradient buckets)")
+  }
+
+  public func finishSums() throws {
+    guard usesMPI, size > 1 else { return }
+    let begin = DispatchTime.now()
+    for index in pending.indices {
+      try wait(&pending[index], "allreduce of a gradient bucket", limit: timeout)
+    }
+    pending.removeAll(keepingCapacity: true)
+    exposedSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
+    exchanges += 1
   }
 
   public func sum(_ values: [Double]) throws -> [Double] {

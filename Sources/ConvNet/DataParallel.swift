@@ -16,9 +16,23 @@ public protocol DataParallelGroup: AnyObject {
   func sum(_ values: [Double]) throws -> [Double]
   /// Every rank's `value`, indexed by rank.
   func gather(_ value: UInt64) throws -> [UInt64]
+  /// Starts summing `count` floats at `buffer` in place without waiting; the buffer is not to be
+  /// touched until `finishSums`. Sums start in the same order on every rank.
+  func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
+  /// Lets started sums advance (MPI moves non-blocking collectives only inside MPI calls).
+  func progressSums() throws
+  /// Waits for every started sum.
+  func finishSums() throws
 }
 
 extension DataParallelGroup {
+  /// Without non-blocking sums: sum at once.
+  public func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+    try sumInPlace(buffer, count: count)
+  }
+  public func progressSums() throws {}
+  public func finishSums() throws {}
+
   /// This rank's contiguous share of `count` samples (earlier ranks take the remainder).
   public func share(of count: Int) -> Range<Int> { sliceRange(count: count, parts: size, index: rank) }
 

@@ -20,6 +20,9 @@ public struct TrainerConfiguration: Sendable {
   /// LR multiplier after each rollback, and how many rollbacks before giving up.
   public var rollbackLearningRateFactor: Float = 0.5
   public var maxRollbacks = 3
+  /// Data parallel: gradient buckets of at least this many floats are summed while backward goes
+  /// on (0: one sum after backward).
+  public var bucketFloats = 65_536
   /// Seconds between progress-line refreshes.
   public var progressInterval = 1.0
 
@@ -210,22 +213,27 @@ public final class Trainer {
   /// of the global batch. Returns the local loss, or NaN on every rank when any rank's loss (or the
   /// summed gradient) is not finite, so all ranks leave the epoch at the same step.
   private func localStep(_ batch: SampleBatch, globalCount: Int) throws -> Float {
+    let store = model.parameters
+    let sum = group.map {
+      BucketedSum(
+        group: $0, buckets: GradientBuckets(model: model, floats: configuration.bucketFloats), store: store,
+        weight: Float(batch.count) / Float(globalCount))
+    }
     var loss: Float = 0
     if batch.count > 0 {
       let y = try model.forward(batch: batch, mode: .training)
       let (l, dy) = try mseLoss(predictions: y, targets: batch.steering)
       loss = l
-      if l.isFinite { try model.backward(dy) }
+      if l.isFinite {
+        model.onGradientsReady = sum.map { s in { s.ready(from: $0) } }
+        defer { model.onGradientsReady = nil }
+        try model.backward(dy)
+      }
     }
-    guard let group else { return loss }
-    let store = model.parameters
-    if loss.isFinite {
-      let weight = Float(batch.count) / Float(globalCount)
-      if weight != 1 { for i in 0..<store.count { store.gradients[i] *= weight } }
-    } else {
-      store.gradients[0] = .nan
-    }
-    try group.sumInPlace(store.gradients, count: store.count)
+    guard let sum else { return loss }
+    // A non-finite loss poisons the sum, so every rank sees it and leaves the epoch together.
+    if !loss.isFinite { store.gradients[0] = .nan }
+    try sum.finish()
     return store.gradients[0].isFinite ? loss : .nan
   }
 

@@ -93,6 +93,19 @@ struct DataParallelTrainingTests {
     #expect(job.text.contains("data parallel on 2 ranks"))
   }
 
+  @Test func overlappedBucketsGiveTheWeightsOfOneSumAfterBackward() throws {
+    // With 2 ranks each element is one addition, so bucketing cannot change a bit.
+    let work = try Workspace()
+    let overlapped = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 1, output: "o.h5"))
+    #expect(overlapped.finish() == 0, "\(overlapped.text)")
+    let blocking = try MPIJob(
+      ranks: 2, arguments: work.arguments(epochs: 1, output: "b.h5", extra: ["--no-overlap"]))
+    #expect(blocking.finish() == 0, "\(blocking.text)")
+    #expect(overlapped.text.contains("overlapped with backward") && blocking.text.contains("after backward"))
+    let a = try #require(Self.fingerprint(overlapped, rank: 0), "\(overlapped.text)")
+    #expect(Self.fingerprint(blocking, rank: 0) == a)
+  }
+
   @Test func resumeOfAKilledTwoRankRunEndsAsTheUninterruptedOne() throws {
     let work = try Workspace()
     let reference = try MPIJob(ranks: 2, arguments: work.arguments(epochs: 3, output: "a.h5"))

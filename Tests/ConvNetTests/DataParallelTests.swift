@@ -53,4 +53,14 @@ private final class OneSidedGroup: DataParallelGroup {
     }
     #expect(text.contains("epoch 4") && text.contains("ranks 1, 2 differ from rank 0"), "\(text)")
   }
+
+  @Test func gradientBucketsTileTheStoreFromTheLastLayerDown() throws {
+    let model = try Sequential.seedModel(seed: 1, threads: 1)
+    let buckets = GradientBuckets(model: model, floats: 65_536).ranges
+    // Dense layers (120,871 values) first, then conv5-conv3, then conv2-conv1.
+    #expect(buckets.map(\.count) == [120_871, 107_888, 23_460])
+    #expect(buckets.first?.upperBound == model.parameterCount && buckets.last?.lowerBound == 0)
+    for (a, b) in zip(buckets, buckets.dropFirst()) { #expect(a.lowerBound == b.upperBound) }
+    #expect(GradientBuckets(model: model, floats: 0).ranges == [0..<model.parameterCount])
+  }
 }
