@@ -14,8 +14,11 @@ struct TrainBench: ParsableCommand {
     availableCores
   @Option(help: "Warm-up steps, not timed.") var warmup = 3
   @Flag(help: "Time every layer's forward and backward (adds a little overhead).") var profile = false
+  @Flag(help: "Under mpirun: data parallel, --batch-size split across ranks (DistributedTrainBench.swift).")
+  var distributed = false
 
   func run() throws {
+    if distributed { return try runDistributed() }
     let model = try Sequential.seedModel(seed: 1, threads: threads)
     let optimizer = Adam()
     var g = SplitMix64(seed: 2)

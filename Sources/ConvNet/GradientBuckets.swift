@@ -6,12 +6,12 @@ import TensorCore
 
 /// Bucket boundaries in the order backward completes them. A function of the model's layout only,
 /// so every rank starts the same collectives in the same order.
-struct GradientBuckets {
-  let ranges: [Range<Int>]
+package struct GradientBuckets {
+  package let ranges: [Range<Int>]
 
   /// Layers' parameter ranges from the last layer down, merged until a bucket holds at least
   /// `floats` values; `floats` <= 0 gives one bucket (a single sum after backward).
-  init(model: Sequential, floats: Int) {
+  package init(model: Sequential, floats: Int) {
     let count = model.parameters.count
     guard floats > 0 else {
       ranges = count > 0 ? [0..<count] : []
@@ -33,7 +33,7 @@ struct GradientBuckets {
 
 /// One step's sum: scales each bucket by this rank's share of the global batch and starts it when
 /// backward passes its lower boundary; `finish` starts the rest and waits for all.
-final class BucketedSum {
+package final class BucketedSum {
   let group: any DataParallelGroup
   let buckets: GradientBuckets
   let store: ParameterStore
@@ -41,7 +41,7 @@ final class BucketedSum {
   private var next = 0
   private(set) var failure: Error?
 
-  init(group: any DataParallelGroup, buckets: GradientBuckets, store: ParameterStore, weight: Float) {
+  package init(group: any DataParallelGroup, buckets: GradientBuckets, store: ParameterStore, weight: Float) {
     self.group = group
     self.buckets = buckets
     self.store = store
@@ -49,7 +49,7 @@ final class BucketedSum {
   }
 
   /// Gradients from `boundary` to the end of the buffer are final.
-  func ready(from boundary: Int) {
+  package func ready(from boundary: Int) {
     guard failure == nil else { return }
     do {
       while next < buckets.ranges.count, buckets.ranges[next].lowerBound >= boundary { try start(next) }
@@ -59,7 +59,7 @@ final class BucketedSum {
     }
   }
 
-  func finish() throws {
+  package func finish() throws {
     if let failure { throw failure }
     while next < buckets.ranges.count { try start(next) }
     try group.finishSums()
