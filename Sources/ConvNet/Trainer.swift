@@ -155,7 +155,7 @@ public final class Trainer {
 
   private func trainEpoch(_ epoch: Int) throws -> EpochRecord {
     let c = configuration
-    let stream = try training.makeEpoch(epoch - 1, batchSize: c.batchSize)
+    let stream = try makeStream(training, epoch: epoch - 1)
     defer { stream.cancel() }
     let totalSteps = (training.sampleCount + c.batchSize - 1) / c.batchSize
     let start = Date()
@@ -167,24 +167,24 @@ public final class Trainer {
     let dropouts = model.layers.compactMap { $0 as? Dropout }
     defer { for d in dropouts { d.sampleKeys = nil } }
     var epochPosition = 0
-    while let global = try stream.next() {
-      let share = group?.share(of: global.count) ?? 0..<global.count
-      let batch = global.samples(share)
+    while let (batch, share, globalCount) = try nextShare(
+      stream, epochPosition: epochPosition, total: training)
+    {
       for d in dropouts {
         d.sampleKeys = DropoutSampleKeys(epoch: epoch, firstSample: epochPosition + share.lowerBound)
       }
-      epochPosition += global.count
+      epochPosition += globalCount
       model.zeroGradients()
-      let loss = try localStep(batch, globalCount: global.count)
+      let loss = try localStep(batch, globalCount: globalCount)
       if !loss.isFinite {
         // Diverged: finishing the epoch would only waste time; the collapse guard takes over.
-        seen += global.count
+        seen += globalCount
         lossSum = .nan
         break
       }
       optimizer.step(model.parameters)
       step += 1
-      seen += global.count
+      seen += globalCount
       localSeen += batch.count
       lossSum += Double(loss) * Double(batch.count)
       let now = Date()
@@ -206,6 +206,37 @@ public final class Trainer {
       learningRate: optimizer.learningRate, seconds: elapsed,
       imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
       predictionStd: nil, event: nil)
+  }
+
+  /// The epoch's batches: with a group, a source that can read only this rank's share does so.
+  private func makeStream(_ source: any BatchSource, epoch: Int) throws -> any BatchStream {
+    if let group, group.size > 1, let sharded = source as? any ShardedBatchSource {
+      return try sharded.makeEpoch(epoch, batchSize: configuration.batchSize, shard: (group.rank, group.size))
+    }
+    return try source.makeEpoch(epoch, batchSize: configuration.batchSize)
+  }
+
+  /// This rank's share of the next global batch, where that share sits in it, and the global
+  /// batch's size (which follows from the position: every global batch but the last is full).
+  private func nextShare(_ stream: any BatchStream, epochPosition: Int, total source: any BatchSource) throws
+    -> (
+      SampleBatch, Range<Int>, Int
+    )?
+  {
+    guard let batch = try stream.next() else { return nil }
+    guard let group, group.size > 1 else { return (batch, 0..<batch.count, batch.count) }
+    guard source is any ShardedBatchSource else {
+      let share = group.share(of: batch.count)
+      return (batch.samples(share), share, batch.count)
+    }
+    let globalCount = min(configuration.batchSize, source.sampleCount - epochPosition)
+    let share = group.share(of: globalCount)
+    guard batch.count == share.count else {
+      throw ConvNetError.shapeMismatch(
+        "rank \(group.rank): a shard batch of \(batch.count) samples, expected \(share.count) of \(globalCount)"
+      )
+    }
+    return (batch, share, globalCount)
   }
 
   /// Forward, loss and backward on this rank's share of a global batch. With a group the gradients
@@ -239,14 +270,15 @@ public final class Trainer {
 
   /// Mean squared error over a whole source (inference mode) and the spread of the predictions.
   public func evaluate(_ source: any BatchSource) throws -> (loss: Float, predictionStd: Float) {
-    let stream = try source.makeEpoch(0, batchSize: configuration.batchSize)
+    let stream = try makeStream(source, epoch: 0)
     defer { stream.cancel() }
     var sum = 0.0
     var n = 0
     var p1 = 0.0
     var p2 = 0.0
-    while let global = try stream.next() {
-      let batch = global.samples(group?.share(of: global.count) ?? 0..<global.count)
+    var position = 0
+    while let (batch, _, globalCount) = try nextShare(stream, epochPosition: position, total: source) {
+      position += globalCount
       guard batch.count > 0 else { continue }
       let y = try model.forward(batch: batch, mode: .inference)
       sum += Double(try mseLoss(predictions: y, targets: batch.steering).loss) * Double(batch.count)
