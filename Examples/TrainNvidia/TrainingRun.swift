@@ -100,7 +100,9 @@ struct TrainingRun {
 
     let writer = ModelWriter(
       run: self, trainingSamples: training.sampleCount, validationSamples: validationCount)
-    trainer.onImprovement = { model, optimizer, record in
+    // unowned: the trainer keeps this closure, so a strong capture would leak both (LeakSanitizer
+    // saw it once ClusterTests ran TrainNvidia under ASan).
+    trainer.onImprovement = { [unowned trainer] model, optimizer, record in
       guard lead else { return }
       try writer.write(model: model, optimizer: optimizer, history: trainer.history, best: record)
     }
