@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 PYTHON       ?= python3
 CONFIG       ?= release
-APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config
+APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenmpi-dev openmpi-bin
 TEST_APT     := ffmpeg chromium
 BUILD_FLAGS  := -c $(CONFIG)
 BIN          := bin
@@ -14,6 +14,11 @@ TEST_VENV4   := .venv-test-eio4
 KERAS_VENV   := .venv-keras
 BENCH_VENV   := .venv-bench
 DEMO_SEED    ?= 1
+
+# Open MPI refuses to start as root unless both are set; CI runs as root (README, "More than one
+# machine"). The tests that launch mpirun set them too, so a plain `swift test` works as well.
+export OMPI_ALLOW_RUN_AS_ROOT := 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 
 .PHONY: all deps test-deps build test test-sanitizers soak lint demo bench clean fixtures fuzz
 

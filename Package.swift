@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "Drive", targets: ["Drive"]),
     .library(name: "Simulator", targets: ["Simulator"]),
     .library(name: "Report", targets: ["Report"]),
+    .library(name: "Cluster", targets: ["Cluster"]),
     // Executable products cannot share the library product name `Drive`, so every example is
     // linked under a `...Command` product and `make build` links `bin/<Name>` to it.
     .executable(name: "TrainNvidiaCommand", targets: ["TrainNvidiaCommand"]),
@@ -49,6 +50,10 @@ let package = Package(
     .systemLibrary(
       name: "CJPEG", pkgConfig: "libjpeg",
       providers: [.apt(["libjpeg-dev"])]),
+    // Open MPI: Debian puts mpi.h only on pkg-config's include path.
+    .systemLibrary(
+      name: "CMPI", pkgConfig: "ompi-c",
+      providers: [.apt(["libopenmpi-dev"])]),
     .systemLibrary(
       name: "CPNG", pkgConfig: "libpng",
       providers: [.apt(["libpng-dev"])]),
@@ -67,10 +72,12 @@ let package = Package(
     .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
     .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", log] + nio),
     .target(name: "Report", dependencies: ["TensorCore", "DrivingData"]),
+    // MPI for data-parallel training; only the executables that offer it link it.
+    .target(name: "Cluster", dependencies: ["CMPI", "ConvNet"]),
 
     .executableTarget(
       name: "TrainNvidiaCommand",
-      dependencies: ["ConvNet", "DrivingData", "H5Store", "Report", argumentParser],
+      dependencies: ["ConvNet", "DrivingData", "H5Store", "Report", "Cluster", argumentParser],
       path: "Examples/TrainNvidia"),
     .executableTarget(
       name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
@@ -87,8 +94,8 @@ let package = Package(
     .executableTarget(
       name: "BenchCommand",
       dependencies: [
-        "TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", "CPeakKernels",
-        argumentParser,
+        "TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", "Cluster",
+        "CPeakKernels", argumentParser,
       ],
       path: "Examples/Bench"),
 
@@ -104,6 +111,8 @@ let package = Package(
     .testTarget(
       name: "SimulatorTests", dependencies: ["Simulator", "Drive", "ConvNet", "TestSupport"] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+    .testTarget(
+      name: "ClusterTests", dependencies: ["Cluster", "ConvNet", "H5Store", "TensorCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -18,8 +18,11 @@ struct TrainBench: ParsableCommand {
   @Flag(help: "Time every layer's forward and backward (adds a little overhead).") var profile = false
   @Option(help: "Arithmetic of convolutions and dense layers: fp32 or bf16 (needs AVX-512 BF16).")
   var precision: Precision = .fp32
+  @Flag(help: "Under mpirun: data parallel, --batch-size split across ranks (DistributedTrainBench.swift).")
+  var distributed = false
 
   func run() throws {
+    if distributed { return try runDistributed() }
     let model = try Sequential.seedModel(seed: 1, threads: threads)
     try model.setPrecision(precision)
     let optimizer = Adam()

@@ -1,6 +1,7 @@
 // `TrainNvidia`: recordings -> HDF5 sample store (prepared once, reused by fingerprint, resumed when
 // interrupted) -> trained steering network -> model.h5, with a Keras-like log, keep-best and exact resume.
 import ArgumentParser
+import Cluster
 import ConvNet
 import DrivingData
 import Foundation
@@ -12,7 +13,28 @@ struct TrainNvidia: ParsableCommand {
   static func main() {
     // A child reading a store or checkpoint for its parent (see IsolatedRead) does only that.
     if let status = IsolatedRead.serveIfChild() { Foundation.exit(status) }
-    main(nil)
+    let world: MPIWorld
+    do { world = try MPIWorld.start() } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      Foundation.exit(1)
+    }
+    guard world.size > 1 else {
+      main(nil)  // one process (no mpirun, or -np 1): exactly as without MPI
+      world.finalize()
+      return
+    }
+    // One rank of several: an error on any rank must end the whole job (MPI_Abort), or its peers
+    // would wait for it in the next collective.
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .success {
+        exit(withError: error)
+      }
+      world.abort(fullMessage(for: error))
+    }
+    world.finalize()
   }
 
   static let configuration = CommandConfiguration(
@@ -59,16 +81,20 @@ struct TrainNvidia: ParsableCommand {
       return
     }
     let started = Date()
-    let path = try Prepare(
-      data: data, store: store, options: preparation, model: training.model, isolated: isolated
-    ).run()
-    if let dir = training.reportDir {
+    let world = try MPIWorld.start()
+    var prepare = Prepare(
+      data: data, store: store, options: preparation, model: training.model, isolated: isolated)
+    if world.size > 1 { prepare.cores = world.coresPerRank }
+    // Under mpirun every rank prepares a shard; rank 0 joins them (ShardedPrepare).
+    let path = world.size > 1 ? try ShardedPrepare(prepare: prepare, world: world).run() : try prepare.run()
+    if let dir = training.reportDir, world.rank == 0 {
       try ReportFacts.write(
         data: data, store: path, options: preparation.preparationOptions(for: training.model),
         model: training.model, to: dir)
     }
     guard !prepareOnly else { return }
-    try TrainingRun(command: self).train()
+    try TrainingRun(command: self, world: world).train()
+    guard world.rank == 0 else { return }
     print("done in \(Int(Date().timeIntervalSince(started).rounded()))s")
   }
 }
@@ -151,6 +177,12 @@ struct TrainOptions: ParsableArguments {
   )
   var resume = false
   @Option(help: .hidden) var stopAfterEpoch: Int?
+  @Option(help: "Under mpirun: seconds a rank waits for the others in one exchange before ending the job.")
+  var mpiTimeout: Double = 600
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Under mpirun: sum gradient buckets while backward goes on (--no-overlap: one sum after it).")
+  var overlap = true
 
   func validate() throws {
     guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -161,6 +193,7 @@ struct TrainOptions: ParsableArguments {
     if precision == .bf16, !BF16.isAvailable {
       throw ValidationError("--precision bf16: \(BF16.unavailableReason); use --precision fp32")
     }
+    guard mpiTimeout > 0 else { throw ValidationError("--mpi-timeout must be positive") }
   }
 }
 

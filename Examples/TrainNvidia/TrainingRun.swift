@@ -1,5 +1,6 @@
 // Training: ShuffledLoader over the store's train split, validation every epoch, keep-best into
 // model.h5, a checkpoint after every epoch, and `--resume` from it.
+import Cluster
 import ConvNet
 import DrivingData
 import Foundation
@@ -8,7 +9,17 @@ import TensorCore
 
 struct TrainingRun {
   let command: TrainNvidia
+  /// Under mpirun, the ranks training together (data parallel); rank 0 alone prints and writes files.
+  let world: MPIWorld
   var options: TrainOptions { command.training }
+  var lead: Bool { world.rank == 0 }
+
+  /// Lines for the user come from rank 0 only.
+  func say(_ text: String) {
+    guard lead else { return }
+    print(text)
+    fflush(nil)
+  }
 
   var checkpointPath: String { options.checkpoint ?? options.output + ".checkpoint.h5" }
   var seed: UInt64 { command.preparation.seed }
@@ -24,7 +35,8 @@ struct TrainingRun {
   }
 
   func makeModel() throws -> Sequential {
-    let threads = command.preparation.threads ?? ProcessInfo.processInfo.activeProcessorCount
+    // Each rank takes its share of the host's cores unless told otherwise.
+    let threads = command.preparation.threads ?? world.coresPerRank
     let model =
       switch options.model {
       case .seed: try Sequential.seedModel(seed: seed, dropout: options.dropout, threads: threads)
@@ -48,50 +60,64 @@ struct TrainingRun {
     let validation =
       validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
     guard training.sampleCount > 0 else { throw ValidationErrorText("the store has no training samples") }
-    print(model.summary())
-    print(
-      "train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)"
-    )
+    say(model.summary())
+    say("train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)")
+    if world.size > 1 {
+      say("data parallel on \(world.size) ranks, \(options.batchSize) samples per global batch")
+    }
 
     var configuration = TrainerConfiguration()
     configuration.epochs = options.epochs
     configuration.batchSize = options.batchSize
     configuration.learningRate = options.learningRate
     configuration.earlyStoppingPatience = options.patience > 0 ? options.patience : nil
+    configuration.bucketFloats = options.overlap ? 65_536 : 0
     let optimizer = Adam(learningRate: options.learningRate)
     let trainer = Trainer(
       model: model, optimizer: optimizer, training: training, validation: validation,
       configuration: configuration)
+    if world.size > 1 {
+      world.timeout = options.mpiTimeout
+      trainer.group = world
+    }
 
     // Each log line reaches a pipe or file at once, as on a terminal (fflush(nil): all streams).
+    let lead = lead
     trainer.log = { line in
+      guard lead else { return }
       print(line)
       fflush(nil)
     }
+    if !lead { trainer.progress = { _ in } }
     var resumeState: TrainerState?
     if options.resume {
       if FileManager.default.fileExists(atPath: checkpointPath) {
         let state = try TrainingCheckpoint.restore(
           from: checkpointPath, model: model, optimizer: optimizer, identity: runIdentity,
           isolated: command.isolated)
-        print(
+        say(
           "resuming from \(checkpointPath): \(state.epochsDone) epochs done\(state.stopped ? " (run had finished)" : "")"
         )
         resumeState = state
       } else {
-        print("no checkpoint at \(checkpointPath): starting from scratch")
+        say("no checkpoint at \(checkpointPath): starting from scratch")
       }
     }
 
     let writer = ModelWriter(
       run: self, trainingSamples: training.sampleCount, validationSamples: validationCount)
-    trainer.onImprovement = { model, optimizer, record in
+    // unowned: the trainer keeps this closure, so a strong capture would leak both (LeakSanitizer
+    // saw it once ClusterTests ran TrainNvidia under ASan).
+    trainer.onImprovement = { [unowned trainer] model, optimizer, record in
+      guard lead else { return }
       try writer.write(model: model, optimizer: optimizer, history: trainer.history, best: record)
     }
     let stopAfter = options.stopAfterEpoch
     trainer.onEpochEnd = { state in
-      try TrainingCheckpoint.save(
-        to: checkpointPath, model: model, optimizer: optimizer, state: state, identity: runIdentity)
+      if lead {
+        try TrainingCheckpoint.save(
+          to: checkpointPath, model: model, optimizer: optimizer, state: state, identity: runIdentity)
+      }
       if let stop = stopAfter, state.epochsDone >= stop, !state.stopped, state.epochsDone < options.epochs {
         throw StopRequested(epoch: state.epochsDone)
       }
@@ -100,7 +126,13 @@ struct TrainingRun {
     do {
       history = try trainer.fit(resumingFrom: resumeState)
     } catch let stop as StopRequested {
-      print("stopped after epoch \(stop.epoch) as asked; continue with --resume")
+      say("stopped after epoch \(stop.epoch) as asked; continue with --resume")
+      return
+    }
+    let fingerprint = weightsFingerprint(model.parameters.snapshot())
+    guard lead else {
+      // Every rank reports its weights, so a test (or a user) can compare the replicas.
+      FileHandle.standardError.write(Data("rank \(world.rank): weights fingerprint: \(fingerprint)\n".utf8))
       return
     }
     // Best weights are back in the model; the final file carries the whole history.
@@ -132,7 +164,14 @@ struct TrainingRun {
       history.bestEpoch.map { "best epoch \($0), val_loss \(history.bestLoss ?? .nan)" } ?? "no best epoch"
     print("\(best); wrote \(options.output), \(historyBase).history.csv/.json, checkpoint \(checkpointPath)")
     print(training.statistics.summary)
-    print("weights fingerprint: \(weightsFingerprint(model.parameters.snapshot()))")
+    print("weights fingerprint: \(fingerprint)")
+    if world.size > 1 {
+      let exposed = world.exposedSeconds / Double(max(world.exchanges, 1)) * 1000
+      let mode = options.overlap ? "overlapped with backward" : "after backward"
+      print(
+        "gradient allreduce: \(world.exchanges) steps (\(mode)), rank 0 waited \(String(format: "%.3f", exposed)) ms per step"
+      )
+    }
   }
 }
 

@@ -5,6 +5,8 @@ public enum ConvNetError: Error, Equatable, Sendable, CustomStringConvertible {
   case unknownParameter(String)
   case backwardBeforeForward(layer: String)
   case io(String)
+  /// Data-parallel ranks no longer hold the same weights (or a collective failed).
+  case replicasDiverged(String)
 
   public var description: String {
     switch self {
@@ -13,6 +15,7 @@ public enum ConvNetError: Error, Equatable, Sendable, CustomStringConvertible {
     case .unknownParameter(let n): "no parameter named \(n)"
     case .backwardBeforeForward(let l): "\(l): backward called without a training-mode forward"
     case .io(let m): "i/o: \(m)"
+    case .replicasDiverged(let m): "data-parallel ranks diverged: \(m)"
     }
   }
 }

@@ -1,6 +1,19 @@
 // Dropout(rate): in training, zeroes each scalar with probability `rate` and scales survivors by
 // 1 / (1 - rate) (inverted dropout, as Keras); in inference, the identity. Seeded: reproducible.
+// The trainer keys the masks by sample (`sampleKeys`): each sample's mask comes from (seed, epoch,
+// the sample's position in the epoch), so it is the same whichever rank or batch slice holds it.
 import TensorCore
+
+/// Where a batch sits in training: its epoch and the epoch position of its first sample.
+public struct DropoutSampleKeys: Sendable, Equatable {
+  public var epoch: Int
+  public var firstSample: Int
+
+  public init(epoch: Int, firstSample: Int) {
+    self.epoch = epoch
+    self.firstSample = firstSample
+  }
+}
 
 public final class Dropout: Layer {
   public var name: String
@@ -9,7 +22,12 @@ public final class Dropout: Layer {
   public let rate: Float
   public var computesInputGradient = true
   public var threads = 1
+  /// Draws the masks while `sampleKeys` is nil, one scalar after another.
   public var generator: SplitMix64
+  /// Seed of the keyed masks (a checkpoint restores it).
+  public var seed: UInt64
+  /// When set, sample i's mask is drawn from (seed, epoch, firstSample + i) alone.
+  public var sampleKeys: DropoutSampleKeys?
 
   private var mask = Tensor.zeros([0])  // 0 or 1 / (1 - rate)
   private var output = Tensor.zeros([0])
@@ -19,6 +37,7 @@ public final class Dropout: Layer {
   public init(rate: Float, seed: UInt64 = 0, name: String = "") {
     self.name = name
     self.rate = min(max(rate, 0), 0.999)
+    self.seed = seed
     generator = SplitMix64(seed: seed)
   }
 
@@ -37,9 +56,22 @@ public final class Dropout: Layer {
     let y = output.mutableBase
     let p = x.base
     let keep = 1 / (1 - rate)
-    for i in 0..<x.count {
-      m[i] = generator.nextUnitFloat() < rate ? 0 : keep
-      y[i] = p[i] * m[i]
+    if let keys = sampleKeys {
+      let n = x.shape[0]
+      let per = x.count / max(n, 1)
+      let epochStream = SplitMix64(seed: seed).derived(UInt64(truncatingIfNeeded: keys.epoch))
+      for s in 0..<n {
+        var g = epochStream.derived(UInt64(truncatingIfNeeded: keys.firstSample + s))
+        for i in (s * per)..<((s + 1) * per) {
+          m[i] = g.nextUnitFloat() < rate ? 0 : keep
+          y[i] = p[i] * m[i]
+        }
+      }
+    } else {
+      for i in 0..<x.count {
+        m[i] = generator.nextUnitFloat() < rate ? 0 : keep
+        y[i] = p[i] * m[i]
+      }
     }
     haveForward = true
     return output

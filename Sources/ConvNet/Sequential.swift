@@ -15,6 +15,10 @@ public final class Sequential {
     didSet { configureThreads() }
   }
 
+  /// Called during backward with the flat index from which every gradient is final (after each
+  /// layer with parameters): the data-parallel trainer starts reducing those buckets early.
+  package var onGradientsReady: ((Int) -> Void)?
+
   private var input = Tensor.zeros([0])  // uint8 images converted to Float (cropped and rescaled when fused)
   /// Leading Cropping2D and/or Rescaling folded into the uint8 conversion; computed once.
   private lazy var inputFusion = InputFusion(layers: layers)
@@ -121,6 +125,7 @@ public final class Sequential {
     var g = dy
     for layer in layers.reversed() {
       g = try layer.backward(g)
+      if let ready = onGradientsReady, let first = layer.parameters.first { ready(first.offset) }
       // Layers before this one hold no parameters (see init): nothing left to compute.
       if !layer.computesInputGradient { break }
     }

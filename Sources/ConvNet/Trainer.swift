@@ -20,6 +20,9 @@ public struct TrainerConfiguration: Sendable {
   /// LR multiplier after each rollback, and how many rollbacks before giving up.
   public var rollbackLearningRateFactor: Float = 0.5
   public var maxRollbacks = 3
+  /// Data parallel: gradient buckets of at least this many floats are summed while backward goes
+  /// on (0: one sum after backward).
+  public var bucketFloats = 65_536
   /// Seconds between progress-line refreshes.
   public var progressInterval = 1.0
 
@@ -41,6 +44,10 @@ public final class Trainer {
   /// Called after every epoch with the loop's state, e.g. to write a checkpoint that, with the
   /// model's weights and the optimizer's state of that moment, `fit(resumingFrom:)` continues.
   public var onEpochEnd: ((TrainerState) throws -> Void)?
+  /// Data parallel: ranks that train this model together (nil: this process alone). Each takes its
+  /// share of every global batch of `configuration.batchSize`; gradients, losses and validation
+  /// sums are reduced over the group, so every rank takes the same decisions.
+  public var group: (any DataParallelGroup)?
   public private(set) var history = TrainingHistory()
   private var best: (weights: [Float], loss: Float, predictionStd: Float?)?
   private var initialWeights: [Float] = []
@@ -77,6 +84,7 @@ public final class Trainer {
       loop.bestWeights = best?.weights
       loop.bestLoss = best?.loss
       loop.bestPredictionStd = best?.predictionStd
+      try group?.checkReplicas(model.parameters, after: "epoch \(epoch)")
       try onEpochEnd?(loop)
     }
     if c.restoreBestWeights, let b = best { try model.parameters.restore(b.weights) }
@@ -147,28 +155,37 @@ public final class Trainer {
 
   private func trainEpoch(_ epoch: Int) throws -> EpochRecord {
     let c = configuration
-    let stream = try training.makeEpoch(epoch - 1, batchSize: c.batchSize)
+    let stream = try makeStream(training, epoch: epoch - 1)
     defer { stream.cancel() }
     let totalSteps = (training.sampleCount + c.batchSize - 1) / c.batchSize
     let start = Date()
     var lastShown = Date.distantPast
     var seen = 0
-    var lossSum = 0.0
+    var lossSum = 0.0  // this rank's samples (all of them without a group)
+    var localSeen = 0
     var step = 0
-    while let batch = try stream.next() {
+    let dropouts = model.layers.compactMap { $0 as? Dropout }
+    defer { for d in dropouts { d.sampleKeys = nil } }
+    var epochPosition = 0
+    while let (batch, share, globalCount) = try nextShare(
+      stream, epochPosition: epochPosition, total: training)
+    {
+      for d in dropouts {
+        d.sampleKeys = DropoutSampleKeys(epoch: epoch, firstSample: epochPosition + share.lowerBound)
+      }
+      epochPosition += globalCount
       model.zeroGradients()
-      let y = try model.forward(batch: batch, mode: .training)
-      let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      let loss = try localStep(batch, globalCount: globalCount)
       if !loss.isFinite {
         // Diverged: finishing the epoch would only waste time; the collapse guard takes over.
-        seen += batch.count
+        seen += globalCount
         lossSum = .nan
         break
       }
-      try model.backward(dy)
       optimizer.step(model.parameters)
       step += 1
-      seen += batch.count
+      seen += globalCount
+      localSeen += batch.count
       lossSum += Double(loss) * Double(batch.count)
       let now = Date()
       if now.timeIntervalSince(lastShown) >= c.progressInterval || step == totalSteps {
@@ -177,10 +194,11 @@ public final class Trainer {
         let rate = Double(seen) / max(elapsed, 1e-9)
         let eta = Double(max(training.sampleCount - seen, 0)) / max(rate, 1e-9)
         progress(
-          "\(progressBar(step: step, total: totalSteps)) - \(Int(rate)) img/s - ETA \(clock(eta)) - loss: \(fmt(Float(lossSum / Double(seen))))"
+          "\(progressBar(step: step, total: totalSteps)) - \(Int(rate)) img/s - ETA \(clock(eta)) - loss: \(fmt(Float(lossSum / Double(max(localSeen, 1)))))"
         )
       }
     }
+    if let group, !lossSum.isNaN { lossSum = try group.sum([lossSum])[0] }
     let elapsed = Date().timeIntervalSince(start)
     progress("\n")
     return EpochRecord(
@@ -190,15 +208,78 @@ public final class Trainer {
       predictionStd: nil, event: nil)
   }
 
+  /// The epoch's batches: with a group, a source that can read only this rank's share does so.
+  private func makeStream(_ source: any BatchSource, epoch: Int) throws -> any BatchStream {
+    if let group, group.size > 1, let sharded = source as? any ShardedBatchSource {
+      return try sharded.makeEpoch(epoch, batchSize: configuration.batchSize, shard: (group.rank, group.size))
+    }
+    return try source.makeEpoch(epoch, batchSize: configuration.batchSize)
+  }
+
+  /// This rank's share of the next global batch, where that share sits in it, and the global
+  /// batch's size (which follows from the position: every global batch but the last is full).
+  private func nextShare(_ stream: any BatchStream, epochPosition: Int, total source: any BatchSource) throws
+    -> (
+      SampleBatch, Range<Int>, Int
+    )?
+  {
+    guard let batch = try stream.next() else { return nil }
+    guard let group, group.size > 1 else { return (batch, 0..<batch.count, batch.count) }
+    guard source is any ShardedBatchSource else {
+      let share = group.share(of: batch.count)
+      return (batch.samples(share), share, batch.count)
+    }
+    let globalCount = min(configuration.batchSize, source.sampleCount - epochPosition)
+    let share = group.share(of: globalCount)
+    guard batch.count == share.count else {
+      throw ConvNetError.shapeMismatch(
+        "rank \(group.rank): a shard batch of \(batch.count) samples, expected \(share.count) of \(globalCount)"
+      )
+    }
+    return (batch, share, globalCount)
+  }
+
+  /// Forward, loss and backward on this rank's share of a global batch. With a group the gradients
+  /// are then summed over the ranks, each share weighted by its size, which gives the mean gradient
+  /// of the global batch. Returns the local loss, or NaN on every rank when any rank's loss (or the
+  /// summed gradient) is not finite, so all ranks leave the epoch at the same step.
+  private func localStep(_ batch: SampleBatch, globalCount: Int) throws -> Float {
+    let store = model.parameters
+    let sum = group.map {
+      BucketedSum(
+        group: $0, buckets: GradientBuckets(model: model, floats: configuration.bucketFloats), store: store,
+        weight: Float(batch.count) / Float(globalCount))
+    }
+    var loss: Float = 0
+    if batch.count > 0 {
+      let y = try model.forward(batch: batch, mode: .training)
+      let (l, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      loss = l
+      if l.isFinite {
+        model.onGradientsReady = sum.map { s in { s.ready(from: $0) } }
+        defer { model.onGradientsReady = nil }
+        try model.backward(dy)
+      }
+    }
+    guard let sum else { return loss }
+    // A non-finite loss poisons the sum, so every rank sees it and leaves the epoch together.
+    if !loss.isFinite { store.gradients[0] = .nan }
+    try sum.finish()
+    return store.gradients[0].isFinite ? loss : .nan
+  }
+
   /// Mean squared error over a whole source (inference mode) and the spread of the predictions.
   public func evaluate(_ source: any BatchSource) throws -> (loss: Float, predictionStd: Float) {
-    let stream = try source.makeEpoch(0, batchSize: configuration.batchSize)
+    let stream = try makeStream(source, epoch: 0)
     defer { stream.cancel() }
     var sum = 0.0
     var n = 0
     var p1 = 0.0
     var p2 = 0.0
-    while let batch = try stream.next() {
+    var position = 0
+    while let (batch, _, globalCount) = try nextShare(stream, epochPosition: position, total: source) {
+      position += globalCount
+      guard batch.count > 0 else { continue }
       let y = try model.forward(batch: batch, mode: .inference)
       sum += Double(try mseLoss(predictions: y, targets: batch.steering).loss) * Double(batch.count)
       for i in 0..<batch.count {
@@ -207,6 +288,10 @@ public final class Trainer {
         p2 += v * v
       }
       n += batch.count
+    }
+    if let group {
+      let total = try group.sum([sum, Double(n), p1, p2])
+      (sum, n, p1, p2) = (total[0], Int(total[1]), total[2], total[3])
     }
     guard n > 0 else { throw ConvNetError.invalidArgument("validation source is empty") }
     let mean = p1 / Double(n)

@@ -8,6 +8,9 @@
 //     /best_weights     float32 (P)        keep-best snapshot (absent before the first best epoch)
 //     /slot_<name>      float32 (P)        optimizer slots, parameters in model order
 //     /dropout_states   uint64  (D)        SplitMix64 state of each Dropout layer, in layer order
+//     /dropout_seeds    uint64  (D)        each Dropout layer's seed: the trainer keys its masks
+//                                          by (seed, epoch, sample), so this is what a resume needs
+//                                          (absent in older checkpoints: the model's seeds stay)
 //
 // A root `checksum` (hex) covers trainer_state and every dataset, so damaged bytes are an error.
 // Written to a temporary file and renamed, so a kill while saving leaves the previous checkpoint.
@@ -61,6 +64,10 @@ public enum TrainingCheckpoint {
       _ = try root.createDataset(
         "dropout_states", values: states.isEmpty ? [0] : states, shape: [max(states.count, 1)])
       checksum.update(states.isEmpty ? [UInt64(0)] : states)
+      let seeds = dropoutLayers(model).map(\.seed)
+      _ = try root.createDataset(
+        "dropout_seeds", values: seeds.isEmpty ? [0] : seeds, shape: [max(seeds.count, 1)])
+      checksum.update(seeds.isEmpty ? [UInt64(0)] : seeds)
       try root.setAttribute("checksum", string: WeightsChecksum.hex(checksum.value))
       try file.close()
     } catch let error as ConvNetError {
@@ -136,6 +143,8 @@ public enum TrainingCheckpoint {
       let dropouts = dropoutLayers(model)
       let states: [UInt64] = try root.dataset("dropout_states").read()
       checksum.update(states)
+      let seeds: [UInt64]? = try? root.dataset("dropout_seeds").read()
+      if let seeds { checksum.update(seeds) }
       if let stored = try? root.stringAttribute("checksum"), stored != WeightsChecksum.hex(checksum.value) {
         throw ConvNetError.io("\(path) is damaged: its contents do not match their checksum")
       }
@@ -144,6 +153,13 @@ public enum TrainingCheckpoint {
           "\(states.count) dropout states for \(dropouts.count) dropout layers")
       }
       for (layer, s) in zip(dropouts, states) { layer.generator = SplitMix64(seed: s) }
+      if let seeds {
+        guard seeds.count == max(dropouts.count, 1) else {
+          throw ConvNetError.shapeMismatch(
+            "\(seeds.count) dropout seeds for \(dropouts.count) dropout layers")
+        }
+        for (layer, s) in zip(dropouts, seeds) { layer.seed = s }
+      }
       return state
     } catch let error as ConvNetError {
       throw error

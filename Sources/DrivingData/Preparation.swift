@@ -55,17 +55,25 @@ public final class DataPreparation: Sendable {
 
   /// Runs the preparation into `sink`, skipping what `sink.resumePoint` says is stored, then
   /// calls `sink.finish()`. `progress` is called on the calling thread after each batch.
+  /// `shard` (index, count) prepares only that contiguous share of each split's rows (whole rows,
+  /// so a row's samples stay together): shards 0..<count in order hold exactly the samples of the
+  /// whole preparation, in the same order.
   public func run(
     into sink: any SampleSink, threads: Int = DataPreparation.processorCount, rowsPerBatch: Int = 32,
-    progress: ((PreparationProgress) -> Void)? = nil
+    shard: (index: Int, count: Int) = (0, 1), progress: ((PreparationProgress) -> Void)? = nil
   ) throws -> PreparationSummary {
+    guard shard.count >= 1, (0..<shard.count).contains(shard.index) else {
+      throw DrivingDataError.invalidArgument("shard \(shard.index) of \(shard.count)")
+    }
     let start = monotonicSeconds()
     var summary = PreparationSummary(fingerprint: fingerprint, reading: reading)
     summary.droppedNearZero = plan.droppedNearZero
     (summary.recorded, summary.balanced, summary.augmented, summary.validation) = histograms()
     for split in DataPreparation.splits {
       let resumeAt = try sink.resumePoint(for: split)
-      let groups = PreparationWorker.groups(plan.samples(split))
+      let all = PreparationWorker.groups(plan.samples(split))
+      let groups = Array(all[sliceRange(count: all.count, parts: shard.count, index: shard.index)])
+      let base = groups.first?.start ?? 0  // planned index of this shard's first sample
       let chunks = stride(from: 0, to: groups.count, by: max(1, rowsPerBatch)).map {
         Array(groups[$0..<min($0 + max(1, rowsPerBatch), groups.count)])
       }
@@ -78,7 +86,7 @@ public final class DataPreparation: Sendable {
         let batch = Array(chunks[next..<min(next + window, chunks.count)])
         // A chunk whose planned samples all lie before the resume point only needs checking:
         // planned indices are never below stored ones.
-        let results = try process(batch, split: split, checkOnlyBelow: resumeAt, threads: threads)
+        let results = try process(batch, split: split, checkOnlyBelow: base + resumeAt, threads: threads)
         for (chunk, result) in zip(batch, results) {
           summary.unreadable += result.unreadable
           let produced = result.count

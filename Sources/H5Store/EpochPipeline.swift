@@ -34,7 +34,10 @@ final class EpochPipeline: @unchecked Sendable {
   let store: SampleStore
   let split: String
   let schedule: ShuffleSchedule
+  /// Samples per global batch, and this shard's share of a full one (equal without sharding).
+  let globalBatch: Int
   let batchSize: Int
+  let shard: (index: Int, count: Int)
   let imageBytes: Int
   let direct: DirectImageFile?
   let chunkOrder: [Int]
@@ -68,7 +71,7 @@ final class EpochPipeline: @unchecked Sendable {
   private var startTime: DispatchTime?
   private var recorded = false
 
-  init(loader: ShuffledLoader, epoch: Int, batchSize: Int) {
+  init(loader: ShuffledLoader, epoch: Int, batchSize: Int, shard: (index: Int, count: Int) = (0, 1)) {
     id = Self.ids.withLock {
       Self.nextID += 1
       return Self.nextID
@@ -77,7 +80,9 @@ final class EpochPipeline: @unchecked Sendable {
     store = loader.store
     split = loader.split
     schedule = loader.schedule
-    self.batchSize = batchSize
+    globalBatch = batchSize
+    self.shard = shard
+    self.batchSize = sliceRange(count: batchSize, parts: shard.count, index: shard.index).count
     imageBytes = loader.store.imageBytes
     direct = loader.direct
     chunkLimit = loader.chunkBufferLimit

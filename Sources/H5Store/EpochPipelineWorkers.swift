@@ -71,6 +71,7 @@ extension EpochPipeline {
   func planLoop() {
     var pages = [ChunkData?](repeating: nil, count: schedule.pages)
     var plan = BatchPlan(sequence: 0, capacity: batchSize)
+    var emitted = 0  // samples of the epoch's global order so far
     let inFlight = loader.prefetchBatches + loader.assemblerThreads
 
     func submit() -> Bool {
@@ -79,7 +80,16 @@ extension EpochPipeline {
       while !stopped && failure == nil && planned - delivered >= inFlight { monitor.wait(.planner) }
       if stopped || failure != nil { return false }
       for chunk in plan.chunks { chunk.pendingCopies += 1 }
-      for chunk in plan.emptied { chunk.isPage = false }
+      var freed = false
+      for chunk in plan.emptied {
+        chunk.isPage = false
+        // Sharded: a page can run empty with none of its samples in this shard's plans.
+        if chunk.pendingCopies == 0 {
+          spareChunks.append(chunk)
+          freed = true
+        }
+      }
+      if freed { monitor.wake(.readers) }
       plans.append(plan)
       planned += 1
       monitor.wake(.assemblers)
@@ -103,15 +113,22 @@ extension EpochPipeline {
       },
       emit: { page, index, pageNowEmpty in
         let chunk = pages[page]!
-        plan.chunks.append(chunk)
-        plan.indices.append(index)
+        // Position in the global batch; only this shard's share of it goes into the plan.
+        let offset = emitted % globalBatch
+        let size = min(globalBatch, schedule.sampleCount - (emitted - offset))
+        emitted += 1
+        if sliceRange(count: size, parts: shard.count, index: shard.index).contains(offset) {
+          plan.chunks.append(chunk)
+          plan.indices.append(index)
+        }
         if pageNowEmpty {
           plan.emptied.append(chunk)
           pages[page] = nil
         }
-        return plan.count < batchSize || submit()
+        return offset + 1 < size || submit()
       })
-    guard completed, plan.count == 0 || submit() else { return }
+    // Every global batch was submitted when its last sample was emitted.
+    guard completed else { return }
     monitor.withLock {
       planningDone = true
       monitor.wake(.assemblers, .consumer)

@@ -42,6 +42,11 @@ public final class SampleStore: @unchecked Sendable {
     guard try root.attribute(A.complete, as: Int32.self) == 1 else {
       throw H5StoreError.incomplete(path: path)
     }
+    // A store joined from shards (virtual datasets): every shard must be there and unchanged.
+    if try root.hasAttribute(SampleStoreShards.manifestAttribute) {
+      try SampleStoreShards.checkManifest(
+        try root.stringAttribute(SampleStoreShards.manifestAttribute), store: path)
+    }
     metadata = SampleStoreMetadata(
       preprocessingJSON: try root.stringAttribute(A.preprocessing),
       seed: try root.attribute(A.seed, as: UInt64.self),

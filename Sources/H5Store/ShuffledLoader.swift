@@ -13,7 +13,7 @@ import TensorCore
 ///
 /// The order of an epoch is a function of (seed, epoch) only (see `ShuffleSchedule`), and memory is
 /// bounded by `memoryBoundBytes` whatever the size of the store.
-public final class ShuffledLoader: BatchSource, @unchecked Sendable {
+public final class ShuffledLoader: ShardedBatchSource, @unchecked Sendable {
   public let store: SampleStore
   public let split: String
   public let seed: UInt64
@@ -99,10 +99,22 @@ public final class ShuffledLoader: BatchSource, @unchecked Sendable {
     try makeLoaderEpoch(epoch, batchSize: batchSize)
   }
 
+  /// One data-parallel rank's share of every batch: only its samples are read (images included).
+  public func makeEpoch(_ epoch: Int, batchSize: Int, shard: (index: Int, count: Int)) throws
+    -> any BatchStream
+  {
+    try makeLoaderEpoch(epoch, batchSize: batchSize, shard: shard)
+  }
+
   /// `makeEpoch` with the concrete type (statistics, memory peak).
-  public func makeLoaderEpoch(_ epoch: Int, batchSize: Int) throws -> LoaderEpoch {
+  public func makeLoaderEpoch(_ epoch: Int, batchSize: Int, shard: (index: Int, count: Int) = (0, 1)) throws
+    -> LoaderEpoch
+  {
     guard batchSize > 0 else { throw H5StoreError.invalidArgument("batch size must be positive") }
-    let pipeline = EpochPipeline(loader: self, epoch: epoch, batchSize: batchSize)
+    guard shard.count >= 1, (0..<shard.count).contains(shard.index) else {
+      throw H5StoreError.invalidArgument("shard \(shard.index) of \(shard.count)")
+    }
+    let pipeline = EpochPipeline(loader: self, epoch: epoch, batchSize: batchSize, shard: shard)
     pipeline.start()
     return LoaderEpoch(pipeline: pipeline)
   }

@@ -78,3 +78,12 @@ public protocol BatchSource: AnyObject {
   /// Batches of one epoch; the order is a function of (source seed, `epoch`) only.
   func makeEpoch(_ epoch: Int, batchSize: Int) throws -> any BatchStream
 }
+
+/// A source that can read only one data-parallel rank's share of each batch, so that across the
+/// ranks every sample is read once (the HDF5 loader).
+public protocol ShardedBatchSource: BatchSource {
+  /// The batches `makeEpoch(epoch, batchSize:)` would deliver, each cut down to share `shard.index`
+  /// of `shard.count` (the contiguous `sliceRange` of its samples); an empty batch when that share
+  /// is empty, so every rank gets one batch per global batch.
+  func makeEpoch(_ epoch: Int, batchSize: Int, shard: (index: Int, count: Int)) throws -> any BatchStream
+}

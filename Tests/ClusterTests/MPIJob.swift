@@ -1,0 +1,163 @@
+// Runs `mpirun -np N TrainNvidiaCommand ...` (or the command alone) for the tests, collects its
+// output line by line and lets a test wait for a line (an event, not a sleep) or find a rank's pid.
+import Foundation
+import TestSupport
+
+/// One launched job: mpirun and its ranks, or a single process.
+final class MPIJob: @unchecked Sendable {
+  /// mpirun on PATH, nil when Open MPI is not installed.
+  static let mpirun: String? = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/mpirun" }.first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
+  }()
+
+  /// Executables sit beside the test bundle in the build folder (`swift build --build-tests`).
+  static func executable(_ name: String) -> String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+      .path
+  }
+
+  /// Open MPI refuses to start as root (CI runs as root) unless both variables are set; the
+  /// single-copy mechanism needs ptrace rights that containers often lack, so shared memory copies
+  /// through a buffer instead.
+  static let environment: [String: String] = {
+    var env = ProcessInfo.processInfo.environment.filter {
+      !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_")
+    }
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+    return env
+  }()
+
+  let process = Process()
+  private let lock = NSCondition()
+  private var lines: [String] = []
+  private var openStreams = 2
+  private var pending = [Data(), Data()]  // the unfinished last line of stdout, stderr
+
+  /// `ranks` nil: the command alone, as a user without mpirun runs it.
+  init(ranks: Int?, arguments: [String]) throws {
+    let command = Self.executable("TrainNvidiaCommand")
+    if let ranks {
+      process.executableURL = URL(fileURLWithPath: Self.mpirun ?? "/usr/bin/mpirun")
+      process.arguments = ["-np", String(ranks), "--oversubscribe", "--bind-to", "none", command] + arguments
+    } else {
+      process.executableURL = URL(fileURLWithPath: command)
+      process.arguments = arguments
+    }
+    var environment = Self.environment
+    if ranks != nil, let options = environment["ASAN_OPTIONS"] {
+      // Under make test-sanitizers: Open MPI leaks from components it unloads at MPI_Finalize, so
+      // LeakSanitizer cannot name (or suppress) them; the ranks keep every other ASan check, and
+      // the single-process runs of the same tests keep the leak check on our code.
+      environment["ASAN_OPTIONS"] = options + " detect_leaks=0"
+    }
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    for (stream, pipe) in [out, err].enumerated() {
+      pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+        let data = handle.availableData
+        guard let self else { return }
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        if data.isEmpty {
+          handle.readabilityHandler = nil
+          if !self.pending[stream].isEmpty {
+            self.lines.append(String(decoding: self.pending[stream], as: UTF8.self))
+          }
+          self.openStreams -= 1
+        } else {
+          self.pending[stream].append(data)
+          // Progress lines end in "\r"; either ends a line here.
+          while let end = self.pending[stream].firstIndex(where: { $0 == 10 || $0 == 13 }) {
+            let line = self.pending[stream][self.pending[stream].startIndex..<end]
+            self.lines.append(String(decoding: line, as: UTF8.self))
+            self.pending[stream].removeSubrange(self.pending[stream].startIndex...end)
+          }
+        }
+        self.lock.broadcast()
+      }
+    }
+    try process.run()
+  }
+
+  deinit {
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+  }
+
+  var output: [String] { lock.withLock { lines } }
+  var text: String { output.joined(separator: "\n") }
+
+  /// Waits (event-based; `timeout` only as a safety net) until a line contains `needle`.
+  func waitForLine(containing needle: String, timeout: Double = 300) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    lock.lock()
+    defer { lock.unlock() }
+    while !lines.contains(where: { $0.contains(needle) }) {
+      if openStreams == 0 || !lock.wait(until: deadline) { return lines.contains { $0.contains(needle) } }
+    }
+    return true
+  }
+
+  /// Waits for the job to end and for all its output; nil if it outlived `timeout`.
+  func finish(timeout: Double = 300) -> Int32? {
+    let deadline = Date().addingTimeInterval(timeout)
+    lock.lock()
+    while openStreams > 0 {
+      if !lock.wait(until: deadline) {
+        lock.unlock()
+        return nil
+      }
+    }
+    lock.unlock()
+    while process.isRunning {
+      if Date() > deadline { return nil }
+      usleep(10_000)
+    }
+    return process.terminationStatus
+  }
+
+  /// The pid of `rank`: mpirun's child whose environment says OMPI_COMM_WORLD_RANK=rank.
+  func pid(ofRank rank: Int) -> pid_t? {
+    let parent = process.processIdentifier
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    for entry in entries {
+      guard let pid = pid_t(entry),
+        let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { continue }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      guard fields.count > 2, pid_t(fields[1]) == parent,
+        let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+      else { continue }
+      let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+      if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return pid }
+    }
+    return nil
+  }
+
+  /// Whether `pid` still runs (a zombie waiting for a parent that is gone does not).
+  static func isAlive(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return false }
+    let state = stat[stat.index(after: close)...].split(separator: " ").first
+    return state != "Z" && state != "X"
+  }
+
+  /// The value after `prefix` on the first line holding it.
+  func value(after prefix: String) -> String? {
+    for line in output {
+      if let range = line.range(of: prefix) {
+        return String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+      }
+    }
+    return nil
+  }
+}
