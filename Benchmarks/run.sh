@@ -126,7 +126,8 @@ run_variant() { # area variant round
   echo "areas: ${areas[*]}"
   echo "seconds: train $train_s, infer $infer_s, loader $loader_s, decode $decode_s, peak $peak_s; drive frames $frames, 20 clients x $client_frames frames"
   echo "threads: ours and peers $threads for train (torch.set_num_threads, TF intra-op, OMP_NUM_THREADS), loader 2 readers/workers each; 1 for infer, decode, drive, gemm"
-  "$py" - << 'EOF'
+  # The version probe's stderr (TensorFlow's start-up log) stays out of machine.txt.
+  TF_CPP_MIN_LOG_LEVEL=3 "$py" - 2> /dev/null << 'EOF'
 import importlib, platform
 print(f"python: {platform.python_version()}")
 for name, module in [("numpy", "numpy"), ("torch", "torch"), ("tensorflow", "tensorflow"), ("keras", "keras"),

@@ -61,7 +61,9 @@ struct TrainingRun {
       validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
     guard training.sampleCount > 0 else { throw ValidationErrorText("the store has no training samples") }
     say(model.summary())
-    say("train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)")
+    say(
+      "train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)"
+    )
     if world.size > 1 {
       say("data parallel on \(world.size) ranks, \(options.batchSize) samples per global batch")
     }
