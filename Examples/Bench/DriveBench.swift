@@ -50,6 +50,8 @@ struct DriveBench: ParsableCommand {
   var arenas = 2
 
   func run() throws {
+    // Before any thread allocates: an arena made before the cap stays for the process's life.
+    if (clients > 1 || hostile) && arenas > 0 { ProcessMemory.limitArenas(arenas) }
     let semaphore = DispatchSemaphore(value: 0)
     let failure = NIOLockedValueBox<Error?>(nil)
     let bench = self
@@ -66,7 +68,6 @@ struct DriveBench: ParsableCommand {
     let message = Self.telemetry(jpeg: jpeg)
     print("frame: 320x160 JPEG \(jpeg.count) bytes, telemetry message \(message.utf8.count) bytes")
     if clients > 1 || hostile {
-      if arenas > 0 { ProcessMemory.limitArenas(arenas) }
       try await DriveLoadBench(
         clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile, rounds: rounds,
         timeouts: timeouts

@@ -29,11 +29,21 @@ struct DriveLoadBench {
     var descriptors = 0
     var serverSockets = 0
     var resident = 0
+    /// malloc's live bytes and arenas; only taken when idle (`malloc_info` locks every arena).
+    var heap: ProcessMemory.Heap? = nil
+    var threads = 0
 
-    static func take(port: Int) -> Sample {
+    static func take(port: Int, heap: Bool = false) -> Sample {
       Sample(
         descriptors: ProcessCensus.descriptors(), serverSockets: ProcessCensus.sockets(localPort: port),
-        resident: ProcessCensus.memory().resident)
+        resident: ProcessCensus.memory().resident, heap: heap ? ProcessMemory.heap() : nil,
+        threads: ProcessCensus.threads())
+    }
+
+    /// `heap X MB in use, N arenas`, or `heap unknown` off glibc.
+    var heapText: String {
+      guard let heap else { return "heap unknown" }
+      return String(format: "heap %.2f MB in use, %d arenas", Double(heap.inUse) / 1_048_576, heap.arenas)
     }
 
     static func max(_ a: Sample, _ b: Sample) -> Sample {
@@ -75,17 +85,23 @@ struct DriveLoadBench {
         + "ping \(ms(configuration.pingInterval)) + \(ms(configuration.pingTimeout)) ms")
     let bench = self
     print(
-      "baseline: RSS \(mb(ProcessCensus.memory().resident)) MB, \(ProcessCensus.descriptors()) descriptors")
-    for round in 1..<max(rounds, 1) {
-      let run = await Task.detached { bench.drive(port: port, message: message, server: server) }.value
-      let answered = run.results.values.reduce(0) { $0 + $1.steers + $1.manuals }
-      let sent = run.results.values.reduce(0) { $0 + $1.sent }
+      "baseline: RSS \(mb(ProcessCensus.memory().resident)) MB, \(ProcessCensus.descriptors()) descriptors, "
+        + "\(ProcessCensus.threads()) threads, " + Sample.take(port: port, heap: true).heapText)
+    // Every round prints one line (the last one too, before the full report).
+    var run: Run? = nil
+    for round in 1...max(rounds, 1) {
+      let finished = await Task.detached { bench.drive(port: port, message: message, server: server) }.value
+      let answered = finished.results.values.reduce(0) { $0 + $1.steers + $1.manuals }
+      let sent = finished.results.values.reduce(0) { $0 + $1.sent }
+      let after = finished.after
       print(
-        "round \(round): answered \(answered)/\(sent), after: \(run.after.descriptors) descriptors, "
-          + "\(run.after.serverSockets) server sockets, \(server.sessionCount) sessions, RSS \(mb(run.after.resident)) MB"
+        "round \(round): answered \(answered)/\(sent), after: \(after.descriptors) descriptors, "
+          + "\(after.serverSockets) server sockets, \(server.sessionCount) sessions, \(after.threads) threads, "
+          + "RSS \(mb(after.resident)) MB, \(after.heapText)"
       )
+      run = finished
     }
-    let run = await Task.detached { bench.drive(port: port, message: message, server: server) }.value
+    guard let run else { return }
     let stats = server.statistics
     let openAfter = (server.connectionCount, server.sessionCount)
     try await server.stop()
@@ -163,7 +179,7 @@ struct DriveLoadBench {
     samplerStopped.wait()  // its own reads of /proc are closed before the last sample
     return Run(
       results: results.withLockedValue { $0 }, outcomes: outcomes.withLockedValue { $0 }, elapsed: elapsed,
-      before: before, during: during.withLockedValue { $0 }, after: Sample.take(port: port),
+      before: before, during: during.withLockedValue { $0 }, after: Sample.take(port: port, heap: true),
       peakResident: ProcessCensus.memory().peak)
   }
 
@@ -203,12 +219,13 @@ struct DriveLoadBench {
     print(
       "descriptors (process): before \(before.descriptors), max during \(high.descriptors), after \(after.descriptors)"
     )
+    print("threads (process): before \(before.threads), after \(after.threads)")
     print(
       "server sockets (port \(port)): before \(before.serverSockets), max during \(high.serverSockets), "
         + "after \(after.serverSockets)")
     print(
       "RSS (process): before \(mb(before.resident)) MB, max during \(mb(high.resident)) MB, "
-        + "after \(mb(after.resident)) MB, peak \(mb(peak)) MB")
+        + "after \(mb(after.resident)) MB, peak \(mb(peak)) MB; after: \(after.heapText)")
     print("drive peak RSS MB: \(mb(peak))")
   }
 

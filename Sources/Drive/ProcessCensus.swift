@@ -7,6 +7,14 @@ package enum ProcessCensus {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
   }
 
+  /// Threads of this process (`Threads:` in /proc/self/status), -1 where unknown.
+  package static func threads() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") })
+    else { return -1 }
+    return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) ?? -1
+  }
+
   /// Resident set size and its peak so far (VmRSS, VmHWM), in bytes.
   package static func memory() -> (resident: Int, peak: Int) {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
