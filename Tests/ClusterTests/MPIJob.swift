@@ -6,12 +6,7 @@ import TestSupport
 /// One launched job: mpirun and its ranks, or a single process.
 final class MPIJob: @unchecked Sendable {
   /// mpirun on PATH, nil when Open MPI is not installed.
-  static let mpirun: String? = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { "\($0)/mpirun" }.first {
-      FileManager.default.isExecutableFile(atPath: $0)
-    }
-  }()
+  static let mpirun: String? = onPath("mpirun")
 
   /// Executables sit beside the test bundle in the build folder (`swift build --build-tests`).
   static func executable(_ name: String) -> String {
@@ -60,31 +55,44 @@ final class MPIJob: @unchecked Sendable {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    for (stream, pipe) in [out, err].enumerated() {
-      pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-        let data = handle.availableData
-        guard let self else { return }
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        if data.isEmpty {
-          handle.readabilityHandler = nil
-          if !self.pending[stream].isEmpty {
-            self.lines.append(String(decoding: self.pending[stream], as: UTF8.self))
-          }
-          self.openStreams -= 1
-        } else {
-          self.pending[stream].append(data)
-          // Progress lines end in "\r"; either ends a line here.
-          while let end = self.pending[stream].firstIndex(where: { $0 == 10 || $0 == 13 }) {
-            let line = self.pending[stream][self.pending[stream].startIndex..<end]
-            self.lines.append(String(decoding: line, as: UTF8.self))
-            self.pending[stream].removeSubrange(self.pending[stream].startIndex...end)
-          }
-        }
-        self.lock.broadcast()
-      }
-    }
     try process.run()
+    // One plain thread per stream doing blocking reads: output keeps flowing even when every
+    // Dispatch and Swift-concurrency worker is blocked in a test (FileHandle's
+    // readabilityHandler runs on Dispatch, and a starved pool would look like a silent job).
+    for (stream, pipe) in [out, err].enumerated() {
+      let handle = pipe.fileHandleForReading
+      let reader = Thread { [weak self] in
+        while true {
+          let data = handle.availableData
+          guard let self, self.append(data, stream: stream) else { break }
+        }
+      }
+      reader.name = "MPIJob reader \(stream)"
+      reader.start()
+    }
+  }
+
+  /// Splits `data` into lines (an empty `data` is the end of the stream); false at the end.
+  private func append(_ data: Data, stream: Int) -> Bool {
+    lock.lock()
+    defer {
+      lock.broadcast()
+      lock.unlock()
+    }
+    if data.isEmpty {
+      if !pending[stream].isEmpty { lines.append(String(decoding: pending[stream], as: UTF8.self)) }
+      pending[stream] = Data()
+      openStreams -= 1
+      return false
+    }
+    pending[stream].append(data)
+    // Progress lines end in "\r"; either ends a line here.
+    while let end = pending[stream].firstIndex(where: { $0 == 10 || $0 == 13 }) {
+      let line = pending[stream][pending[stream].startIndex..<end]
+      lines.append(String(decoding: line, as: UTF8.self))
+      pending[stream].removeSubrange(pending[stream].startIndex...end)
+    }
+    return true
   }
 
   deinit {
@@ -105,22 +113,75 @@ final class MPIJob: @unchecked Sendable {
     return true
   }
 
-  /// Waits for the job to end and for all its output; nil if it outlived `timeout`.
+  /// Waits for the job to end and for all its output; nil if it outlived `timeout`, and then the
+  /// output ends with what the job's processes were doing (`diagnosis()`).
   func finish(timeout: Double = 300) -> Int32? {
     let deadline = Date().addingTimeInterval(timeout)
     lock.lock()
     while openStreams > 0 {
       if !lock.wait(until: deadline) {
         lock.unlock()
-        return nil
+        return timedOut(after: timeout)
       }
     }
     lock.unlock()
     while process.isRunning {
-      if Date() > deadline { return nil }
+      if Date() > deadline { return timedOut(after: timeout) }
       usleep(10_000)
     }
     return process.terminationStatus
+  }
+
+  private func timedOut(after timeout: Double) -> Int32? {
+    let report = "MPIJob: no end after \(timeout) s\n" + diagnosis()
+    lock.withLock { lines.append(contentsOf: report.split(separator: "\n").map(String.init)) }
+    return nil
+  }
+
+  /// The launched process and its children: state, wait channel of every thread and, with gdb on
+  /// PATH, their stacks. Tells a hung job from one that ended unseen.
+  func diagnosis() -> String {
+    var pids = [process.processIdentifier]
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    for entry in entries {
+      guard let pid = pid_t(entry),
+        let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { continue }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      if fields.count > 2, pid_t(fields[1]) == process.processIdentifier { pids.append(pid) }
+    }
+    var report = ""
+    for pid in pids {
+      let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "gone"
+      report += "pid \(pid): \(stat.prefix(120))\n"
+      let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+      for task in tasks.sorted() {
+        let wchan = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/wchan", encoding: .utf8)) ?? "?"
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "?"
+        report += "  thread \(task) \(comm.trimmingCharacters(in: .newlines)): \(wchan)\n"
+      }
+      if Self.isAlive(pid), let gdb = Self.onPath("gdb"), let timeout = Self.onPath("timeout") {
+        let trace = Process()
+        trace.executableURL = URL(fileURLWithPath: timeout)
+        trace.arguments = ["30", gdb, "-batch", "-p", "\(pid)", "-ex", "thread apply all bt 12"]
+        let out = Pipe()
+        trace.standardOutput = out
+        trace.standardError = FileHandle.nullDevice
+        if (try? trace.run()) != nil {
+          report += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+          trace.waitUntilExit()
+        }
+      }
+    }
+    return report
+  }
+
+  static func onPath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
   }
 
   /// The pid of `rank`: mpirun's child whose environment says OMPI_COMM_WORLD_RANK=rank.
