@@ -25,13 +25,12 @@ struct TrainingRun {
   var seed: UInt64 { command.preparation.seed }
 
   /// What a checkpoint must agree with to be resumed: the data and every setting that shapes the run.
-  func identity(_ store: SampleStore) -> String {
+  func identity(_ store: SampleStore) -> RunIdentity {
     let c = options
-    // FP32 runs keep the identity they had before precision existed, so their checkpoints resume.
-    let precision = c.precision == .bf16 ? ",\"precision\":\"bf16\"" : ""
-    return "{\"data\":\"\(store.metadata.sourceFingerprint)\",\"model\":\"\(c.model.rawValue)\","
-      + "\"seed\":\(seed),\"batch\":\(c.batchSize),\"lr\":\(c.learningRate),\"dropout\":\(c.dropout),"
-      + "\"patience\":\(c.patience)\(precision)}"
+    return RunIdentity(
+      data: store.metadata.sourceFingerprint, model: c.model.rawValue, seed: seed, batch: c.batchSize,
+      lr: c.learningRate, dropout: c.dropout, patience: c.patience,
+      precision: c.precision == .bf16 ? "bf16" : nil)
   }
 
   func makeModel() throws -> Sequential {
@@ -61,7 +60,9 @@ struct TrainingRun {
       validationCount > 0 ? try ShuffledLoader(store: store, split: "validation", seed: seed) : nil
     guard training.sampleCount > 0 else { throw ValidationErrorText("the store has no training samples") }
     say(model.summary())
-    say("train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)")
+    say(
+      "train on \(training.sampleCount) samples, validate on \(validationCount) samples, precision \(model.precision)"
+    )
     if world.size > 1 {
       say("data parallel on \(world.size) ranks, \(options.batchSize) samples per global batch")
     }
