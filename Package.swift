@@ -90,7 +90,7 @@ let package = Package(
     .executableTarget(
       name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
     .executableTarget(
-      name: "ReportCommand", dependencies: ["Report", argumentParser], path: "Examples/Report"),
+      name: "ReportCommand", dependencies: ["Report", "DrivingData", argumentParser], path: "Examples/Report"),
     .executableTarget(
       name: "BenchCommand",
       dependencies: [

@@ -53,14 +53,14 @@ struct ConvBench: ParsableCommand {
       let pdw = dw.mutableBase
       let pdx = dx.mutableBase
       let pc = col.mutableBase
-      let fwd = measure(flops) {
-        conv.forward(x.base, images: n, packedKernel: packed.base, activation: .elu, y: py)
+      let fwd = try measure(flops) {
+        try conv.forward(x.base, images: n, packedKernel: packed.base, activation: .elu, y: py)
       }
       let wgr = measure(flops) {
         conv.accumulateWeightGradient(x.base, images: n, delta: d.base, gradient: pdw)
       }
-      let igr = measure(flops) {
-        conv.inputGradient(d.base, images: n, transposedKernel: wt.base, dx: pdx)
+      let igr = try measure(flops) {
+        try conv.inputGradient(d.base, images: n, transposedKernel: wt.base, dx: pdx)
       }
       let gf = measure(flops) {
         im2col(x.base, images: 0..<n, geometry: geo, col: pc)
@@ -96,13 +96,13 @@ struct ConvBench: ParsableCommand {
   }
 
   /// G-units per second of thread CPU time over about `seconds`.
-  private func measure(_ flops: Double, _ body: () -> Void) -> Double {
-    body()
+  private func measure(_ flops: Double, _ body: () throws -> Void) rethrows -> Double {
+    try body()
     let start = threadCPUNanoseconds()
     var count = 0
     var elapsed = 0.0
     repeat {
-      body()
+      try body()
       count += 1
       elapsed = Double(threadCPUNanoseconds() - start)
     } while elapsed < seconds * 1e9

@@ -2,6 +2,7 @@
 // dataset facts and pictures (TrainNvidia --report-dir), training history, model summary and
 // feature maps, and the drive evaluation, path picture and video (Simulate drive, Video).
 import ArgumentParser
+import DrivingData
 import Foundation
 import Report
 

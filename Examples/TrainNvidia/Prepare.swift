@@ -15,12 +15,14 @@ struct Prepare {
   /// Worker threads unless --threads says otherwise (under mpirun: this rank's share of the host).
   var cores = DataPreparation.processorCount
 
-  /// Prepares (or reuses) the store; returns its path.
-  func run() throws -> String {
+  /// Prepares (or reuses) the store.
+  func run() throws -> PreparedStore {
     let (preparation, metadata) = try plan()
-    if try isCurrent(metadata, fingerprint: preparation.fingerprint) { return store }
+    if try isCurrent(metadata, fingerprint: preparation.fingerprint) {
+      return PreparedStore(path: store, reused: true)
+    }
     try write(preparation, metadata: metadata, into: store, shard: (0, 1))
-    return store
+    return PreparedStore(path: store, reused: false)
   }
 
   /// Reads the recordings and plans every sample (cheap: nothing is decoded).
@@ -142,4 +144,10 @@ extension JSONEncoder {
     encoder.outputFormatting = [.sortedKeys]
     return encoder
   }
+}
+
+/// The store training reads, and whether it was reused as it was (its fingerprint matched).
+struct PreparedStore {
+  var path: String
+  var reused: Bool
 }

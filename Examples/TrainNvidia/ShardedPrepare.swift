@@ -9,14 +9,14 @@ struct ShardedPrepare {
   let prepare: Prepare
   let world: MPIWorld
 
-  func run() throws -> String {
+  func run() throws -> PreparedStore {
     let lead = world.rank == 0
     let (preparation, metadata) = try prepare.plan(quiet: !lead)
     // Rank 0 alone checks an existing store (in a child, possibly a long verification): the others
     // wait without a deadline, then learn the verdict.
     let current = lead ? try prepare.isCurrent(metadata, fingerprint: preparation.fingerprint) : false
     try world.barrier(timeout: nil)
-    if try world.sum([current ? 1 : 0])[0] > 0 { return prepare.store }
+    if try world.sum([current ? 1 : 0])[0] > 0 { return PreparedStore(path: prepare.store, reused: true) }
 
     let shards = (0..<world.size).map { SampleStoreShards.path(of: prepare.store, rank: $0, of: world.size) }
     try prepare.write(
@@ -30,6 +30,6 @@ struct ShardedPrepare {
       print("joined \(world.size) shards into \(prepare.store): \(counts)")
     }
     try world.barrier(timeout: nil)
-    return prepare.store
+    return PreparedStore(path: prepare.store, reused: false)
   }
 }

@@ -86,10 +86,12 @@ struct TrainNvidia: ParsableCommand {
       data: data, store: store, options: preparation, model: training.model, isolated: isolated)
     if world.size > 1 { prepare.cores = world.coresPerRank }
     // Under mpirun every rank prepares a shard; rank 0 joins them (ShardedPrepare).
-    let path = world.size > 1 ? try ShardedPrepare(prepare: prepare, world: world).run() : try prepare.run()
+    let prepared =
+      world.size > 1 ? try ShardedPrepare(prepare: prepare, world: world).run() : try prepare.run()
     if let dir = training.reportDir, world.rank == 0 {
       try ReportFacts.write(
-        data: data, store: path, options: preparation.preparationOptions(for: training.model),
+        data: data, store: prepared.path, reusedStore: prepared.reused,
+        options: preparation.preparationOptions(for: training.model),
         model: training.model, to: dir)
     }
     guard !prepareOnly else { return }

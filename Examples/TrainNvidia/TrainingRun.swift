@@ -25,13 +25,12 @@ struct TrainingRun {
   var seed: UInt64 { command.preparation.seed }
 
   /// What a checkpoint must agree with to be resumed: the data and every setting that shapes the run.
-  func identity(_ store: SampleStore) -> String {
+  func identity(_ store: SampleStore) -> RunIdentity {
     let c = options
-    // FP32 runs keep the identity they had before precision existed, so their checkpoints resume.
-    let precision = c.precision == .bf16 ? ",\"precision\":\"bf16\"" : ""
-    return "{\"data\":\"\(store.metadata.sourceFingerprint)\",\"model\":\"\(c.model.rawValue)\","
-      + "\"seed\":\(seed),\"batch\":\(c.batchSize),\"lr\":\(c.learningRate),\"dropout\":\(c.dropout),"
-      + "\"patience\":\(c.patience)\(precision)}"
+    return RunIdentity(
+      data: store.metadata.sourceFingerprint, model: c.model.rawValue, seed: seed, batch: c.batchSize,
+      lr: c.learningRate, dropout: c.dropout, patience: c.patience,
+      precision: c.precision == .bf16 ? "bf16" : nil)
   }
 
   func makeModel() throws -> Sequential {

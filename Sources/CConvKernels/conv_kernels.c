@@ -105,11 +105,23 @@ typedef struct {
   int per, img, rem;
 } pixel_walk;
 
+static _Thread_local int failing_allocations;  // bc_conv_fail_allocations_for_testing
+
+void bc_conv_fail_allocations_for_testing(int count) { failing_allocations = count; }
+
+static void *kernel_malloc(size_t size) {
+  if (failing_allocations > 0) {
+    failing_allocations--;
+    return NULL;
+  }
+  return malloc(size);
+}
+
 static int pixel_walk_init(pixel_walk *p, const bc_conv_shape *s) {
   p->s = s;
   p->per = s->oh * s->ow;
   p->img = p->rem = 0;
-  p->offsets = malloc(sizeof(int) * (size_t)p->per);
+  p->offsets = kernel_malloc(sizeof(int) * (size_t)p->per);
   if (!p->offsets) return 0;
   for (int oy = 0, i = 0; oy < s->oh; oy++)
     for (int ox = 0; ox < s->ow; ox++, i++) p->offsets[i] = (oy * s->sy * s->w + ox * s->sx) * s->c;
@@ -151,10 +163,9 @@ static inline TARGET __m256 expm1_nonpositive(__m256 x) {
   return _mm256_add_ps(_mm256_mul_ps(scale, q), _mm256_sub_ps(scale, _mm256_set1_ps(1.f)));
 }
 
-// Activation codes shared with TensorCore: 0 linear, 1 relu, 2 elu.
-static inline TARGET __m256 activate(__m256 v, int act) {
-  if (act == 1) return _mm256_max_ps(v, _mm256_setzero_ps());
-  if (act == 2) {
+static inline TARGET __m256 activate(__m256 v, bc_activation act) {
+  if (act == BC_ACTIVATION_RELU) return _mm256_max_ps(v, _mm256_setzero_ps());
+  if (act == BC_ACTIVATION_ELU) {
     const __m256 positive = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ);
     return _mm256_blendv_ps(expm1_nonpositive(_mm256_min_ps(v, _mm256_setzero_ps())), v, positive);
   }
@@ -162,16 +173,16 @@ static inline TARGET __m256 activate(__m256 v, int act) {
 }
 
 // act'(y) from the output y: relu 1 where y > 0; elu 1 where y > 0, else y + 1.
-static inline TARGET __m256 activation_slope(__m256 y, int act) {
+static inline TARGET __m256 activation_slope(__m256 y, bc_activation act) {
   const __m256 one = _mm256_set1_ps(1.f);
   const __m256 positive = _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ);
-  if (act == 1) return _mm256_and_ps(one, positive);
-  if (act == 2) return _mm256_blendv_ps(_mm256_add_ps(y, one), one, positive);
+  if (act == BC_ACTIVATION_RELU) return _mm256_and_ps(one, positive);
+  if (act == BC_ACTIVATION_ELU) return _mm256_blendv_ps(_mm256_add_ps(y, one), one, positive);
   return one;
 }
 
-TARGET void bc_activation_delta(const float *dy, const float *y, int rows, int oc, int ocp, int act, float *d,
-                         float *bias_grad) {
+TARGET void bc_activation_delta(const float *dy, const float *y, int rows, int oc, int ocp, bc_activation act,
+                                float *d, float *bias_grad) {
   for (int r = 0; r < rows; r++) {
     const float *dyr = dy + (size_t)r * oc, *yr = y + (size_t)r * oc;
     float *dr = d + (size_t)r * ocp;
@@ -255,18 +266,18 @@ static void forward_group(const bc_conv_shape *s, pixel_walk *walk, const float 
   }
 }
 
-void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp, const float *bias,
-                     int act, float *y) {
-  const unsigned csr = flush_denormals();
+bc_conv_status bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp,
+                               const float *bias, bc_activation act, float *y) {
   pixel_walk walk;
-  if (pixel_walk_init(&walk, s)) {
-    const int group = image_group(s);
-    const size_t in = (size_t)s->h * s->w * s->c, out = (size_t)s->oh * s->ow * s->oc;
-    for (int g0 = 0; g0 < n; g0 += group)
-      forward_group(s, &walk, x + g0 * in, n - g0 < group ? n - g0 : group, wp, bias, act, y + g0 * out);
-    free(walk.offsets);
-  }
+  if (!pixel_walk_init(&walk, s)) return BC_CONV_OUT_OF_MEMORY;
+  const unsigned csr = flush_denormals();
+  const int group = image_group(s);
+  const size_t in = (size_t)s->h * s->w * s->c, out = (size_t)s->oh * s->ow * s->oc;
+  for (int g0 = 0; g0 < n; g0 += group)
+    forward_group(s, &walk, x + g0 * in, n - g0 < group ? n - g0 : group, wp, bias, act, y + g0 * out);
+  free(walk.offsets);
   _mm_setcsr(csr);
+  return BC_CONV_OK;
 }
 
 // ---- weight gradient: dw[k][c0 + 8v ...] += sum over pixels of x[pixel's window + off(k)] * d[pixel]
@@ -392,25 +403,30 @@ static void input_grad_group(const bc_conv_shape *s, pixel_walk *walk, const flo
   }
 }
 
-void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx) {
+bc_conv_status bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx) {
+  pixel_walk walk;
+  if (!pixel_walk_init(&walk, s)) return BC_CONV_OUT_OF_MEMORY;
   const unsigned csr = flush_denormals();
   const size_t in = (size_t)s->h * s->w * s->c, out = (size_t)s->oh * s->ow * s->ocp;
   memset(dx, 0, sizeof(float) * (size_t)n * in);
-  pixel_walk walk;
-  if (pixel_walk_init(&walk, s)) {
-    const int group = image_group(s);
-    for (int g0 = 0; g0 < n; g0 += group)
-      input_grad_group(s, &walk, d + g0 * out, n - g0 < group ? n - g0 : group, wt, dx + g0 * in);
-    free(walk.offsets);
-  }
+  const int group = image_group(s);
+  for (int g0 = 0; g0 < n; g0 += group)
+    input_grad_group(s, &walk, d + g0 * out, n - g0 < group ? n - g0 : group, wt, dx + g0 * in);
+  free(walk.offsets);
   _mm_setcsr(csr);
+  return BC_CONV_OK;
 }
 
 #else
 // Other architectures: callers see 0 and take the im2col + GEMM path; these are never reached.
 int bc_conv_kernels_available(void) { return 0; }
-void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp, const float *bias,
-                     int act, float *y) {}
+bc_conv_status bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp,
+                               const float *bias, bc_activation act, float *y) {
+  return BC_CONV_OK;
+}
 void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const float *d, float *dwp) {}
-void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx) {}
+bc_conv_status bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx) {
+  return BC_CONV_OK;
+}
+void bc_conv_fail_allocations_for_testing(int count) {}
 #endif

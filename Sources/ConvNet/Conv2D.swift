@@ -120,11 +120,18 @@ public final class Conv2D: Layer {
       packedKernel.prepare(direct.packedKernelCount, 1)
       direct.packKernel(pw, bias: pb, into: packedKernel.mutableBase)
       let pk = packedKernel.base
+      let failure = Locked<TensorError?>(nil)
       parallelChunks(count: n, chunk: directChunk(n), workers: threads) { _, images in
-        direct.forward(
-          px + images.lowerBound * g.inputImageSize, images: images.count, packedKernel: pk, activation: act,
-          y: py + images.lowerBound * p * oc)
+        do throws(TensorError) {
+          try direct.forward(
+            px + images.lowerBound * g.inputImageSize, images: images.count, packedKernel: pk,
+            activation: act,
+            y: py + images.lowerBound * p * oc)
+        } catch {
+          failure.withLock { $0 = $0 ?? error }
+        }
       }
+      if let error = failure.withLock({ $0 }) { throw error.convNet }
       savedInput = haveForward ? x : nil
       return output
     }
@@ -152,7 +159,7 @@ public final class Conv2D: Layer {
     if forwardPrecision == .bf16 { return bf16Backward(dy, geometry: g) }
     if let direct, let x = savedInput {
       savedInput = nil  // so the previous layer's workspace is uniquely owned again next step
-      return directBackward(dy, x: x, direct: direct)
+      return try directBackward(dy, x: x, direct: direct)
     }
     let n = dy.shape[0]
     let p = g.outputPixels
@@ -220,7 +227,7 @@ public final class Conv2D: Layer {
   /// gradient in the same pass; per chunk of images, dW and db partials, and dx for its images.
   /// Partials are kept per chunk, not per worker, and summed in chunk order: which core took which
   /// chunk depends on scheduling, and the gradients (so training) must not.
-  private func directBackward(_ dy: Tensor, x: Tensor, direct: DirectConv) -> Tensor {
+  private func directBackward(_ dy: Tensor, x: Tensor, direct: DirectConv) throws(ConvNetError) -> Tensor {
     let g = direct.geometry
     let n = dy.shape[0]
     let p = g.outputPixels
@@ -249,6 +256,7 @@ public final class Conv2D: Layer {
     let px = x.base
     let act = activation
     for part in partialBases { part.update(repeating: 0, count: k * ocp + ocp) }
+    let failure = Locked<TensorError?>(nil)
     parallelChunks(count: n, chunk: chunk, workers: workers) { _, images in
       let rows = images.count * p
       let first = images.lowerBound * p
@@ -260,10 +268,15 @@ public final class Conv2D: Layer {
       let xs = px + images.lowerBound * g.inputImageSize
       direct.accumulateWeightGradient(xs, images: images.count, delta: dp, gradient: part)
       if let pdx {
-        direct.inputGradient(
-          dp, images: images.count, transposedKernel: pt, dx: pdx + images.lowerBound * g.inputImageSize)
+        do throws(TensorError) {
+          try direct.inputGradient(
+            dp, images: images.count, transposedKernel: pt, dx: pdx + images.lowerBound * g.inputImageSize)
+        } catch {
+          failure.withLock { $0 = $0 ?? error }
+        }
       }
     }
+    if let error = failure.withLock({ $0 }) { throw error.convNet }
     let gw = kernel.gradients
     let gb = bias.gradients
     for part in partialBases {

@@ -57,6 +57,7 @@ extension TensorError {
     switch self {
     case .shapeMismatch(let m): .shapeMismatch(m)
     case .invalidArgument(let m): .invalidArgument(m)
+    case .outOfMemory(let m): .outOfMemory(m)
     }
   }
 }

@@ -88,6 +88,35 @@ public enum TrainingCheckpoint {
   public static func restore(
     from path: String, model: Sequential, optimizer: any Optimizer, identity: String, isolated: Bool = false
   ) throws(ConvNetError) -> TrainerState {
+    try restore(from: path, model: model, optimizer: optimizer, isolated: isolated, describing: identity) {
+      $0 == identity
+    }
+  }
+
+  /// Saves the state of the run `identity` (see the `String` overload).
+  public static func save(
+    to path: String, model: Sequential, optimizer: any Optimizer, state: TrainerState, identity: RunIdentity
+  ) throws(ConvNetError) {
+    try save(to: path, model: model, optimizer: optimizer, state: state, identity: identity.json)
+  }
+
+  /// Restores a checkpoint of the run `identity`: the stored identity is compared as a value, so
+  /// one written with other key order or number spelling (by an earlier build) still matches.
+  public static func restore(
+    from path: String, model: Sequential, optimizer: any Optimizer, identity: RunIdentity,
+    isolated: Bool = false
+  ) throws(ConvNetError) -> TrainerState {
+    try restore(from: path, model: model, optimizer: optimizer, isolated: isolated, describing: identity.json)
+    {
+      RunIdentity(json: $0) == identity
+    }
+  }
+
+  private static func restore(
+    from path: String, model: Sequential, optimizer: any Optimizer, isolated: Bool,
+    describing identity: String,
+    matches: (String) -> Bool
+  ) throws(ConvNetError) -> TrainerState {
     do {
       let root = try IsolatedRead.snapshot(path: path, isolated: isolated)
       var checksum = StreamChecksum()
@@ -99,7 +128,7 @@ public enum TrainingCheckpoint {
         throw ConvNetError.io("\(path): checkpoint version \(version), this build reads \(formatVersion)")
       }
       let stored = try root.stringAttribute("identity")
-      guard stored == identity else {
+      guard matches(stored) else {
         throw ConvNetError.invalidArgument(
           "\(path) belongs to another run (data, model or settings differ):\n  checkpoint: \(stored)\n  this run:   \(identity)"
         )

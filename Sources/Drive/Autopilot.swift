@@ -15,6 +15,26 @@ public struct FrameReport: Sendable {
   public var latencySeconds: Double
 }
 
+/// What the autopilot sent for one frame it could use.
+package struct SteerDecision: Sendable, Equatable {
+  /// Normalized steering sent (-1...1).
+  package var steering: Float
+  /// Throttle sent (-1...1).
+  package var throttle: Float
+  /// Speed the car reported (mph).
+  package var speed: Double
+}
+
+/// The answer to one `telemetry` event: the reply to send, and what was decided or why not.
+package struct TelemetryAnswer: Sendable {
+  /// The Socket.IO text frame to send (`steer`, or `manual` when the frame could not be used).
+  package var reply: String
+  /// Set when the reply is a `steer`.
+  package var steer: SteerDecision?
+  /// Why the reply is `manual`, unless the car simply is in manual mode.
+  package var error: DriveError?
+}
+
 /// Turns telemetry into replies: base64 -> JPEG decode -> predictor -> PI throttle -> `steer`.
 /// Shared by every connection; per-car state lives in `Autopilot.Car`.
 public final class Autopilot: Sendable {
@@ -49,12 +69,10 @@ public final class Autopilot: Sendable {
   /// The reply to one `telemetry` event and what was decided. Every call returns exactly one reply:
   /// manual-mode telemetry and frames that cannot be used get `manual` (the simulator then sends
   /// the next frame) and an error describing why.
-  package func respond(to arguments: [Any], car: Car) -> (
-    reply: String, steer: (Float, Float, Double)?, error: DriveError?
-  ) {
+  package func respond(to arguments: [Any], car: Car) -> TelemetryAnswer {
     do {
       guard let telemetry = try Telemetry(arguments: arguments) else {
-        return (SocketIOText.manual, nil, nil)
+        return TelemetryAnswer(reply: SocketIOText.manual, steer: nil, error: nil)
       }
       let jpeg = try Self.base64Decode(telemetry.imageBase64)
       do {
@@ -72,13 +90,13 @@ public final class Autopilot: Sendable {
       let steering = min(max(raw, -1), 1)
       let throttle = Float(min(max(car.controller.update(speed: telemetry.speed), -1), 1))
       recorder?.save(jpeg)
-      return (
-        SocketIOText.steer(steering: steering, throttle: throttle), (steering, throttle, telemetry.speed), nil
-      )
+      return TelemetryAnswer(
+        reply: SocketIOText.steer(steering: steering, throttle: throttle),
+        steer: SteerDecision(steering: steering, throttle: throttle, speed: telemetry.speed), error: nil)
     } catch let error as DriveError {
-      return (SocketIOText.manual, nil, error)
+      return TelemetryAnswer(reply: SocketIOText.manual, steer: nil, error: error)
     } catch {
-      return (SocketIOText.manual, nil, .badTelemetry("\(error)"))
+      return TelemetryAnswer(reply: SocketIOText.manual, steer: nil, error: .badTelemetry("\(error)"))
     }
   }
 

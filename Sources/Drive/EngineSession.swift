@@ -217,7 +217,7 @@ package final class EngineSession: @unchecked Sendable {
   /// What one incoming packet produced.
   package struct Reaction {
     package var replies: [String] = []
-    package var frame: (steering: Float, throttle: Float, speed: Double)?
+    package var frame: SteerDecision?
     package var close = false
     package var upgrade = false
   }
@@ -292,7 +292,7 @@ package final class EngineSession: @unchecked Sendable {
         logger.warning("answered manual: \(error)")
       }
       reaction.replies.append(answer.reply)
-      reaction.frame = answer.steer.map { (steering: $0.0, throttle: $0.1, speed: $0.2) }
+      reaction.frame = answer.steer
     case .disconnect, .ack, .connectError, .binaryEvent, .binaryAck:
       break
     }

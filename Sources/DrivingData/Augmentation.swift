@@ -3,6 +3,8 @@
 // planning time from the sample's own random stream, so labels are known before any decoding and
 // results do not depend on threads.
 
+import TensorCore
+
 /// What augmented copies may do. With `copies == 0` (the default) nothing is augmented.
 public struct AugmentationOptions: Sendable, Hashable, Codable {
   /// Augmented copies per training sample, besides the plain one.
@@ -38,18 +40,19 @@ public struct Augmentation: Sendable, Hashable {
   public init() {}
 
   /// Draws one augmentation from `options`.
-  package init(options: AugmentationOptions, random: inout SampleRandom) {
-    brightness = random.uniform(
-      min(options.brightnessMin, options.brightnessMax)...max(options.brightnessMin, options.brightnessMax))
-    if random.unit() < options.shadowProbability {
-      shadowTop = random.unit()
-      shadowBottom = random.unit()
-      shadowFactor = random.uniform(
-        min(options.shadowMin, options.shadowMax)...max(options.shadowMin, options.shadowMax))
+  package init(options: AugmentationOptions, random: inout SplitMix64) {
+    brightness = random.nextFloat(
+      in: min(options.brightnessMin, options.brightnessMax), max(options.brightnessMin, options.brightnessMax)
+    )
+    if random.nextUnitFloat() < options.shadowProbability {
+      shadowTop = random.nextUnitFloat()
+      shadowBottom = random.nextUnitFloat()
+      shadowFactor = random.nextFloat(
+        in: min(options.shadowMin, options.shadowMax), max(options.shadowMin, options.shadowMax))
       shadowLeft = random.next() & 1 == 0
     }
     if options.maxShift > 0 {
-      shift = Int(random.next() % UInt64(2 * options.maxShift + 1)) - options.maxShift
+      shift = random.next(below: 2 * options.maxShift + 1) - options.maxShift
     }
   }
 

@@ -5,7 +5,9 @@ import TensorCore
 
 public enum PreparationFingerprint {
   /// Format version: bump when the stored bytes would change for the same inputs.
-  public static let version = "DrivingData.prepare.v1"
+  /// v2: the split, the storage order and augmentation shifts use SplitMix64's unbiased draws
+  /// (v1 took `next() % n`), so a v1 store is neither reused nor resumed as if it were current.
+  public static let version = "DrivingData.prepare.v2"
 
   /// Hex digest over the options, each CSV's bytes, and every referenced image's size and
   /// modification time (re-encoded or touched images change it; reading them is not needed).

@@ -87,8 +87,8 @@ public enum SamplePlanner {
       balanced = trainRows.filter { ref in
         let steering = recordings[ref.recording].rows[ref.row].steering
         if abs(steering) > options.nearZero { return true }
-        var random = SampleRandom(seed: seed, 0xBA1A_4CE, UInt64(ref.recording), UInt64(ref.row))
-        if random.unit() < options.keepNearZero { return true }
+        var random = SplitMix64(seed: seed, 0xBA1A_4CE, UInt64(ref.recording), UInt64(ref.row))
+        if random.nextUnitFloat() < options.keepNearZero { return true }
         dropped += 1
         return false
       }
@@ -106,7 +106,7 @@ public enum SamplePlanner {
   public static func split(_ recordings: [Recording], options: SamplePlanOptions, seed: UInt64) -> (
     [RowReference], [RowReference]
   ) {
-    var random = SampleRandom(seed: seed, 0x5EED_5917)
+    var random = SplitMix64(seed: seed, 0x5EED_5917)
     let all = recordings.enumerated().flatMap { r, recording in
       recording.rows.indices.map { RowReference(recording: r, row: $0) }
     }
@@ -114,7 +114,7 @@ public enum SamplePlanner {
     var validation = Set<RowReference>()
     if options.splitByRecording {
       var order = Array(recordings.indices)
-      order.seededShuffle(&random)
+      random.shuffle(&order)
       let target = Int((Float(all.count) * fraction).rounded())
       for r in order where validation.count < target {
         // A recording goes to validation only if that does not overshoot more than undershoot.
@@ -125,7 +125,7 @@ public enum SamplePlanner {
       }
     } else {
       var shuffled = all
-      shuffled.seededShuffle(&random)
+      random.shuffle(&shuffled)
       validation = Set(shuffled.prefix(Int((Float(all.count) * fraction).rounded())))
     }
     return (all.filter { !validation.contains($0) }, all.filter { validation.contains($0) })
@@ -158,8 +158,8 @@ public enum SamplePlanner {
       }
     }
     var order = rows
-    var random = SampleRandom(seed: seed, 0x04DE_4)
-    order.seededShuffle(&random)
+    var random = SplitMix64(seed: seed, 0x04DE_4)
+    random.shuffle(&order)
     var planned: [PlannedSample] = []
     planned.reserveCapacity(rows.count * options.cameras.count * (options.flip ? 2 : 1) * (copies + 1))
     for ref in order {
@@ -175,7 +175,7 @@ public enum SamplePlanner {
                 plainSteering: plain,
                 augmentation: nil)
               if copy > 0 {
-                var random = SampleRandom(
+                var random = SplitMix64(
                   seed: seed, UInt64(ref.recording), UInt64(ref.row), UInt64(label), UInt64(camera.rawValue),
                   flipped ? 1 : 0, UInt64(copy))
                 let drawn = Augmentation(options: augmentation, random: &random)

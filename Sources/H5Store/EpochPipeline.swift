@@ -26,7 +26,7 @@ private func nameCurrentThread(_ name: String) {
 /// A chunk buffer is free again once it stopped being a page and every planned copy from it is
 /// done. Everything shared is guarded by `monitor`; each change wakes only the threads it concerns.
 final class EpochPipeline: @unchecked Sendable {
-  private static let ids = NSLockBox()
+  private static let ids = Lock()
   nonisolated(unsafe) private static var nextID = 0
 
   let id: Int
@@ -46,7 +46,7 @@ final class EpochPipeline: @unchecked Sendable {
   let chunkLimit: Int
   let chunkBytes: Int
 
-  let monitor = PipelineMonitor()
+  let monitor = Monitor.pipeline()
   private let threads = DispatchGroup()
   private var started = false
   /// Threads of this epoch that are running (they decrement just before exiting).

@@ -36,7 +36,7 @@ final class ChunkData: @unchecked Sendable {
 /// Holds at most `limit` buffers, the most one epoch uses.
 final class ChunkPool: @unchecked Sendable {
   let limit: Int
-  private let lock = NSLockBox()
+  private let lock = Lock()
   private var spare: [ChunkData] = []
 
   init(limit: Int) {
@@ -86,7 +86,7 @@ struct BatchPlan {
 /// kept batch stays as it was (counted as `batchArraysCopied`).
 final class BatchArrayPool: @unchecked Sendable {
   let depth: Int
-  private let lock = NSLockBox()
+  private let lock = Lock()
   private var recent: [[UInt8]] = []
   private var filling = 0
 

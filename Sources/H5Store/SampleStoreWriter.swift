@@ -29,7 +29,7 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
   public let metadata: SampleStoreMetadata
   public let opening: Opening
 
-  private let lock = NSLock()
+  private let lock = Lock()
   private var file: H5File?
   private var root: H5Group
   private var columns: [String: SplitColumns] = [:]

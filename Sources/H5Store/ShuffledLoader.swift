@@ -26,7 +26,7 @@ public final class ShuffledLoader: ShardedBatchSource, @unchecked Sendable {
   let direct: DirectImageFile?
   let chunkPool: ChunkPool
   let batchPool: BatchArrayPool
-  private let statisticsLock = NSLockBox()
+  private let statisticsLock = Lock()
   private var totals = LoaderStatistics()
 
   /// - shuffleBufferChunks: the shuffle buffer holds this many chunks (pages); more mixes better and

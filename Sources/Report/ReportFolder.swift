@@ -1,5 +1,6 @@
 // Reads the files `make demo` leaves in a report folder and turns them into page sections. A file
 // that is absent becomes a note saying so: the page never pretends a step ran.
+import DrivingData
 import Foundation
 
 public struct ReportFolder: Sendable {
@@ -29,24 +30,28 @@ public struct ReportFolder: Sendable {
 
   public func datasetSection() throws -> ReportSection {
     var s = ReportSection(title: "Dataset")
-    guard let facts = try json("dataset.json") as? [String: Any] else {
+    guard let data = FileManager.default.contents(atPath: path + "/dataset.json") else {
       s.blocks.append(.note("No dataset.json: TrainNvidia was not run with --report-dir \(path)."))
       return s
     }
-    func n(_ key: String) -> String { (facts[key] as? NSNumber).map { grouped($0.intValue) } ?? "-" }
+    let facts: DatasetFacts
+    do { facts = try JSONDecoder().decode(DatasetFacts.self, from: data) } catch {
+      throw ReportError.badFile(path + "/dataset.json", "\(error)")
+    }
+    func n(_ value: Int?) -> String { value.map(grouped) ?? "-" }
     s.blocks.append(
       .table([
-        ["", "count"], ["recordings", n("recordings")], ["rows read", n("rows_read")],
-        ["rows skipped", n("rows_skipped")],
-        ["training rows", n("train_rows")], ["validation rows", n("validation_rows")],
-        ["near-zero rows dropped (balancing)", n("dropped_near_zero")],
-        ["training samples (images)", n("samples_train")],
-        ["validation samples (images)", n("samples_validation")],
+        ["", "count"], ["recordings", n(facts.recordings)], ["rows read", n(facts.rowsRead)],
+        ["rows skipped", n(facts.rowsSkipped)],
+        ["training rows", n(facts.trainRows)], ["validation rows", n(facts.validationRows)],
+        ["near-zero rows dropped (balancing)", n(facts.droppedNearZero)],
+        ["training samples (images)", n(facts.samplesTrain)],
+        ["validation samples (images)", n(facts.samplesValidation)],
       ]))
-    if let shape = facts["image_shape"] as? [Int] {
+    if let shape = facts.imageShape {
       s.blocks.append(
         .paragraph(
-          "Samples are stored as uint8 images of \(shape.map(String.init).joined(separator: "x")) (height x width x channels) in \(facts["store"] as? String ?? "the sample store")\((facts["reused_store"] as? Bool) == true ? ", reused (its fingerprint matched the recordings and options)" : "")."
+          "Samples are stored as uint8 images of \(shape.map(String.init).joined(separator: "x")) (height x width x channels) in \(facts.store ?? "the sample store")\(facts.reusedStore == true ? ", reused (its fingerprint matched the recordings and options)" : "")."
         ))
     }
     if let svg = text("histograms.svg") {
@@ -156,15 +161,13 @@ public struct ReportFolder: Sendable {
       ]
     ]
     for file in ["drive.json", "jungle.json"] {
-      guard let e = try json(file) as? [String: Any] else { continue }
-      func d(_ k: String) -> Double { (e[k] as? NSNumber)?.doubleValue ?? .nan }
+      guard exists(file) else { continue }
+      let e = try DriveEvaluation(contentsOf: path + "/" + file)
       rows.append([
-        e["track"] as? String ?? "?", e["controller"] as? String ?? "?", String(Int(d("laps"))),
-        String(Int(d("offroad_events"))),
-        String(format: "%.1f%%", d("autonomy") * 100), String(format: "%.1f", d("mean_speed_mph")),
-        String(format: "%.2f", d("mean_cte_m")), String(format: "%.2f", d("max_cte_m")),
-        ((e["lap_times_s"] as? [NSNumber]) ?? []).map { String(format: "%.1f", $0.doubleValue) }.joined(
-          separator: ", "),
+        e.track, e.controller, String(e.laps), String(e.offroadEvents),
+        String(format: "%.1f%%", e.autonomy * 100), String(format: "%.1f", e.meanSpeedMph),
+        String(format: "%.2f", e.meanCteM), String(format: "%.2f", e.maxCteM),
+        e.lapTimesS.map { String(format: "%.1f", $0) }.joined(separator: ", "),
       ])
     }
     if rows.count > 1 {

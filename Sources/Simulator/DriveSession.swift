@@ -37,8 +37,8 @@ public final class DriveSession {
   /// Drives until `options.laps` laps, the time limit, or the controller stops.
   /// `progress(report)` is called about once per simulated second.
   public func run(
-    _ controller: any SteeringController, name: String, progress: ((EvaluationReport) -> Void)? = nil
-  ) throws -> EvaluationReport {
+    _ controller: any SteeringController, name: String, progress: ((DriveEvaluation) -> Void)? = nil
+  ) throws -> DriveEvaluation {
     defer { controller.finish() }
     var world = World(track: track)
     evaluator = Evaluator(track: track)

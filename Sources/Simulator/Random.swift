@@ -1,22 +1,6 @@
-// A small portable PRNG so tracks, textures, noise and recoveries are reproducible from a seed.
+// Stateless noise for tracks and textures: hashed lattice values, so a (x, y, seed) always gives
+// the same value. Seeded draws (recoveries, lighting, steering noise) use TensorCore's SplitMix64.
 import Foundation
-import TensorCore
-
-// The simulator's draws on TensorCore's portable SplitMix64 (same numbers on every machine).
-extension SplitMix64 {
-  /// Uniform in [0, 1) with 24 random bits.
-  package mutating func nextFloat() -> Float { nextUnitFloat() }
-
-  /// Uniform in [lo, hi).
-  package mutating func uniform(_ lo: Float, _ hi: Float) -> Float { nextFloat(in: lo, hi) }
-
-  /// Standard normal (Box-Muller); clamps the first uniform away from 0 so the log stays finite.
-  package mutating func gaussian() -> Float {
-    let u1 = max(nextUnitFloat(), 1e-7)
-    let u2 = nextUnitFloat()
-    return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
-  }
-}
 
 /// A stateless integer hash for lattice noise: the same (x, y, seed) always gives the same value.
 @inline(__always)

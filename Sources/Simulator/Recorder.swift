@@ -88,7 +88,7 @@ public final class Recorder {
         let tau = 0.5
         let dt = controlPeriod
         noise +=
-          -noise * dt / tau + options.steeringNoise * (2 * dt / tau).squareRoot() * Double(rng.gaussian())
+          -noise * dt / tau + options.steeringNoise * (2 * dt / tau).squareRoot() * Double(rng.nextNormal())
         applied.steering = min(max(applied.steering + noise, -1), 1)
       }
       let recording = phase != .drift
@@ -111,9 +111,9 @@ public final class Recorder {
       case .cruise where options.recoveries && phaseTime >= phaseEnds:
         phase = .drift
         phaseTime = 0
-        let side: Double = rng.nextFloat() < 0.5 ? -1 : 1
+        let side: Double = rng.nextUnitFloat() < 0.5 ? -1 : 1
         let edge = track.halfWidth - world.vehicle.parameters.track / 2 - 0.35
-        expert.pathOffset = side * edge * Double(rng.uniform(0.75, 1))
+        expert.pathOffset = side * edge * Double(rng.nextFloat(in: 0.75, 1))
         expert.minimumLookahead = 2.5
       case .drift where abs(lateral - expert.pathOffset) < 0.25 || phaseTime > 4:
         phase = .recover
@@ -134,7 +134,7 @@ public final class Recorder {
     return report
   }
 
-  private func nextCruiseLength(_ rng: inout SplitMix64) -> Double { Double(rng.uniform(5, 12)) }
+  private func nextCruiseLength(_ rng: inout SplitMix64) -> Double { Double(rng.nextFloat(in: 5, 12)) }
 
   private func writeRow(
     _ writer: RecordingWriter, world: World, label: Controls, lighting: Lighting, time: Double

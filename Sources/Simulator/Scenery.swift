@@ -112,8 +112,8 @@ public struct Lighting: Sendable, Hashable {
   /// A random lighting drawn from `rng`: brightness 0.6...1.15, warmth -0.05...0.12, contrast 0.75...1.15.
   package static func random(_ rng: inout SplitMix64) -> Lighting {
     Lighting(
-      brightness: Double(rng.uniform(0.6, 1.15)), warmth: Double(rng.uniform(-0.05, 0.12)),
-      contrast: Double(rng.uniform(0.75, 1.15)))
+      brightness: Double(rng.nextFloat(in: 0.6, 1.15)), warmth: Double(rng.nextFloat(in: -0.05, 0.12)),
+      contrast: Double(rng.nextFloat(in: 0.75, 1.15)))
   }
 
   var isIdentity: Bool { self == .noon }

@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import TensorCore
 
 /// What the connection reports to the simulation thread.
 enum ClientEvent: Sendable {
@@ -22,7 +23,8 @@ final class UnityWebSocketClient: Sendable {
   static let fragmentSize = 1016
   static let path = "/socket.io/?EIO=4&transport=websocket"
 
-  let events = BlockingQueue<ClientEvent>()
+  /// Unbounded in effect: the NIO event loop pushes and must never wait for the simulation thread.
+  let events = BlockingQueue<ClientEvent>(capacity: .max)
   private let group: MultiThreadedEventLoopGroup
   private let channel: any Channel
 

@@ -56,15 +56,17 @@ package struct DirectConv: Sendable {
   }
 
   /// x: `images` images (H, W, C) -> y: (images * OH * OW, OC) = act(conv + bias), bias and
-  /// activation applied in registers. packed: from packKernel.
+  /// activation applied in registers. packed: from packKernel. Throws when the kernel cannot
+  /// allocate its pixel table (y is then unwritten).
   package func forward(
     _ x: UnsafePointer<Float>, images: Int, packedKernel: UnsafePointer<Float>, activation: Activation,
     y: UnsafeMutablePointer<Float>
-  ) {
+  ) throws(TensorError) {
     let bias = packedKernel + geometry.patchSize * paddedChannels
-    withUnsafePointer(to: shape) {
+    let status = withUnsafePointer(to: shape) {
       bc_conv_forward($0, x, Int32(images), packedKernel, bias, activation.kernelCode, y)
     }
+    try check(status, "direct convolution forward")
   }
 
   /// delta (rows, OCP) = dy * act'(y), zero padding columns; biasGradient (OCP) += its column sums.
@@ -83,21 +85,36 @@ package struct DirectConv: Sendable {
   }
 
   /// dx: (images, H, W, C) overwritten with the input gradient of delta (images * OH * OW, OCP).
+  /// Throws when the kernel cannot allocate its pixel table (dx is then unwritten).
   package func inputGradient(
     _ delta: UnsafePointer<Float>, images: Int, transposedKernel: UnsafePointer<Float>,
     dx: UnsafeMutablePointer<Float>
-  ) {
-    withUnsafePointer(to: shape) { bc_conv_input_grad($0, delta, Int32(images), transposedKernel, dx) }
+  ) throws(TensorError) {
+    let status = withUnsafePointer(to: shape) {
+      bc_conv_input_grad($0, delta, Int32(images), transposedKernel, dx)
+    }
+    try check(status, "direct convolution input gradient")
+  }
+
+  private func check(_ status: bc_conv_status, _ what: String) throws(TensorError) {
+    guard status == BC_CONV_OK else {
+      throw .outOfMemory("\(what): no memory for the \(geometry.outputPixels)-pixel offset table")
+    }
+  }
+
+  /// Makes the calling thread's next `count` kernel allocations fail (tests of the failure path).
+  package static func failAllocationsForTesting(_ count: Int) {
+    bc_conv_fail_allocations_for_testing(Int32(count))
   }
 }
 
 extension Activation {
-  /// The code conv_kernels.c uses.
-  fileprivate var kernelCode: Int32 {
+  /// The enum conv_kernels.h declares.
+  fileprivate var kernelCode: bc_activation {
     switch self {
-    case .linear: 0
-    case .relu: 1
-    case .elu: 2
+    case .linear: BC_ACTIVATION_LINEAR
+    case .relu: BC_ACTIVATION_RELU
+    case .elu: BC_ACTIVATION_ELU
     }
   }
 }

@@ -32,28 +32,18 @@ package func parallelChunks(count: Int, chunk: Int, workers: Int, _ body: (Int, 
     if count > 0 { body(0, 0..<count) }
     return
   }
-  let next = ChunkCounter()
+  let next = Locked(0)  // the next chunk, handed to whichever thread asks first
   withoutActuallyEscaping(body) { escaping in
     let box = UncheckedSendable(escaping)
     DispatchQueue.concurrentPerform(iterations: w) { worker in
-      while let c = next.take(below: chunks) {
+      while let c = next.withLock({ (n: inout Int) -> Int? in
+        guard n < chunks else { return nil }
+        n += 1
+        return n - 1
+      }) {
         box.value(worker, (c * size)..<min(count, (c + 1) * size))
       }
     }
-  }
-}
-
-/// Hands out 0, 1, 2, ... to whichever thread asks next.
-private final class ChunkCounter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var next = 0
-
-  func take(below limit: Int) -> Int? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard next < limit else { return nil }
-    next += 1
-    return next - 1
   }
 }
 

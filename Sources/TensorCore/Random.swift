@@ -9,9 +9,22 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
   public init(seed: UInt64) { state = seed }
 
+  /// An independent stream for `keys` under `seed` (e.g. seed, split, row, camera, copy): the
+  /// state hashes them, so a sample's draws depend on what it is, not on which thread makes it.
+  public init(seed: UInt64, _ keys: UInt64...) {
+    var h = SplitMix64.mix(seed ^ 0x6A09_E667_F3BC_C908)
+    for key in keys { h = SplitMix64.mix(h ^ SplitMix64.mix(key &+ 0x9E37_79B9_7F4A_7C15)) }
+    state = h
+  }
+
   public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
+    return SplitMix64.mix(state)
+  }
+
+  /// SplitMix64's output function (a bijective 64-bit hash).
+  public static func mix(_ value: UInt64) -> UInt64 {
+    var z = value
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
@@ -33,21 +46,34 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
   }
 
-  /// Uniform in `0..<bound` by the multiply-high method (bias below 2^-32 for any bound we use).
+  /// Exactly uniform in `0..<bound`: Lemire's multiply-high with rejection ("Fast random integer
+  /// generation in an interval", 2019). The high word of `next() * bound` alone is biased by up to
+  /// bound / 2^64; the draws whose low word falls below `2^64 mod bound` are redrawn.
   public mutating func next(below bound: Int) -> Int {
     precondition(bound > 0, "bound must be positive")
-    return Int(next().multipliedFullWidth(by: UInt64(bound)).high)
+    let range = UInt64(bound)
+    var product = next().multipliedFullWidth(by: range)
+    if product.low < range {
+      let threshold = (0 &- range) % range  // 2^64 mod range
+      while product.low < threshold { product = next().multipliedFullWidth(by: range) }
+    }
+    return Int(product.high)
   }
 
   /// Fisher-Yates with `next(below:)`, so the result depends only on the generator's state
   /// (the standard library's `shuffle(using:)` is not guaranteed stable across versions).
-  public mutating func permutation(_ count: Int) -> [Int] {
-    var values = Array(0..<count)
-    var index = count - 1
+  public mutating func shuffle<T>(_ values: inout [T]) {
+    var index = values.count - 1
     while index > 0 {
       values.swapAt(index, next(below: index + 1))
       index -= 1
     }
+  }
+
+  /// A random permutation of `0..<count` (`shuffle` of the identity).
+  public mutating func permutation(_ count: Int) -> [Int] {
+    var values = Array(0..<count)
+    shuffle(&values)
     return values
   }
 

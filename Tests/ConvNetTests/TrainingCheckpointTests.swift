@@ -145,4 +145,41 @@ private struct Killed: Error {}
     }
     #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
   }
+
+  /// A checkpoint whose identity an earlier build wrote by string concatenation (other key order,
+  /// no precision for FP32) resumes under the typed `RunIdentity`; a different run is refused.
+  @Test func resumesACheckpointWithAHandWrittenIdentity() throws {
+    let dir = try RecordingBuilder.temporaryDirectory(prefix: "bc-ckpt")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/run.checkpoint.h5"
+    let lr: Float = 1e-3
+    let dropout: Float = 0.5
+    let old =
+      "{\"data\":\"f00d\",\"model\":\"pilotnet\","
+      + "\"seed\":\(UInt64(1)),\"batch\":\(32),\"lr\":\(lr),\"dropout\":\(dropout),"
+      + "\"patience\":\(4)}"
+    let identity = RunIdentity(
+      data: "f00d", model: "pilotnet", seed: 1, batch: 32, lr: lr, dropout: dropout, patience: 4)
+    #expect(RunIdentity(json: old) == identity)
+    #expect(identity.json != old, "the typed identity is written with sorted keys")
+    try TrainingCheckpoint.save(
+      to: path, model: try droppingModel(seed: 7), optimizer: Adam(), state: TrainerState(), identity: old)
+    _ = try TrainingCheckpoint.restore(
+      from: path, model: try droppingModel(seed: 7), optimizer: Adam(), identity: identity)
+    var bf16 = identity
+    bf16.precision = "bf16"
+    var otherSeed = identity
+    otherSeed.seed = 2
+    for other in [bf16, otherSeed] {
+      #expect(throws: ConvNetError.self) {
+        _ = try TrainingCheckpoint.restore(
+          from: path, model: try droppingModel(seed: 7), optimizer: Adam(), identity: other)
+      }
+    }
+    // A typed identity round-trips through the file.
+    try TrainingCheckpoint.save(
+      to: path, model: try droppingModel(seed: 7), optimizer: Adam(), state: TrainerState(), identity: bf16)
+    _ = try TrainingCheckpoint.restore(
+      from: path, model: try droppingModel(seed: 7), optimizer: Adam(), identity: bf16)
+  }
 }

@@ -18,16 +18,16 @@ import Testing
     let answer = autopilot.respond(to: fields(speed: "0,0000", image: jpeg.base64EncodedString()), car: car)
     let steer = try #require(answer.steer)
     #expect(answer.error == nil)
-    #expect(steer.0 == expected)
-    #expect(abs(steer.1 - 0.918) < 1e-6)
+    #expect(steer.steering == expected)
+    #expect(abs(steer.throttle - 0.918) < 1e-6)
     #expect(answer.reply == SocketIOText.steer(steering: expected, throttle: Float(0.918)))
     // The second frame continues the same car's integral: error 9 - 4 = 5, integral 14.
     let second = autopilot.respond(to: fields(speed: "4.0", image: jpeg.base64EncodedString()), car: car)
-    #expect(abs((second.steer?.1 ?? 0) - Float(0.1 * 5 + 0.002 * 14)) < 1e-6)
+    #expect(abs((second.steer?.throttle ?? 0) - Float(0.1 * 5 + 0.002 * 14)) < 1e-6)
     // Another car has its own controller.
     let other = autopilot.respond(
       to: fields(speed: "0", image: jpeg.base64EncodedString()), car: autopilot.makeCar())
-    #expect(abs((other.steer?.1 ?? 0) - 0.918) < 1e-6)
+    #expect(abs((other.steer?.throttle ?? 0) - 0.918) < 1e-6)
   }
 
   @Test func clampsSteeringAndThrottle() throws {

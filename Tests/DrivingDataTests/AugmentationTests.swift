@@ -1,3 +1,4 @@
+import TensorCore
 import TestSupport
 import Testing
 
@@ -51,8 +52,8 @@ struct AugmentationTests {
     options.maxShift = 8
     var seen = Set<Int>()
     for key in 0..<200 as Range<UInt64> {
-      var a = SampleRandom(seed: 1, key)
-      var b = SampleRandom(seed: 1, key)
+      var a = SplitMix64(seed: 1, key)
+      var b = SplitMix64(seed: 1, key)
       let x = Augmentation(options: options, random: &a)
       #expect(x == Augmentation(options: options, random: &b))
       #expect((0.5...1.25).contains(x.brightness) && abs(x.shift) <= 8)

@@ -1,5 +1,6 @@
 import ConvNet
 import Drive
+import DrivingData
 import Foundation
 import Testing
 
@@ -19,7 +20,7 @@ import Testing
     options.timeLimit = 15  // 300 replies at 0.05 s each
     let session = DriveSession(
       track: track, renderer: Renderer(track: track, mapCellSize: 0.25), options: options)
-    let report: EvaluationReport
+    let report: DriveEvaluation
     let controller: RemoteController
     do {
       controller = try RemoteController(host: "127.0.0.1", port: server.localPort)

@@ -11,7 +11,7 @@ import Testing
   }()
 
   func drive(_ replies: TestDriveServer.Replies, seconds: Double) throws -> (
-    EvaluationReport, TestDriveServer.Log, RemoteController
+    DriveEvaluation, TestDriveServer.Log, RemoteController
   ) {
     let server = try TestDriveServer(replies: replies, steering: 0.02, throttle: 0.4)
     defer { server.stop() }

@@ -41,9 +41,9 @@ import Testing
     let track = try Track(spec: TrackLibrary.jungle)
     var rng = SplitMix64(seed: 3)
     for _ in 0..<200 {
-      let s = Double(rng.uniform(0, Float(track.length)))
+      let s = Double(rng.nextFloat(in: 0, Float(track.length)))
       let (p, heading) = track.pose(at: s)
-      let q = p + Vec2(heading: heading).leftNormal * Double(rng.uniform(-5, 5))
+      let q = p + Vec2(heading: heading).leftNormal * Double(rng.nextFloat(in: -5, 5))
       let full = track.locate(q)
       let hinted = track.locate(q, hint: (full.segment + 15) % track.points.count)
       #expect(abs(full.lateral - hinted.lateral) < 1e-9)

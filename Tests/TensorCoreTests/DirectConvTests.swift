@@ -76,10 +76,10 @@ struct DirectConvTests {
           packed.withUnsafeMutablePointer { conv.packKernel(pw, bias: pb, into: $0) }
         }
       }
-      x.withUnsafePointer { px in
-        packed.withUnsafePointer { pk in
-          y.withUnsafeMutablePointer {
-            conv.forward(px, images: n, packedKernel: pk, activation: .linear, y: $0)
+      try x.withUnsafePointer { px in
+        try packed.withUnsafePointer { pk in
+          try y.withUnsafeMutablePointer {
+            try conv.forward(px, images: n, packedKernel: pk, activation: .linear, y: $0)
           }
         }
       }
@@ -149,9 +149,11 @@ struct DirectConvTests {
     // One extra image after the n: the kernels must not write past their images.
     let size = g.inputImageSize
     var dx = Tensor(shape: [(n + 1) * size], repeating: .nan)
-    dp.withUnsafePointer { pd in
-      wt.withUnsafePointer { pt in
-        dx.withUnsafeMutablePointer { conv.inputGradient(pd, images: n, transposedKernel: pt, dx: $0) }
+    try dp.withUnsafePointer { pd in
+      try wt.withUnsafePointer { pt in
+        try dx.withUnsafeMutablePointer {
+          try conv.inputGradient(pd, images: n, transposedKernel: pt, dx: $0)
+        }
       }
     }
     // Reference: dcol = d x W^T, then col2im.

@@ -17,25 +17,35 @@ typedef struct {
   int oc, ocp;    // output channels, and that rounded up to a multiple of 8
 } bc_conv_shape;
 
+// The activation fused into forward and the activation delta (TensorCore's `Activation`).
+typedef enum { BC_ACTIVATION_LINEAR = 0, BC_ACTIVATION_RELU = 1, BC_ACTIVATION_ELU = 2 } bc_activation;
+
+// What a kernel that allocates returns: its caller reports BC_CONV_OUT_OF_MEMORY instead of going on
+// with an output the kernel never wrote.
+typedef enum { BC_CONV_OK = 0, BC_CONV_OUT_OF_MEMORY = 1 } bc_conv_status;
+
 // 1 when this CPU runs the AVX2 + FMA kernels; 0 elsewhere (callers then use im2col + GEMM).
 int bc_conv_kernels_available(void);
 
-// y (n, oh, ow, oc) = act(conv(x, wp) + bias); wp: from bc_pack_kernel_tiles; bias (ocp) zero-padded;
-// act: 0 linear, 1 relu, 2 elu.
-void bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp, const float *bias,
-                     int act, float *y);
+// y (n, oh, ow, oc) = act(conv(x, wp) + bias); wp: from bc_pack_kernel_tiles; bias (ocp) zero-padded.
+bc_conv_status bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp,
+                               const float *bias, bc_activation act, float *y);
 
 // d (rows, ocp) = dy * act'(y) with zeroed padding columns, and bias_grad (ocp) += its column sums;
 // dy and y: (rows, oc).
-void bc_activation_delta(const float *dy, const float *y, int rows, int oc, int ocp, int act, float *d,
-                         float *bias_grad);
+void bc_activation_delta(const float *dy, const float *y, int rows, int oc, int ocp, bc_activation act,
+                         float *d, float *bias_grad);
 
 // dwp (K, ocp) += sum over the n images' output pixels of patch(x) (x) d; d: (n * oh * ow, ocp).
 void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const float *d, float *dwp);
 
 // dx (n, h, w, c) = the adjoint of forward applied to d (n * oh * ow, ocp); overwrites dx.
 // wt: from bc_pack_transposed_kernel, kh * oc * runp scalars with runp = roundup(kw * c, 8).
-void bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx);
+bc_conv_status bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx);
+
+// Test hook: the calling thread's next `count` allocations in these kernels fail, so tests can reach
+// the BC_CONV_OUT_OF_MEMORY path without exhausting memory. Other threads are unaffected.
+void bc_conv_fail_allocations_for_testing(int count);
 
 // Packing (plain C; small). Kernels are packed tile-major so a micro-kernel streams its weights
 // contiguously: kernel (K, oc) -> K * ocp scalars, one (K, 8V) block per channel tile.

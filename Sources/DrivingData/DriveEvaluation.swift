@@ -1,0 +1,98 @@
+// The closed-loop evaluation of one drive: the Simulator writes it (drive.json), the report and
+// the acceptance check of `make demo` read it. One Codable type, so writer and reader cannot drift.
+import Foundation
+
+/// The result of a drive. JSON keys are the snake_case names below.
+public struct DriveEvaluation: Sendable, Codable, Equatable {
+  public var track: String
+  public var controller: String
+  public var laps: Int
+  public var offroadEvents: Int
+  /// 1 - interventions x 6 s / elapsed seconds (Bojarski et al. 2016), floored at 0.
+  public var autonomy: Double
+  public var meanCteM: Double
+  public var maxCteM: Double
+  public var meanSpeedMph: Double
+  public var lapTimesS: [Double]
+  public var elapsedS: Double
+  /// Telemetry frames answered; 0 when the file does not say.
+  public var frames: Int
+  /// True when the drive ended because no telemetry chain was left alive.
+  public var stalled: Bool
+
+  public init(
+    track: String, controller: String, laps: Int, offroadEvents: Int, autonomy: Double, meanCteM: Double,
+    maxCteM: Double, meanSpeedMph: Double, lapTimesS: [Double], elapsedS: Double, frames: Int = 0,
+    stalled: Bool = false
+  ) {
+    self.track = track
+    self.controller = controller
+    self.laps = laps
+    self.offroadEvents = offroadEvents
+    self.autonomy = autonomy
+    self.meanCteM = meanCteM
+    self.maxCteM = maxCteM
+    self.meanSpeedMph = meanSpeedMph
+    self.lapTimesS = lapTimesS
+    self.elapsedS = elapsedS
+    self.frames = frames
+    self.stalled = stalled
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case track, controller, laps, autonomy, frames, stalled
+    case offroadEvents = "offroad_events"
+    case meanCteM = "mean_cte_m"
+    case maxCteM = "max_cte_m"
+    case meanSpeedMph = "mean_speed_mph"
+    case lapTimesS = "lap_times_s"
+    case elapsedS = "elapsed_s"
+  }
+
+  /// `frames` and `stalled` default to 0 and false: readers never needed them, so they stay optional.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    track = try c.decode(String.self, forKey: .track)
+    controller = try c.decode(String.self, forKey: .controller)
+    laps = try c.decode(Int.self, forKey: .laps)
+    offroadEvents = try c.decode(Int.self, forKey: .offroadEvents)
+    autonomy = try c.decode(Double.self, forKey: .autonomy)
+    meanCteM = try c.decode(Double.self, forKey: .meanCteM)
+    maxCteM = try c.decode(Double.self, forKey: .maxCteM)
+    meanSpeedMph = try c.decode(Double.self, forKey: .meanSpeedMph)
+    lapTimesS = try c.decode([Double].self, forKey: .lapTimesS)
+    elapsedS = try c.decode(Double.self, forKey: .elapsedS)
+    frames = try c.decodeIfPresent(Int.self, forKey: .frames) ?? 0
+    stalled = try c.decodeIfPresent(Bool.self, forKey: .stalled) ?? false
+  }
+
+  /// Pretty-printed JSON with sorted keys, as `drive.json` is written.
+  public func jsonData() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try encoder.encode(self)
+  }
+
+  /// One line for the Simulator's console.
+  public var summary: String {
+    let laps = lapTimesS.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+    return String(
+      format:
+        "%@ on %@: %d laps [%@ s], %d off-road, autonomy %.1f%%, CTE mean %.2f m max %.2f m, %.1f mph, %.0f s%@",
+      controller, track, self.laps, laps, offroadEvents, autonomy * 100, meanCteM, maxCteM, meanSpeedMph,
+      elapsedS, stalled ? " (protocol stalled)" : "")
+  }
+
+  /// One line for the report.
+  public var line: String {
+    String(
+      format:
+        "%@: %d lap(s), %d off-road events, autonomy %.1f%%, mean speed %.1f mph, mean |CTE| %.2f m (max %.2f m), %.0f s simulated",
+      track, laps, offroadEvents, autonomy * 100, meanSpeedMph, meanCteM, maxCteM, elapsedS)
+  }
+
+  /// The acceptance bar: at least `laps` full laps, no off-road event, at least `minSpeed` mph on average.
+  public func meets(laps minLaps: Int = 1, minSpeed: Double = 20) -> Bool {
+    laps >= minLaps && offroadEvents == 0 && meanSpeedMph >= minSpeed
+  }
+}
