@@ -1,7 +1,7 @@
 // Dataset facts for report/: counts and steering histograms (JSON and SVG) plus the sample pictures.
 import DrivingData
 import Foundation
-import H5Store
+import SampleStore
 
 enum ReportFacts {
   static func write(
