@@ -19,7 +19,9 @@ let package = Package(
     .library(name: "TensorCore", targets: ["TensorCore"]),
     .library(name: "ConvNet", targets: ["ConvNet"]),
     .library(name: "DrivingData", targets: ["DrivingData"]),
-    .library(name: "H5Store", targets: ["H5Store"]),
+    .library(name: "HDF5", targets: ["HDF5"]),
+    .library(name: "SampleStore", targets: ["SampleStore"]),
+    .library(name: "ModelFile", targets: ["ModelFile"]),
     .library(name: "Drive", targets: ["Drive"]),
     .library(name: "Simulator", targets: ["Simulator"]),
     .library(name: "Report", targets: ["Report"]),
@@ -66,18 +68,25 @@ let package = Package(
     .target(name: "CPeakKernels"),
 
     .target(name: "TensorCore", dependencies: ["CBLAS", "CConvKernels"]),
-    .target(name: "H5Store", dependencies: ["TensorCore", "CHDF5"]),
-    .target(name: "ConvNet", dependencies: ["TensorCore", "H5Store"]),
+    // The safe libhdf5 layer (files, groups, datasets, attributes, isolated reads).
+    .target(name: "HDF5", dependencies: ["CHDF5"]),
+    // The sample store on HDF5 and its shuffled, threaded loader.
+    .target(name: "SampleStore", dependencies: ["TensorCore", "HDF5"]),
+    .target(name: "ConvNet", dependencies: ["TensorCore"]),
     .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),
+    // Keras HDF5 model files (with the input pipeline they were trained with) and checkpoints.
+    .target(name: "ModelFile", dependencies: ["ConvNet", "DrivingData", "HDF5", "TensorCore"]),
     .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
-    .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", log] + nio),
+    .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", "ModelFile", log] + nio),
     .target(name: "Report", dependencies: ["TensorCore", "DrivingData"]),
     // MPI for data-parallel training; only the executables that offer it link it.
     .target(name: "Cluster", dependencies: ["CMPI", "ConvNet"]),
 
     .executableTarget(
       name: "TrainNvidiaCommand",
-      dependencies: ["ConvNet", "DrivingData", "H5Store", "Report", "Cluster", argumentParser],
+      dependencies: [
+        "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Report", "Cluster", argumentParser,
+      ],
       path: "Examples/TrainNvidia"),
     .executableTarget(
       name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
@@ -94,16 +103,19 @@ let package = Package(
     .executableTarget(
       name: "BenchCommand",
       dependencies: [
-        "TensorCore", "ConvNet", "DrivingData", "H5Store", "Drive", "Simulator", "Cluster",
-        "CPeakKernels", argumentParser,
+        "TensorCore", "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Drive", "Simulator",
+        "Cluster", "CPeakKernels", argumentParser,
       ],
       path: "Examples/Bench"),
 
     .target(
       name: "TestSupport", dependencies: ["TensorCore", "DrivingData"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
-    .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "H5StoreTests", dependencies: ["H5Store", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "ConvNetTests", dependencies: ["ConvNet", "ModelFile", "DrivingData", "HDF5", "TestSupport"],
+      exclude: ["Fixtures"]),
+    .testTarget(
+      name: "H5StoreTests", dependencies: ["HDF5", "SampleStore", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
@@ -112,7 +124,8 @@ let package = Package(
       name: "SimulatorTests", dependencies: ["Simulator", "Drive", "ConvNet", "TestSupport"] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
     .testTarget(
-      name: "ClusterTests", dependencies: ["Cluster", "ConvNet", "H5Store", "TensorCore", "TestSupport"]),
+      name: "ClusterTests",
+      dependencies: ["Cluster", "ConvNet", "ModelFile", "SampleStore", "TensorCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )
@@ -129,8 +142,8 @@ if Context.environment["BC_FUZZ"] == "1" {
     ("FuzzSimulatorReply", ["Simulator"]),
     ("FuzzTrackJSON", ["Simulator"]),
     ("FuzzDrivingLog", ["DrivingData"]),
-    ("FuzzKerasConfig", ["ConvNet"]),
-    ("FuzzMarshal", ["ConvNet"]),
+    ("FuzzKerasConfig", ["ModelFile"]),
+    ("FuzzMarshal", ["ModelFile"]),
     ("FuzzJPEG", ["DrivingData"]),
     ("FuzzPNG", ["DrivingData"]),
   ]

@@ -1,5 +1,5 @@
 import Foundation
-import H5Store
+import SampleStore
 import TensorCore
 
 /// Writes a sample store of pseudo-random images for `Bench loader`, fast enough for stores larger

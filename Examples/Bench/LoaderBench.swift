@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import H5Store
+import SampleStore
 import TensorCore
 
 // `Bench loader`: streams shuffled batches from a sample store, as the trainer would, and reports

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvNet
 import Foundation
+import ModelFile
 
 // How fast model files are written: the seed model saved over and over as `model.h5` (Keras
 // format, with Adam state and input pipeline) and as a training checkpoint, alternately, each to a

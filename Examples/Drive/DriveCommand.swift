@@ -2,7 +2,7 @@ import ArgumentParser
 import ConvNet
 import Drive
 import Foundation
-import H5Store
+import HDF5
 import Logging
 import NIOConcurrencyHelpers
 

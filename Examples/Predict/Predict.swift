@@ -5,7 +5,8 @@ import ConvNet
 import Drive
 import DrivingData
 import Foundation
-import H5Store
+import HDF5
+import ModelFile
 
 @main
 struct Predict: ParsableCommand {

@@ -1,7 +1,9 @@
 // Writes model.h5 (Keras HDF5, through ConvNet's KerasModelFile) with the input pipeline the
 // preparation used, the training provenance and history, and the optimizer state.
 import ConvNet
+import DrivingData
 import Foundation
+import ModelFile
 
 struct ModelWriter {
   let run: TrainingRun

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DrivingData
 import Foundation
-import H5Store
+import HDF5
+import SampleStore
 
 /// The preparation step: recordings -> sample store, reusing a current store and resuming an
 /// interrupted one.

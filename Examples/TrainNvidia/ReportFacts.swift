@@ -1,8 +1,8 @@
 // Dataset facts for report/: counts and steering histograms (JSON and SVG) plus the sample pictures.
 import DrivingData
 import Foundation
-import H5Store
 import Report
+import SampleStore
 
 enum ReportFacts {
   static func write(

@@ -3,7 +3,7 @@
 // store with HDF5 virtual datasets (H5Store's SampleStoreShards; docs/distributed.md says why).
 import Cluster
 import Foundation
-import H5Store
+import SampleStore
 
 struct ShardedPrepare {
   let prepare: Prepare

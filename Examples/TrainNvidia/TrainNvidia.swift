@@ -5,14 +5,17 @@ import Cluster
 import ConvNet
 import DrivingData
 import Foundation
-import H5Store
+import HDF5
+import SampleStore
 import TensorCore
 
 @main
 struct TrainNvidia: ParsableCommand {
   static func main() {
     // A child reading a store or checkpoint for its parent (see IsolatedRead) does only that.
-    if let status = IsolatedRead.serveIfChild() { Foundation.exit(status) }
+    if let status = IsolatedRead.serveIfChild(tasks: IsolatedRead.sampleStoreTasks) {
+      Foundation.exit(status)
+    }
     let world: MPIWorld
     do { world = try MPIWorld.start() } catch {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))

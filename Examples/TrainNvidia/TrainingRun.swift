@@ -4,7 +4,8 @@ import Cluster
 import ConvNet
 import DrivingData
 import Foundation
-import H5Store
+import ModelFile
+import SampleStore
 import TensorCore
 
 struct TrainingRun {

@@ -1,6 +1,6 @@
 // libFuzzer target: a Keras model_config JSON -> layers and a built Sequential model (what loading a
 // model.h5 does before it reads weights), and the same text as a training_config (Adam settings).
-import ConvNet
+import ModelFile
 import FuzzSupport
 
 func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {

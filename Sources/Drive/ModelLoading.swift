@@ -1,4 +1,6 @@
 import ConvNet
+import DrivingData
+import ModelFile
 
 /// `Drive model.h5`: the model file -> a predictor. The pipeline stored in the file wins unless the
 /// command line states one (`--resize 128x128 --crop 60,25 --normalize x/127.5-1 --color yuv`),

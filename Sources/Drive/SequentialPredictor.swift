@@ -1,5 +1,6 @@
 import ConvNet
 import DrivingData
+import ModelFile
 
 /// A ConvNet `Sequential` behind its input pipeline: what `Drive model.h5` drives with, and what
 /// `Bench drive` times with the seed network. The prepared uint8 frame goes into the model's

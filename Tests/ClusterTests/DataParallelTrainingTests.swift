@@ -3,7 +3,8 @@
 // killed mid-epoch ending the job. Skipped (with the reason shown) only when mpirun is missing.
 import ConvNet
 import Foundation
-import H5Store
+import ModelFile
+import SampleStore
 import TensorCore
 import TestSupport
 import Testing

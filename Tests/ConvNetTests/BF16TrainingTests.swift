@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 /// BF16 mixed-precision training end to end: it learns what FP32 learns, keeps FP32 master weights

@@ -1,11 +1,12 @@
 // Damaged weights in files we wrote are reported, not predicted with: model files and checkpoints
 // carry a checksum of their contents (docs/damaged-files.md).
 import Foundation
-import H5Store
+import HDF5
 import TestSupport
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 
 @Suite struct DamagedFileTests {
   @Test func savedModelCarriesAChecksumThatCatchesChangedWeights() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 
 /// Configs and marshal data the fuzz targets (Fuzz/, docs/fuzzing.md) found or were built to find:
 /// each must throw a ModelFileError (or MarshalError), never trap or allocate gigabytes.

@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 struct ParityFixture: Decodable {

@@ -1,9 +1,11 @@
+import DrivingData
 import TestSupport
 // BatchNormalization (frozen statistics): forward against the formula computed naively, and
 // finite-difference gradients for input, gamma and beta.
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 @Suite struct ModelFileBatchNormalizationTests {

@@ -2,10 +2,11 @@
 // truncated, no model_config, bad JSON, functional models, unknown layers, missing weights,
 // wrong shapes, unsupported settings.
 import Foundation
-import H5Store
+import HDF5
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 
 @Suite struct ModelFileErrorTests {
   /// A copy of a fixture whose model_config (and optionally more) is edited.

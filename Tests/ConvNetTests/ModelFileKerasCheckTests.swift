@@ -5,11 +5,13 @@
 // - always: Fixtures/keras/ours_small.h5 is a file WE wrote (by the first test, via its
 //   BC_KERAS_STORE_DIR), ours_small.keras_predictions.h5 holds what tf-keras and Keras 3 predicted
 //   from it; we re-load our file and must agree with both within 1e-4.
+import DrivingData
 import Foundation
-import H5Store
+import HDF5
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 @Suite struct ModelFileKerasCheckTests {

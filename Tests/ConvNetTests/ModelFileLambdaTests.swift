@@ -1,10 +1,12 @@
 // Lambda recognition and normalization parsing: marshalled code is decoded, never run; anything
 // but an affine function of x is refused; damaged bytes never crash the reader.
+import DrivingData
 import Foundation
-import H5Store
+import HDF5
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 
 @Suite struct ModelFileLambdaTests {
   /// The Lambda's `function` entry of a fixture's model_config.
@@ -71,7 +73,7 @@ import Testing
     #expect(try Normalization(parsing: "x/255") == Normalization(scale: 1 / 255.0, offset: 0))
     #expect(try Normalization(parsing: "x*2+1e-1") == Normalization(scale: 2, offset: 0.1))
     for bad in ["", "y/2", "x/0", "x/abc", "x/2-", "x%2"] {
-      #expect(throws: ModelFileError.self, "\(bad)") { try Normalization(parsing: bad) }
+      #expect(throws: DrivingDataError.self, "\(bad)") { try Normalization(parsing: bad) }
     }
     #expect(Normalization.symmetric.description == "x/127.5-1")
     #expect(Normalization.centred.description == "x/255-0.5")

@@ -1,10 +1,12 @@
 // Loading real and hand-built Keras files (Scripts/fixtures/keras_models.py) and comparing our
 // predictions with the ones Python computed (Keras's predict, or an independent numpy forward).
+import DrivingData
 import Foundation
-import H5Store
+import HDF5
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 @Suite struct ModelFileLoadTests {

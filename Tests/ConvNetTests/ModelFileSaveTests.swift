@@ -1,10 +1,12 @@
 // Saving: the file has Keras's legacy layout, reads back to the same model, pipeline, provenance and
 // Adam state, and training resumed from it continues exactly as if it had never stopped.
+import DrivingData
 import Foundation
-import H5Store
+import HDF5
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 @Suite struct ModelFileSaveTests {

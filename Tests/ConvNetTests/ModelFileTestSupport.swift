@@ -1,9 +1,11 @@
 // Shared helpers for the ModelFile*Tests: fixture paths, expected-output files, forward passes.
+import DrivingData
 import Foundation
-import H5Store
+import HDF5
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 enum KerasFixtures {

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 @Suite struct OptimizersTests {

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 /// A learnable task: 8x8 grey images whose label is the brightness difference of left and right halves.

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import ConvNet
+@testable import ModelFile
 @testable import TensorCore
 
 /// The small task model plus Dropout, so the dropout generators' state must survive a resume too.

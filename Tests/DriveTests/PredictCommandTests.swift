@@ -1,6 +1,7 @@
 import ConvNet
 import DrivingData
 import Foundation
+import ModelFile
 import Testing
 
 @testable import Drive

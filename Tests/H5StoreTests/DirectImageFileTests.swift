@@ -2,7 +2,8 @@ import Foundation
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct DirectImageFileTests {
   @Test func everyImageReadDirectlyIsTheImageHDF5Reads() throws {

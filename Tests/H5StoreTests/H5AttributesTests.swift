@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct H5AttributesTests {
   @Test func numbersArraysAndStringsRoundTrip() throws {

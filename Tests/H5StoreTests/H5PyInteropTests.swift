@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 // The independent check: h5py wrote the fixture (Scripts/fixtures/h5store_h5py.py) and h5py reads
 // what H5Store writes (when `make test` provides a Python with h5py as BC_TEST_PYTHON).

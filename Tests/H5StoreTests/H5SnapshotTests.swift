@@ -3,7 +3,8 @@
 import Foundation
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct H5SnapshotTests {
   static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

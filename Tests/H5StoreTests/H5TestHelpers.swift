@@ -2,7 +2,8 @@ import Foundation
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 /// A fresh temporary directory, removed when the test's closure returns.
 func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {

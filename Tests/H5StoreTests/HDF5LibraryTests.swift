@@ -1,7 +1,8 @@
 import CHDF5
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct HDF5LibraryTests {
   @Test func h5CheckNamesTheCallTheObjectAndHDF5sOwnReason() throws {

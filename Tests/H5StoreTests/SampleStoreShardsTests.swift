@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 @testable import TensorCore
 
 /// Shards joined by virtual datasets read as the store one writer would have written, and a

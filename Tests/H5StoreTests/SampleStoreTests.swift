@@ -2,7 +2,8 @@ import Foundation
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct SampleStoreTests {
   func write(_ path: String, counts: [String: Int] = ["train": 23, "validation": 9], deflate: Int? = nil)

@@ -2,7 +2,8 @@ import Foundation
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 /// The state a SIGKILL inside `H5Fflush` can leave (docs/h5store.md, "Why a resume copies"): the
 /// superblock's end-of-allocation address (`eoa`, bytes 40..<48 of a version-0 superblock) behind

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 @testable import TensorCore
 
 /// A data-parallel rank's epoch: each batch is its share of the unsharded batch, sample for

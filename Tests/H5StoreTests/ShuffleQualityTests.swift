@@ -1,7 +1,8 @@
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct ShuffleQualityTests {
   // The benchmark's store: 20,000 images in chunks of 256 (79 chunks).

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct ShuffleScheduleTests {
   @Test func everyEpochOrderIsAPermutation() {

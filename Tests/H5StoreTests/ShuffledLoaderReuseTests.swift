@@ -2,7 +2,8 @@ import Foundation
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 /// Buffers reused across batches and epochs keep every guarantee of a fresh epoch.
 @Suite struct ShuffledLoaderReuseTests {

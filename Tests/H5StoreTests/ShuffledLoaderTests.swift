@@ -2,7 +2,8 @@ import Foundation
 import TensorCore
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct ShuffledLoaderTests {
   @Test(arguments: [1, 3], [true, false])

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import H5Store
+@testable import HDF5
+@testable import SampleStore
 
 @Suite struct StreamChecksumTests {
   let bytes: [UInt8] = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
