@@ -151,7 +151,7 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard let file else { throw H5StoreError.closed(object: path) }
-    guard let cols = columns[split], let start = counts[split], var sums = checksums[split] else {
+    guard let cols = columns[split], let start = counts[split], let sums = checksums[split] else {
       throw unknownSplit(split)
     }
     guard [batch.height, batch.width, batch.channels] == imageShape else {
