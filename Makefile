@@ -60,8 +60,10 @@ SOAK_RUNS ?= 20
 soak: test-deps
 	Scripts/soak.sh $(SOAK_RUNS)
 
+# Style, then every import declared by its target (SwiftPM's own check is a no-op on this toolchain).
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests
+	$(PYTHON) Scripts/check-imports.py
 
 # The main job: record laps with the simulator's expert, prepare, train, drive a lap, report.
 demo: build

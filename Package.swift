@@ -9,6 +9,7 @@ let nio: [Target.Dependency] = [
   .product(name: "NIOHTTP1", package: "swift-nio"),
   .product(name: "NIOWebSocket", package: "swift-nio"),
 ]
+let nioHelpers: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
@@ -77,7 +78,7 @@ let package = Package(
     // Keras HDF5 model files (with the input pipeline they were trained with) and checkpoints.
     .target(name: "ModelFile", dependencies: ["ConvNet", "DrivingData", "HDF5", "TensorCore"]),
     .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
-    .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", "ModelFile", log] + nio),
+    .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", "ModelFile", log, nioHelpers] + nio),
     .target(name: "Report", dependencies: ["TensorCore", "DrivingData"]),
     // MPI for data-parallel training; only the executables that offer it link it.
     .target(name: "Cluster", dependencies: ["CMPI", "ConvNet"]),
@@ -85,16 +86,19 @@ let package = Package(
     .executableTarget(
       name: "TrainNvidiaCommand",
       dependencies: [
-        "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Report", "Cluster", argumentParser,
+        "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Report", "Cluster", "TensorCore",
+        argumentParser,
       ],
       path: "Examples/TrainNvidia"),
     .executableTarget(
-      name: "DriveCommand", dependencies: ["Drive", "ConvNet", argumentParser, log], path: "Examples/Drive"),
+      name: "DriveCommand", dependencies: ["Drive", "ConvNet", "HDF5", argumentParser, log, nioHelpers],
+      path: "Examples/Drive"),
     .executableTarget(
-      name: "PredictCommand", dependencies: ["ConvNet", "Drive", "DrivingData", argumentParser],
+      name: "PredictCommand",
+      dependencies: ["ConvNet", "Drive", "DrivingData", "HDF5", "ModelFile", argumentParser],
       path: "Examples/Predict"),
     .executableTarget(
-      name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", argumentParser, log],
+      name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", "TensorCore", argumentParser, log],
       path: "Examples/Simulate"),
     .executableTarget(
       name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
@@ -104,7 +108,8 @@ let package = Package(
       name: "BenchCommand",
       dependencies: [
         "TensorCore", "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Drive", "Simulator",
-        "Cluster", "CPeakKernels", argumentParser,
+        "Cluster", "CPeakKernels", argumentParser, log, nioHelpers,
+        .product(name: "NIOCore", package: "swift-nio"),
       ],
       path: "Examples/Bench"),
 
@@ -112,17 +117,24 @@ let package = Package(
       name: "TestSupport", dependencies: ["TensorCore", "DrivingData"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
     .testTarget(
-      name: "ConvNetTests", dependencies: ["ConvNet", "ModelFile", "DrivingData", "HDF5", "TestSupport"],
+      name: "ConvNetTests",
+      dependencies: ["ConvNet", "ModelFile", "DrivingData", "HDF5", "TensorCore", "TestSupport"],
       exclude: ["Fixtures"]),
     .testTarget(
-      name: "H5StoreTests", dependencies: ["HDF5", "SampleStore", "TestSupport"], exclude: ["Fixtures"]),
+      name: "H5StoreTests", dependencies: ["HDF5", "SampleStore", "CHDF5", "TensorCore", "TestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(
-      name: "DrivingDataTests", dependencies: ["DrivingData", "TestSupport"], exclude: ["Fixtures"]),
+      name: "DrivingDataTests", dependencies: ["DrivingData", "TensorCore", "TestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(
-      name: "DriveTests", dependencies: ["Drive", "TestSupport"], exclude: ["Clients", "Fixtures"]),
+      name: "DriveTests",
+      dependencies: ["Drive", "ConvNet", "DrivingData", "ModelFile", "TensorCore", "TestSupport", log],
+      exclude: ["Clients", "Fixtures"]),
     .testTarget(
-      name: "SimulatorTests", dependencies: ["Simulator", "Drive", "ConvNet", "TestSupport"] + nio),
-    .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+      name: "SimulatorTests",
+      dependencies: ["Simulator", "Drive", "ConvNet", "DrivingData", "TensorCore", "TestSupport", nioHelpers]
+        + nio),
+    .testTarget(name: "ReportTests", dependencies: ["Report", "DrivingData", "TensorCore", "TestSupport"]),
     .testTarget(
       name: "ClusterTests",
       dependencies: ["Cluster", "ConvNet", "ModelFile", "SampleStore", "TensorCore", "TestSupport"]),
