@@ -34,10 +34,10 @@ struct DriveLoadBench {
     var threads = 0
 
     static func take(port: Int, heap: Bool = false) -> Sample {
-      Sample(
+      let status = ProcessCensus.status()
+      return Sample(
         descriptors: ProcessCensus.descriptors(), serverSockets: ProcessCensus.sockets(localPort: port),
-        resident: ProcessCensus.memory().resident, heap: heap ? ProcessMemory.heap() : nil,
-        threads: ProcessCensus.threads())
+        resident: status.resident, heap: heap ? ProcessMemory.heap() : nil, threads: status.threads)
     }
 
     /// `heap X MB in use, N arenas`, or `heap unknown` off glibc.
@@ -84,9 +84,10 @@ struct DriveLoadBench {
         + "queue mark \(configuration.outboundHighWaterMark) B, write stall \(ms(configuration.writeStallTimeout)) ms, "
         + "ping \(ms(configuration.pingInterval)) + \(ms(configuration.pingTimeout)) ms")
     let bench = self
+    let start = Sample.take(port: port, heap: true)
     print(
-      "baseline: RSS \(mb(ProcessCensus.memory().resident)) MB, \(ProcessCensus.descriptors()) descriptors, "
-        + "\(ProcessCensus.threads()) threads, " + Sample.take(port: port, heap: true).heapText)
+      "baseline: RSS \(mb(start.resident)) MB, \(start.descriptors) descriptors, \(start.threads) threads, "
+        + start.heapText)
     // Every round prints one line (the last one too, before the full report).
     var run: Run? = nil
     for round in 1...max(rounds, 1) {

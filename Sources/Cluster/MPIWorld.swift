@@ -72,22 +72,23 @@ public final class MPIWorld: DataParallelGroup, @unchecked Sendable {
 
   public func sumInPlace(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard usesMPI, size > 1 else { return }
-    var request: MPI_Request? = nil
-    try Self.check(
-      MPI_Iallreduce(
-        cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request),
-      "MPI_Iallreduce")
+    var request = try startAllreduce(buffer, count: count)
     try wait(&request, "allreduce of \(count) floats", limit: timeout)
   }
 
   public func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard usesMPI, size > 1 else { return }
+    pending.append(try startAllreduce(buffer, count: count))
+  }
+
+  /// An in-place, non-blocking float sum over every rank; the caller waits on the request.
+  private func startAllreduce(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws -> MPI_Request? {
     var request: MPI_Request? = nil
     try Self.check(
       MPI_Iallreduce(
         cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request),
       "MPI_Iallreduce")
-    pending.append(request)
+    return request
   }
 
   public func progressSums() throws {

@@ -7,26 +7,27 @@ package enum ProcessCensus {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
   }
 
-  /// Threads of this process (`Threads:` in /proc/self/status), -1 where unknown.
-  package static func threads() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") })
-    else { return -1 }
-    return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) ?? -1
+  /// Resident set size and its peak so far (VmRSS, VmHWM) in bytes, and the thread count, from one
+  /// read of /proc/self/status; -1 where unknown.
+  package static func status() -> (resident: Int, peak: Int, threads: Int) {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
+      return (-1, -1, -1)
+    }
+    let lines = status.split(separator: "\n")
+    /// `Name:\t  value [kB]`: the value, -1 if the line is missing.
+    func field(_ name: String, scale: Int = 1) -> Int {
+      guard let line = lines.first(where: { $0.hasPrefix(name + ":") }),
+        let value = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
+      else { return -1 }
+      return value * scale
+    }
+    return (field("VmRSS", scale: 1024), field("VmHWM", scale: 1024), field("Threads"))
   }
 
   /// Resident set size and its peak so far (VmRSS, VmHWM), in bytes.
   package static func memory() -> (resident: Int, peak: Int) {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
-      return (-1, -1)
-    }
-    func field(_ name: String) -> Int {
-      guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
-        let kB = Int(line.split(separator: " ").dropFirst().first ?? "")
-      else { return -1 }
-      return kB * 1024
-    }
-    return (field("VmRSS"), field("VmHWM"))
+    let now = status()
+    return (now.resident, now.peak)
   }
 
   /// A `/proc` file to its end (they report size 0, and a one-page read cuts long tables short).

@@ -141,16 +141,7 @@ final class MPIJob: @unchecked Sendable {
   /// The launched process and its children: state, wait channel of every thread and, with gdb on
   /// PATH, their stacks. Tells a hung job from one that ended unseen.
   func diagnosis() -> String {
-    var pids = [process.processIdentifier]
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    for entry in entries {
-      guard let pid = pid_t(entry),
-        let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
-      else { continue }
-      let fields = stat[stat.index(after: close)...].split(separator: " ")
-      if fields.count > 2, pid_t(fields[1]) == process.processIdentifier { pids.append(pid) }
-    }
+    let pids = [process.processIdentifier] + children()
     var report = ""
     for pid in pids {
       let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "gone"
@@ -186,21 +177,25 @@ final class MPIJob: @unchecked Sendable {
 
   /// The pid of `rank`: mpirun's child whose environment says OMPI_COMM_WORLD_RANK=rank.
   func pid(ofRank rank: Int) -> pid_t? {
+    children().first { pid in
+      guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+      let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+      return variables.contains("OMPI_COMM_WORLD_RANK=\(rank)")
+    }
+  }
+
+  /// The launched process's children (mpirun's ranks), from each process's parent in /proc.
+  func children() -> [pid_t] {
     let parent = process.processIdentifier
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    for entry in entries {
+    return entries.compactMap { entry in
       guard let pid = pid_t(entry),
         let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
         let close = stat.lastIndex(of: ")")
-      else { continue }
+      else { return nil }
       let fields = stat[stat.index(after: close)...].split(separator: " ")
-      guard fields.count > 2, pid_t(fields[1]) == parent,
-        let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
-      else { continue }
-      let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-      if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return pid }
+      return fields.count > 2 && pid_t(fields[1]) == parent ? pid : nil
     }
-    return nil
   }
 
   /// Whether `pid` still runs (a zombie waiting for a parent that is gone does not).
