@@ -87,21 +87,28 @@ let package = Package(
       name: "TrainNvidiaCommand",
       dependencies: [
         "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Report", "Cluster", "TensorCore",
-        argumentParser,
+        "PipelineArguments", argumentParser,
       ],
       path: "Examples/TrainNvidia"),
+    // The command-line forms of an input pipeline, shared by Drive, Predict and TrainNvidia.
+    .target(
+      name: "PipelineArguments", dependencies: ["DrivingData", "ModelFile", argumentParser],
+      path: "Examples/PipelineArguments"),
     .executableTarget(
-      name: "DriveCommand", dependencies: ["Drive", "ConvNet", "HDF5", argumentParser, log, nioHelpers],
+      name: "DriveCommand",
+      dependencies: [
+        "Drive", "ConvNet", "HDF5", "ModelFile", "PipelineArguments", argumentParser, log, nioHelpers,
+      ],
       path: "Examples/Drive"),
     .executableTarget(
       name: "PredictCommand",
-      dependencies: ["ConvNet", "Drive", "DrivingData", "HDF5", "ModelFile", argumentParser],
+      dependencies: ["DrivingData", "HDF5", "ModelFile", "PipelineArguments", argumentParser],
       path: "Examples/Predict"),
     .executableTarget(
       name: "SimulateCommand", dependencies: ["Simulator", "DrivingData", "TensorCore", argumentParser, log],
       path: "Examples/Simulate"),
     .executableTarget(
-      name: "VideoCommand", dependencies: ["Drive", "DrivingData", argumentParser], path: "Examples/Video"),
+      name: "VideoCommand", dependencies: ["DrivingData", argumentParser], path: "Examples/Video"),
     .executableTarget(
       name: "ReportCommand", dependencies: ["Report", "DrivingData", argumentParser], path: "Examples/Report"),
     .executableTarget(
@@ -132,9 +139,12 @@ let package = Package(
       exclude: ["Clients", "Fixtures"]),
     .testTarget(
       name: "SimulatorTests",
-      dependencies: ["Simulator", "Drive", "ConvNet", "DrivingData", "TensorCore", "TestSupport", nioHelpers]
-        + nio),
+      dependencies: [
+        "Simulator", "Drive", "ConvNet", "DrivingData", "ModelFile", "TensorCore", "TestSupport", nioHelpers,
+      ] + nio),
     .testTarget(name: "ReportTests", dependencies: ["Report", "DrivingData", "TensorCore", "TestSupport"]),
+    .testTarget(
+      name: "PipelineArgumentsTests", dependencies: ["PipelineArguments", "DrivingData", "ModelFile"]),
     .testTarget(
       name: "ClusterTests",
       dependencies: ["Cluster", "ConvNet", "ModelFile", "SampleStore", "TensorCore", "TestSupport"]),

@@ -5,6 +5,7 @@ import Drive
 import DrivingData
 import Foundation
 import Logging
+import ModelFile
 import NIOConcurrencyHelpers
 import TensorCore
 

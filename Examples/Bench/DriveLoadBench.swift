@@ -2,6 +2,7 @@ import ConvNet
 import Drive
 import Foundation
 import Logging
+import ModelFile
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -4,7 +4,9 @@ import Drive
 import Foundation
 import HDF5
 import Logging
+import ModelFile
 import NIOConcurrencyHelpers
+import PipelineArguments
 
 /// `Drive model.h5 [image_folder]`: like `python drive.py model.h5 run1`. Loads the model, serves
 /// the simulator on 127.0.0.1:4567, prints one line per frame, and optionally saves every
@@ -37,17 +39,8 @@ struct DriveCommand: AsyncParsableCommand {
     help: "Set speed of the PI throttle controller, mph (the seed drove at 25; drive.py's default is 9).")
   var speed: Double = 25
 
-  @Option(help: "Resize frames to WIDTHxHEIGHT (e.g. 128x128), for a model file without a stored pipeline.")
-  var resize: String?
-
-  @Option(help: "Source rows to crop before the resize, TOP,BOTTOM (e.g. 60,25).")
-  var crop: String?
-
-  @Option(help: "The normalization a Lambda layer performs, when not recognisable (e.g. x/127.5-1).")
-  var normalize: String?
-
-  @Option(help: "Colour space the model was trained on: rgb, bgr or yuv.")
-  var color: String?
+  @OptionGroup(title: "Input pipeline (for a model file without a stored one, or to override it)")
+  var pipelineOptions: PipelineOptions
 
   @Option(help: "Largest accepted message in bytes.")
   var maxMessageSize: Int = 1_000_000
@@ -69,9 +62,9 @@ struct DriveCommand: AsyncParsableCommand {
     ProcessMemory.limitArenas(2)
     var logger = Logger(label: "drive")
     logger.logLevel = verbose ? .debug : .notice
-    let options = try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
-    let (predictor, loaded) = try ModelLoading.predictor(
-      path: model, options: options, isolated: !noIsolation && IsolatedRead.enabledByEnvironment)
+    let (predictor, loaded) = try SequentialPredictor.load(
+      path: model, options: pipelineOptions.loadOptions(),
+      isolated: !noIsolation && IsolatedRead.enabledByEnvironment)
     let pipeline = loaded.pipeline
     say(
       "model: \(loaded.model.parameters.count) parameters, input \(loaded.model.inputShape), "

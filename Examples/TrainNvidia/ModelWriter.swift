@@ -1,4 +1,4 @@
-// Writes model.h5 (Keras HDF5, through ConvNet's KerasModelFile) with the input pipeline the
+// Writes model.h5 (Keras HDF5, through ModelFile's KerasModelFile) with the input pipeline the
 // preparation used, the training provenance and history, and the optimizer state.
 import ConvNet
 import DrivingData
@@ -10,12 +10,13 @@ struct ModelWriter {
   let trainingSamples: Int
   let validationSamples: Int
 
-  /// Frames are resized (bilinear) to the stored size; crop and scaling are layers of the model.
-  var pipeline: InputPipeline {
-    let (w, h) = run.command.preparation.size(for: run.options.model)
-    return InputPipeline(
-      sourceWidth: 320, sourceHeight: 160, resizeWidth: w, resizeHeight: h, colorSpace: .rgb,
-      normalization: .symmetric, modelInputShape: [h, w, 3])
+  /// The pipeline the store was prepared with (the same options, or its fingerprint would not have
+  /// matched), and the normalization the model's first rescaling layer performs.
+  func pipeline(for model: Sequential) -> InputPipeline {
+    let rescaling = model.layers.lazy.compactMap { $0 as? Rescaling }.first
+    let normalization = rescaling.map { Normalization(scale: Double($0.scale), offset: Double($0.offset)) }
+    return run.command.preparation.preparationOptions(for: run.options.model)
+      .inputPipeline(normalization: normalization)
   }
 
   /// `best` is the epoch that just improved (keep-best), nil for the final write.
@@ -29,7 +30,7 @@ struct ModelWriter {
       epochs: run.options.epochs, batchSize: run.options.batchSize, history: history, notes: notes,
       savedAt: ISO8601DateFormatter().string(from: Date()), tool: "TrainNvidia (BehavioralCloning)")
     try KerasModelFile.save(
-      model, to: run.options.output, pipeline: pipeline, optimizer: optimizer, training: record)
+      model, to: run.options.output, pipeline: pipeline(for: model), optimizer: optimizer, training: record)
     if let best {
       print("  saved \(run.options.output) (epoch \(best.epoch), val_loss \(best.valLoss ?? best.loss))")
     }

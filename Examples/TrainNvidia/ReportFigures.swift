@@ -14,28 +14,32 @@ enum ReportFigures {
     return (recording, sorted[min(sorted.count - 1, sorted.count * 9 / 10)])
   }
 
-  /// Loads one camera's frame of `row`, resized as the preparation does.
-  static func frame(_ row: DrivingLogRow, _ camera: Camera, recording: Recording, size: (Int, Int)) throws
-    -> RGBImage
-  {
+  /// Loads one camera's frame of `row`, cropped and resized as the preparation does (still RGB, to
+  /// show), or with `networkInput` also in the pipeline's colour space (what the network takes).
+  static func frame(
+    _ row: DrivingLogRow, _ camera: Camera, recording: Recording, preparation: DataPreparation,
+    networkInput: Bool = false
+  ) throws -> RGBImage {
     let folder = (recording.csvPath as NSString).deletingLastPathComponent
     guard let path = RecordingReader.resolve(row.path(camera), folder: folder) else {
       throw ValidationErrorText("cannot find \(row.path(camera)) of \(recording.csvPath)")
     }
-    return try JPEGDecoder().decode(contentsOf: path).resizedBilinear(width: size.0, height: size.1)
+    let decoded = try JPEGDecoder(fancyUpsampling: preparation.options.fancyUpsampling).decode(
+      contentsOf: path)
+    var preparer = FramePreparer(pipeline: preparation.options.inputPipeline())
+    return networkInput ? try preparer.prepare(decoded) : try preparer.resize(decoded)
   }
 
   /// samples/*.png, samples.json (file and caption per picture) and crop.png.
   static func writeDatasetFigures(_ preparation: DataPreparation, model: ModelKind, to dir: String) throws {
     guard let (recording, row) = exampleRow(preparation) else { return }
     try FileManager.default.createDirectory(atPath: dir + "/samples", withIntermediateDirectories: true)
-    let size = model.inputSize
-    let correction = preparation.options.plan.correction
+    let plan = preparation.options.plan
     let png = PNGCodec()
     var items: [[String: String]] = []
     for camera in [Camera.left, .center, .right] {
-      let image = try frame(row, camera, recording: recording, size: size)
-      let steering = row.steering + (camera == .left ? correction : camera == .right ? -correction : 0)
+      let image = try frame(row, camera, recording: recording, preparation: preparation)
+      let steering = plan.steering(row.steering, seenBy: camera)
       var shadow = Augmentation()
       (shadow.shadowTop, shadow.shadowBottom, shadow.shadowFactor) = (0.2, 0.6, 0.5)
       var bright = Augmentation()
@@ -62,9 +66,11 @@ enum ReportFigures {
     }
     try JSONEncoder.sorted.encode(items).write(to: URL(fileURLWithPath: dir + "/samples.json"))
     if model == .seed {
-      let center = try frame(row, .center, recording: recording, size: size)
+      let center = try frame(row, .center, recording: recording, preparation: preparation)
+      let crop = Sequential.seedCropRows
       try png.write(
-        try ReportPictures.zoom(ReportPictures.cropOverlay(center, top: 43, bottom: 12), by: 3),
+        try ReportPictures.zoom(
+          ReportPictures.cropOverlay(center, top: crop.top, bottom: crop.bottom), by: 3),
         to: dir + "/crop.png")
     }
   }
@@ -80,7 +86,7 @@ enum ReportFigures {
     model: Sequential, preparation: DataPreparation, kind: ModelKind, to dir: String
   ) throws {
     guard let (recording, row) = exampleRow(preparation) else { return }
-    let image = try frame(row, .center, recording: recording, size: kind.inputSize)
+    let image = try frame(row, .center, recording: recording, preparation: preparation, networkInput: true)
     try PNGCodec().write(try ReportPictures.zoom(image, by: 2), to: dir + "/featuremaps-input.png")
     var x = try Tensor(shape: [1] + model.inputShape, scalars: image.pixels.map { Float($0) })
     var written: [[String: String]] = []

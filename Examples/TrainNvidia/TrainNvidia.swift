@@ -6,6 +6,7 @@ import ConvNet
 import DrivingData
 import Foundation
 import HDF5
+import PipelineArguments
 import SampleStore
 import TensorCore
 
@@ -71,6 +72,11 @@ struct TrainNvidia: ParsableCommand {
     if training.model == .pilotnet, (w, h) != (200, 66) {
       throw ValidationError("the pilotnet model takes 200x66 images, not \(w)x\(h)")
     }
+    let frame = InputPipeline.simulatorFrame
+    do {
+      try preparation.preparationOptions(for: training.model).inputPipeline()
+        .check(frameWidth: frame.width, height: frame.height)
+    } catch { throw ValidationError("--crop: \(error)") }
   }
 
   func run() throws {
@@ -109,6 +115,13 @@ struct PrepareOptions: ParsableArguments {
   @Option(help: "Seed of the split, shuffle, augmentation, initialisation and dropout.") var seed: UInt64 = 1
   @Option(help: "Stored image width (default: the model's, 128 seed / 200 pilotnet).") var width: Int?
   @Option(help: "Stored image height (default: the model's, 128 seed / 66 pilotnet).") var height: Int?
+  @Option(
+    help: ArgumentHelp(
+      "Source rows to crop before resizing (the seed crops 43,12 inside the model instead).",
+      valueName: "TOP,BOTTOM"))
+  var crop = RowCrop(top: 0, bottom: 0)
+  @Option(help: "Colour space of the stored images and of the model's input: rgb, bgr or yuv.")
+  var color = ColorSpace.rgb
   @Option(help: "Steering correction of the side cameras.") var correction: Float = 0.1
   @Flag(inversion: .prefixedNo, help: "Store mirrored images with negated steering.") var flip = true
   @Flag(help: "Centre camera only (no side cameras).") var centerOnly = false
@@ -140,6 +153,8 @@ struct PrepareOptions: ParsableArguments {
     var options = PreparationOptions()
     options.seed = seed
     (options.width, options.height) = size(for: model)
+    (options.cropTop, options.cropBottom) = (crop.top, crop.bottom)
+    options.colorSpace = color
     options.plan.correction = correction
     options.plan.flip = flip
     options.plan.cameras = centerOnly ? [.center] : [.center, .left, .right]

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Drive
+import DrivingData
 import Foundation
 
 /// `Video run1 [--fps 60]`: like video.py, turns the sorted frames of a folder into `run1.mp4`.

@@ -2,6 +2,9 @@
 import TensorCore
 
 extension Sequential {
+  /// Rows the seed's model crops from its 128x128 input, top and bottom (sky and bonnet).
+  public static let seedCropRows = (top: 43, bottom: 12)
+
   /// The seed's model: uint8 (128, 128, 3) -> crop 43 top / 12 bottom -> x / 127.5 - 1 ->
   /// 5 ELU convolutions -> Dropout -> Flatten (1152) -> Dense 100/50/10 ELU -> Dense 1. 252,219 params.
   public static func seedModel(seed: UInt64 = 0, dropout: Float = 0.5, threads: Int = availableCores)
@@ -10,7 +13,7 @@ extension Sequential {
     try Sequential(
       inputShape: [128, 128, 3],
       layers: [
-        Cropping2D(rows: (43, 12), columns: (0, 0)),
+        Cropping2D(rows: seedCropRows, columns: (0, 0)),
         Rescaling(scale: 1 / 127.5, offset: -1),
       ] + pilotNetCore(dropout: dropout, seed: seed),
       seed: seed, threads: threads)

@@ -1,13 +1,48 @@
 // Colour conversions on 8-bit images with OpenCV's conventions, so networks trained on images
 // converted by cv2 (e.g. NVIDIA's YUV planes) see the same values here.
 
+/// Channel order and space a network is trained on (the decoders always yield RGB).
+public enum ColorSpace: String, Sendable, Codable, CaseIterable {
+  case rgb, bgr, yuv
+
+  /// Converts an RGB image in place: the colour stage of every `InputPipeline`.
+  public func convert(_ image: inout RGBImage) {
+    switch self {
+    case .rgb: break
+    case .bgr: image.swapRedBlue()
+    case .yuv: image.convertRGBToYUV()
+    }
+  }
+}
+
 extension RGBImage {
-  /// YUV as `cv2.COLOR_RGB2YUV`: Y = .299R + .587G + .114B, U = .492(B - Y) + 128,
-  /// V = .877(R - Y) + 128, rounded and saturated. Stored in the three channels (Y, U, V).
+  /// YUV as `cv2.COLOR_RGB2YUV`, bit for bit: Y = .299R + .587G + .114B, U = .492(B - Y) + 128,
+  /// V = .877(R - Y) + 128 in OpenCV's 14-bit fixed point, saturated. Channels become (Y, U, V).
   public func rgbToYUV() -> RGBImage {
-    map { r, g, b in
-      let y = 0.299 * r + 0.587 * g + 0.114 * b
-      return (y, (b - y) * 0.492111 + 128, (r - y) * 0.877283 + 128)
+    var output = self
+    output.convertRGBToYUV()
+    return output
+  }
+
+  /// `rgbToYUV` in place (no allocation).
+  public mutating func convertRGBToYUV() {
+    let half: Int32 = 1 << 13
+    let delta: Int32 = 128 << 14
+    pixels.withUnsafeMutableBufferPointer { p in
+      for i in stride(from: 0, to: p.count, by: 3) {
+        let (r, g, b) = (Int32(p[i]), Int32(p[i + 1]), Int32(p[i + 2]))
+        let y = (r * 4899 + g * 9617 + b * 1868 + half) >> 14
+        p[i] = UInt8(clamping: y)
+        p[i + 1] = UInt8(clamping: ((b - y) * 8061 + delta + half) >> 14)
+        p[i + 2] = UInt8(clamping: ((r - y) * 14369 + delta + half) >> 14)
+      }
+    }
+  }
+
+  /// RGB <-> BGR in place.
+  public mutating func swapRedBlue() {
+    pixels.withUnsafeMutableBufferPointer { p in
+      for i in stride(from: 0, to: p.count, by: 3) { p.swapAt(i, i + 2) }
     }
   }
 

@@ -7,7 +7,9 @@ public enum PreparationFingerprint {
   /// Format version: bump when the stored bytes would change for the same inputs.
   /// v2: the split, the storage order and augmentation shifts use SplitMix64's unbiased draws
   /// (v1 took `next() % n`), so a v1 store is neither reused nor resumed as if it were current.
-  public static let version = "DrivingData.prepare.v2"
+  /// v3: frames go through `FramePreparer` (source-row crop, colour space; exact halvings resized by
+  /// area average as OpenCV's INTER_LINEAR does, where v2 interpolated them).
+  public static let version = "DrivingData.prepare.v3"
 
   /// Hex digest over the options, each CSV's bytes, and every referenced image's size and
   /// modification time (re-encoded or touched images change it; reading them is not needed).

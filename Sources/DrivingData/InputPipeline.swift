@@ -1,7 +1,8 @@
-// What happens to a camera frame before the network sees it. Saved beside the model (as a JSON
-// attribute Keras ignores) so Predict and Drive feed a model exactly what it was trained on.
-// Order: source frame -> crop rows -> resize (OpenCV INTER_LINEAR) -> colour space -> model
-// (whose first layers may crop again and normalize).
+// What happens to a camera frame before the network sees it. Preparation builds it from its options
+// (`PreparationOptions.inputPipeline`), TrainNvidia saves it beside the model (as a JSON attribute
+// Keras ignores), and `FramePreparer` applies it, so Predict and Drive feed a model exactly what it
+// was trained on. Order: source frame -> crop rows -> resize (OpenCV INTER_LINEAR) -> colour space ->
+// model (whose first layers may crop again and normalize).
 import Foundation
 
 /// An affine pixel normalization `x * scale + offset`, applied to 0...255 values.
@@ -71,11 +72,6 @@ public struct Normalization: Sendable, Equatable, Codable, CustomStringConvertib
   }
 }
 
-/// Channel order and space the network was trained on (the decoder always yields RGB).
-public enum ColorSpace: String, Sendable, Codable, CaseIterable {
-  case rgb, bgr, yuv
-}
-
 /// The preprocessing a model expects outside the network itself.
 public struct InputPipeline: Sendable, Equatable, Codable {
   /// Frame size the pipeline was designed for (the simulator's is 320x160); nil if unknown.
@@ -120,6 +116,9 @@ public struct InputPipeline: Sendable, Equatable, Codable {
     parts.append("model (\(shape))" + (normalization.map { ", normalizes \($0)" } ?? ""))
     return parts.joined(separator: " -> ")
   }
+
+  /// The simulator's camera frame (Unity's and ours): 320x160.
+  public static let simulatorFrame = (width: 320, height: 160)
 
   /// The seed project's: simulator frame 320x160 -> 128x128 RGB; the model crops and normalizes.
   public static let seed = InputPipeline(

@@ -5,6 +5,11 @@ public struct PreparationOptions: Sendable, Hashable, Codable {
   /// Stored image size (seed: 320x160 frames -> 128x128, aspect ratio not kept).
   public var width = 128
   public var height = 128
+  /// Source rows removed before resizing (the seed crops inside the model instead: 0, 0).
+  public var cropTop = 0
+  public var cropBottom = 0
+  /// Colour space of the stored images (the seed's: RGB).
+  public var colorSpace = ColorSpace.rgb
   public var plan = SamplePlanOptions()
   public var augmentation = AugmentationOptions()
   public var seed: UInt64 = 1
@@ -12,6 +17,16 @@ public struct PreparationOptions: Sendable, Hashable, Codable {
   public var fancyUpsampling = true
 
   public init() {}
+
+  /// The frame pipeline this preparation applies (crop rows -> resize -> colour space), for frames
+  /// of the simulator's size: what a model trained on the store must be fed, and what TrainNvidia
+  /// writes into model.h5. `normalization` is the model's first rescaling, if it has one.
+  public func inputPipeline(normalization: Normalization? = nil) -> InputPipeline {
+    InputPipeline(
+      sourceWidth: InputPipeline.simulatorFrame.width, sourceHeight: InputPipeline.simulatorFrame.height,
+      cropTop: cropTop, cropBottom: cropBottom, resizeWidth: width, resizeHeight: height,
+      colorSpace: colorSpace, normalization: normalization, modelInputShape: [height, width, 3])
+  }
 }
 
 /// Where a running preparation is; `line` is a one-line progress bar.

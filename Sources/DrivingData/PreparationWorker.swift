@@ -1,16 +1,18 @@
-// One worker's share of the preparation: decode each needed camera image of a row once, resize,
-// then emit that row's samples (plain, flipped, augmented) in plan order.
+// One worker's share of the preparation: decode each needed camera image of a row once, crop and
+// resize it (FramePreparer, as Drive does), then emit that row's samples (plain, flipped,
+// augmented) in plan order, each converted to the pipeline's colour space last.
 import TensorCore
 
 struct PreparationWorker {
   let preparation: DataPreparation
   let decoder: JPEGDecoder
-  private var resizers: [Int: BilinearResizer] = [:]
+  private var preparer: FramePreparer
   private var decoded = RGBImage(width: 320, height: 160)
 
   init(preparation: DataPreparation) {
     self.preparation = preparation
     decoder = JPEGDecoder(fancyUpsampling: preparation.options.fancyUpsampling)
+    preparer = FramePreparer(pipeline: preparation.options.inputPipeline())
   }
 
   /// Consecutive samples of one row form a group (the planner emits them together).
@@ -47,7 +49,7 @@ struct PreparationWorker {
       for camera in Set(samples.map(\.camera)).sorted(by: { $0.rawValue < $1.rawValue }) {
         do {
           try decoder.decode(contentsOf: row.path(camera), into: &decoded)
-          if !checkOnly { images[camera] = try resize(decoded, width: width, height: height) }
+          if !checkOnly { images[camera] = try preparer.resize(decoded) }
         } catch {
           result.unreadable.append(
             RecordingIssue(
@@ -70,22 +72,13 @@ struct PreparationWorker {
         } else {
           image = images[sample.camera]!
         }
-        sample.augmentation?.apply(to: &image)
+        sample.augmentation?.apply(to: &image)  // on RGB, before the colour stage
+        preparer.convertColor(&image)
         result.images += image.pixels
         result.steering.append(sample.steering)
         result.provenance.append(sample.provenance)
       }
     }
     return result
-  }
-
-  private mutating func resize(_ image: RGBImage, width: Int, height: Int) throws -> RGBImage {
-    if image.width == width && image.height == height { return image }
-    let key = image.width << 32 | image.height
-    if resizers[key] == nil {
-      resizers[key] = try BilinearResizer(
-        sourceWidth: image.width, sourceHeight: image.height, width: width, height: height)
-    }
-    return try resizers[key]!.resize(image)
   }
 }

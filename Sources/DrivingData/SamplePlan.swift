@@ -41,6 +41,16 @@ public struct SamplePlanOptions: Sendable, Hashable, Codable {
   public var cameras: [Camera] = [.center, .left, .right]
   /// Steering correction of the side cameras (seed 0.1; NVIDIA-style projects often use 0.2).
   public var correction: Float = 0.1
+
+  /// The label of a row's `steering` for the image of `camera`: the left camera sees the car too far
+  /// left, so it should steer right (+correction); the right camera, -correction.
+  public func steering(_ steering: Float, seenBy camera: Camera) -> Float {
+    switch camera {
+    case .center: steering
+    case .left: steering + correction
+    case .right: steering - correction
+    }
+  }
   /// Also store every image mirrored with the steering negated.
   public var flip = true
   /// Temporal samples: rows i-1...i-window of the same recording and split again, labelled with
@@ -165,8 +175,7 @@ public enum SamplePlanner {
     for ref in order {
       for (label, steering) in (labels[ref] ?? []).enumerated() {
         for camera in options.cameras {
-          let corrected =
-            steering + (camera == .left ? options.correction : camera == .right ? -options.correction : 0)
+          let corrected = options.steering(steering, seenBy: camera)
           for flipped in options.flip ? [false, true] : [false] {
             let plain = flipped ? -corrected : corrected
             for copy in 0...copies {

@@ -1,6 +1,7 @@
 import ConvNet
 import Foundation
 import Logging
+import ModelFile
 import Testing
 
 @testable import Drive

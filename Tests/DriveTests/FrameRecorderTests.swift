@@ -1,3 +1,4 @@
+import DrivingData
 import Foundation
 import Testing
 

@@ -6,33 +6,14 @@ import Testing
 
 @testable import Drive
 
+/// `Drive model.h5`: a model file becomes a predictor the server drives with.
 @Suite(.serialized) struct ModelLoadingTests {
-  @Test func parsesCommandLineForms() throws {
-    let o = try ModelLoading.options(resize: "200x66", crop: "60,25", normalize: "x/127.5-1", color: "YUV")
-    #expect(o.resizeWidth == 200 && o.resizeHeight == 66)
-    #expect(o.cropTop == 60 && o.cropBottom == 25)
-    #expect(o.normalization == .symmetric)
-    #expect(o.colorSpace == .yuv)
-    #expect(o.loadOptimizer == false)
-    for (resize, crop, normalize, color) in [
-      ("128", nil, nil, nil), ("0x5", nil, nil, nil), (nil, "43", nil, nil), (nil, "-1,2", nil, nil),
-      (nil, "1,", nil, nil), (nil, nil, "zscore", nil), (nil, nil, nil, "hsv"),
-    ] as [(String?, String?, String?, String?)] {
-      #expect(throws: DriveError.self) {
-        try ModelLoading.options(resize: resize, crop: crop, normalize: normalize, color: color)
-      }
-    }
-  }
-
   @Test func missingOrBrokenFilesAreClearErrors() throws {
-    let options = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
-    #expect(throws: DriveError.self) {
-      try ModelLoading.predictor(path: "/nonexistent/model.h5", options: options)
-    }
+    #expect(throws: ModelFileError.self) { try SequentialPredictor.load(path: "/nonexistent/model.h5") }
     let junk = FileManager.default.temporaryDirectory.appendingPathComponent("drive-junk-\(UUID()).h5").path
     defer { try? FileManager.default.removeItem(atPath: junk) }
     FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8))
-    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: junk, options: options) }
+    #expect(throws: ModelFileError.self) { try SequentialPredictor.load(path: junk) }
   }
 
   /// `Drive model.h5` end to end: a saved seed model, loaded back, steers the simulator's frames
@@ -42,8 +23,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: path) }
     let original = try Sequential.seedModel(seed: 11, dropout: 0.5, threads: 1)
     try KerasModelFile.save(original, to: path, pipeline: .seed)
-    let options = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
-    let (predictor, loaded) = try ModelLoading.predictor(path: path, options: options)
+    let (predictor, loaded) = try SequentialPredictor.load(path: path)
     #expect(loaded.pipeline.resizeWidth == 128)
 
     let frame = try JPEGDecoder().decode(Array(Fixtures.cameraJPEG))
@@ -69,11 +49,10 @@ import Testing
       path: fixture, options: KerasLoadOptions(loadOptimizer: false, threads: 1))
     let shape = probe.model.inputShape
     // Without a stated resize the camera frame does not fit: refused at load, not per frame.
-    let none = try ModelLoading.options(resize: nil, crop: nil, normalize: nil, color: nil)
-    #expect(throws: DriveError.self) { try ModelLoading.predictor(path: fixture, options: none) }
-    let options = try ModelLoading.options(
-      resize: "\(shape[1])x\(shape[0])", crop: nil, normalize: nil, color: nil)
-    var (predictor, _) = try ModelLoading.predictor(path: fixture, options: options)
+    #expect(throws: ModelFileError.self) { try SequentialPredictor.load(path: fixture) }
+    let options = KerasLoadOptions(
+      resizeWidth: shape[1], resizeHeight: shape[0], loadOptimizer: false, threads: 1)
+    var (predictor, _) = try SequentialPredictor.load(path: fixture, options: options)
     let frame = try JPEGDecoder().decode(Array(Fixtures.cameraJPEG))
     #expect(try predictor.steering(for: frame).isFinite)
   }

@@ -2,6 +2,7 @@ import ConvNet
 import Drive
 import DrivingData
 import Foundation
+import ModelFile
 import Testing
 
 @testable import Simulator

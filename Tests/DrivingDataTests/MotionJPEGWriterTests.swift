@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Drive
+@testable import DrivingData
 
 @Suite struct MotionJPEGWriterTests {
   func u32(_ data: Data, _ offset: Int) -> Int {
@@ -12,8 +12,11 @@ import Testing
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drive-avi-\(UUID())").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
+    var frame = RGBImage(width: 320, height: 160)
+    for i in 0..<frame.pixels.count { frame.pixels[i] = UInt8(i * 7 % 251) }
+    let jpeg = Data(try frame.jpegData())
     for i in 0..<7 {
-      try Fixtures.cameraJPEG.write(to: URL(fileURLWithPath: folder + "/2026_01_01_00_00_00_00\(i).jpg"))
+      try jpeg.write(to: URL(fileURLWithPath: folder + "/2026_01_01_00_00_00_00\(i).jpg"))
     }
     let frames = try FrameFolder.frames(in: folder)
     let size = try FrameFolder.frameSize(frames[0])
@@ -54,13 +57,13 @@ import Testing
   }
 
   @Test func rejectsEmptyOrBadArguments() {
-    #expect(throws: DriveError.self) {
+    #expect(throws: DrivingDataError.self) {
       try MotionJPEGWriter.write(frames: [], width: 1, height: 1, fps: 1, to: "/tmp/x.avi")
     }
-    #expect(throws: DriveError.self) {
+    #expect(throws: DrivingDataError.self) {
       try MotionJPEGWriter.write(
         frames: ["/nonexistent.jpg"], width: 320, height: 160, fps: 60, to: "/tmp/x.avi")
     }
-    #expect(throws: DriveError.self) { try FrameFolder.frames(in: "/nonexistent-folder") }
+    #expect(throws: DrivingDataError.self) { try FrameFolder.frames(in: "/nonexistent-folder") }
   }
 }

@@ -8,15 +8,15 @@ public enum MotionJPEGWriter {
   ///   - frames: JPEG files in display order; all must share `width` x `height`.
   ///   - fps: frames per second (1...1000).
   public static func write(frames: [String], width: Int, height: Int, fps: Int, to output: String) throws {
-    guard !frames.isEmpty else { throw DriveError.io(path: output, reason: "no frames") }
+    guard !frames.isEmpty else { throw DrivingDataError.unwritableFile(path: output, reason: "no frames") }
     guard (1...1000).contains(fps), width > 0, height > 0 else {
-      throw DriveError.invalidOption("fps \(fps), size \(width)x\(height)")
+      throw DrivingDataError.invalidArgument("fps \(fps), size \(width)x\(height)")
     }
     var sizes: [Int] = []
     for path in frames {
       let attributes = try? FileManager.default.attributesOfItem(atPath: path)
       guard let size = (attributes?[.size] as? NSNumber)?.intValue, size > 0 else {
-        throw DriveError.io(path: path, reason: "cannot read frame")
+        throw DrivingDataError.unreadableFile(path: path, reason: "cannot read frame")
       }
       sizes.append(size)
     }
@@ -26,7 +26,7 @@ public enum MotionJPEGWriter {
     let hdrlSize = 4 + (8 + 56) + (8 + 4 + (8 + 56) + (8 + 40))
     let riffSize = 4 + (8 + hdrlSize) + (8 + moviSize) + (8 + indexSize)
     guard riffSize < Int(UInt32.max) else {
-      throw DriveError.io(path: output, reason: "over 4 GB; use ffmpeg")
+      throw DrivingDataError.unwritableFile(path: output, reason: "over 4 GB; use ffmpeg")
     }
     let largest = sizes.max() ?? 0
 
@@ -88,14 +88,14 @@ public enum MotionJPEGWriter {
 
     guard FileManager.default.createFile(atPath: output, contents: header),
       let handle = FileHandle(forWritingAtPath: output)
-    else { throw DriveError.io(path: output, reason: "cannot create") }
+    else { throw DrivingDataError.unwritableFile(path: output, reason: "cannot create") }
     defer { try? handle.close() }
     handle.seekToEndOfFile()
     var index = Data()
     var offset = 4  // from the `movi` fourcc
     for (i, path) in frames.enumerated() {
       guard let jpeg = FileManager.default.contents(atPath: path), jpeg.count == sizes[i] else {
-        throw DriveError.io(path: path, reason: "frame changed while writing")
+        throw DrivingDataError.unreadableFile(path: path, reason: "frame changed while writing")
       }
       var chunk = Data()
       chunk.fourCC("00dc")

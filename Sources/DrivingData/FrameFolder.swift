@@ -1,4 +1,3 @@
-import DrivingData
 import Foundation
 
 /// The frames of a recorded drive (`Drive model.h5 run1`), in recording order.
@@ -7,11 +6,14 @@ public enum FrameFolder {
   public static func frames(in folder: String) throws -> [String] {
     let names: [String]
     do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-      throw DriveError.io(path: folder, reason: "cannot list: \(error.localizedDescription)")
+      throw DrivingDataError.unreadableFile(
+        path: folder, reason: "cannot list: \(error.localizedDescription)")
     }
     let jpegs = names.filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }
       .sorted()
-    guard !jpegs.isEmpty else { throw DriveError.io(path: folder, reason: "no .jpg frames") }
+    guard !jpegs.isEmpty else {
+      throw DrivingDataError.unreadableFile(path: folder, reason: "no .jpg frames")
+    }
     return jpegs.map { folder + "/" + $0 }
   }
 
@@ -21,7 +23,7 @@ public enum FrameFolder {
       let image = try JPEGDecoder().decode(contentsOf: path)
       return (image.width, image.height)
     } catch {
-      throw DriveError.badImage("\(path): \(error)")
+      throw DrivingDataError.corruptImage(path: path, reason: "\(error)")
     }
   }
 }
