@@ -1,4 +1,5 @@
 import ConvNet
+import DriveClients
 import DrivingData
 import Foundation
 import ModelFile
