@@ -32,7 +32,7 @@ import Testing
     }
     let junk = FileManager.default.temporaryDirectory.appendingPathComponent("drive-junk-\(UUID()).h5").path
     defer { try? FileManager.default.removeItem(atPath: junk) }
-    FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8))
+    try #require(FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8)))
     #expect(throws: DriveError.self) { try ModelLoading.predictor(path: junk, options: options) }
   }
 
