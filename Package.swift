@@ -79,6 +79,9 @@ let package = Package(
     .target(name: "ModelFile", dependencies: ["ConvNet", "DrivingData", "HDF5", "TensorCore"]),
     .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
     .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", "ModelFile", log, nioHelpers] + nio),
+    // Blocking simulator-like, load and hostile clients for the Drive tests and `Bench drive`;
+    // no product: nothing outside this package should ship them.
+    .target(name: "DriveClients", dependencies: ["Drive"]),
     .target(name: "Report", dependencies: ["TensorCore", "DrivingData"]),
     // MPI for data-parallel training; only the executables that offer it link it.
     .target(name: "Cluster", dependencies: ["CMPI", "ConvNet"]),
@@ -114,7 +117,8 @@ let package = Package(
     .executableTarget(
       name: "BenchCommand",
       dependencies: [
-        "TensorCore", "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Drive", "Simulator",
+        "TensorCore", "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Drive", "DriveClients",
+        "Simulator",
         "Cluster", "CPeakKernels", argumentParser, log, nioHelpers,
         .product(name: "NIOCore", package: "swift-nio"),
       ],
@@ -135,7 +139,9 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "DriveTests",
-      dependencies: ["Drive", "ConvNet", "DrivingData", "ModelFile", "TensorCore", "TestSupport", log],
+      dependencies: [
+        "Drive", "DriveClients", "ConvNet", "DrivingData", "ModelFile", "TensorCore", "TestSupport", log,
+      ],
       exclude: ["Clients", "Fixtures"]),
     .testTarget(
       name: "SimulatorTests",

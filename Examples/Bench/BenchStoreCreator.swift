@@ -1,3 +1,4 @@
+import DrivingData
 import Foundation
 import SampleStore
 import TensorCore
@@ -46,7 +47,7 @@ struct BenchStoreCreator {
       }
       try writer.append(
         SampleBatch(
-          images: n == imagesPerAppend ? pixels : Array(pixels.prefix(n * imageBytes)), steering: steering,
+          images: n == imagesPerAppend ? pixels : Array(pixels.prefix(n * imageBytes)), labels: steering,
           provenance: provenance,
           height: side, width: side, channels: 3),
         to: "train")

@@ -24,7 +24,7 @@ extension TrainBench {
     let images = (0..<(n * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let labels = (0..<n).map { _ in g.nextFloat(in: -0.5, 0.5) }
     let batch = SampleBatch(
-      images: images, steering: labels, provenance: [], height: 128, width: 128, channels: 3)
+      images: images, labels: labels, provenance: [], height: 128, width: 128, channels: 3)
 
     /// One step; returns (end of this rank's backward, sum available), monotonic seconds.
     @discardableResult

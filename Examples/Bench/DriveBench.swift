@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvNet
 import Dispatch
 import Drive
+import DriveClients
 import DrivingData
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import ConvNet
 import Drive
+import DriveClients
 import Foundation
 import Logging
 import ModelFile

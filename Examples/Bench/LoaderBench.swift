@@ -56,7 +56,7 @@ struct LoaderBench: ParsableCommand {
       let stream = try loader.makeEpoch(epoch, batchSize: batchSize)
       while let batch = try stream.next() {
         delivered += batch.count
-        checksum &+= UInt64(batch.images[batch.images.count / 2]) &+ UInt64(batch.steering[0].bitPattern)
+        checksum &+= UInt64(batch.images[batch.images.count / 2]) &+ UInt64(batch.labels[0].bitPattern)
         let now = Date()
         if epochs == nil && now.timeIntervalSince(start) >= seconds {
           stream.cancel()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DrivingData
 import Foundation
 import Simulator
 import TensorCore

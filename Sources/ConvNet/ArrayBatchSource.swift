@@ -65,7 +65,7 @@ public final class ArrayBatchSource: BatchSource, @unchecked Sendable {
       for i in picked { images.append(contentsOf: source.images[(i * per)..<((i + 1) * per)]) }
       let s = source.sampleShape
       return SampleBatch(
-        images: images, steering: picked.map { source.labels[$0] }, provenance: [], height: s[0], width: s[1],
+        images: images, labels: picked.map { source.labels[$0] }, provenance: [], height: s[0], width: s[1],
         channels: s[2])
     }
 

@@ -68,7 +68,7 @@ extension SampleBatch {
     let per = height * width * channels
     return SampleBatch(
       images: Array(images[(range.lowerBound * per)..<(range.upperBound * per)]),
-      steering: Array(steering[range]),
+      labels: Array(labels[range]),
       provenance: provenance.isEmpty ? [] : Array(provenance[range]), height: height, width: width,
       channels: channels)
   }

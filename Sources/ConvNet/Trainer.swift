@@ -253,7 +253,7 @@ public final class Trainer {
     var loss: Float = 0
     if batch.count > 0 {
       let y = try model.forward(batch: batch, mode: .training)
-      let (l, dy) = try mseLoss(predictions: y, targets: batch.steering)
+      let (l, dy) = try mseLoss(predictions: y, targets: batch.labels)
       loss = l
       if l.isFinite {
         model.onGradientsReady = sum.map { s in { s.ready(from: $0) } }
@@ -281,7 +281,7 @@ public final class Trainer {
       position += globalCount
       guard batch.count > 0 else { continue }
       let y = try model.forward(batch: batch, mode: .inference)
-      sum += Double(try mseLoss(predictions: y, targets: batch.steering).loss) * Double(batch.count)
+      sum += Double(try mseLoss(predictions: y, targets: batch.labels).loss) * Double(batch.count)
       for i in 0..<batch.count {
         let v = Double(y.base[i * (y.count / batch.count)])
         p1 += v

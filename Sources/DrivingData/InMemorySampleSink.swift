@@ -21,7 +21,7 @@ public final class InMemorySampleSink: SampleSink, @unchecked Sendable {
           throw DrivingDataError.invalidArgument("sample shape changed within split \(split)")
         }
         existing.images += batch.images
-        existing.steering += batch.steering
+        existing.labels += batch.labels
         existing.provenance += batch.provenance
         stored[split] = existing
       } else {

@@ -169,7 +169,7 @@ struct ChunkResult: Sendable {
     guard skip < steering.count else { return nil }
     let bytes = height * width * 3
     return SampleBatch(
-      images: Array(images[(skip * bytes)...]), steering: Array(steering[skip...]),
+      images: Array(images[(skip * bytes)...]), labels: Array(steering[skip...]),
       provenance: Array(provenance[skip...]), height: height, width: width, channels: 3)
   }
 }

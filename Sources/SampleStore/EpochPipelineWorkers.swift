@@ -221,7 +221,7 @@ extension EpochPipeline {
     }
     let shape = store.imageShape
     let batch = SampleBatch(
-      images: images, steering: steering, provenance: provenance, height: shape[0], width: shape[1],
+      images: images, labels: steering, provenance: provenance, height: shape[0], width: shape[1],
       channels: shape[2])
     return (batch, (allocated, copied))
   }

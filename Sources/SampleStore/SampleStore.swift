@@ -118,7 +118,7 @@ public final class SampleStore: @unchecked Sendable {
   /// Samples `range` of `split`, images, labels and provenance together.
   public func batch(of split: String, range: Range<Int>) throws -> SampleBatch {
     SampleBatch(
-      images: try images(of: split, range: range), steering: try steering(of: split, range: range),
+      images: try images(of: split, range: range), labels: try steering(of: split, range: range),
       provenance: try provenance(of: split, range: range), height: imageShape[0], width: imageShape[1],
       channels: imageShape[2])
   }

@@ -103,7 +103,7 @@ package struct SplitColumns: @unchecked Sendable {
     _ batch: SampleBatch, provenance columns: ProvenanceColumns, at start: Int, imageShape: [Int]
   ) throws {
     try write(
-      images: batch.images, steering: batch.steering, provenance: columns, at: start, imageShape: imageShape)
+      images: batch.images, steering: batch.labels, provenance: columns, at: start, imageShape: imageShape)
   }
 }
 
@@ -130,18 +130,19 @@ package struct ProvenanceColumns {
     } else {
       recording = batch.provenance.map(\.recording)
       row = batch.provenance.map(\.row)
-      camera = batch.provenance.map(\.camera.rawValue)
+      camera = batch.provenance.map(\.view)
       flipped = batch.provenance.map { $0.flipped ? 1 : 0 }
     }
   }
 
   package func provenance() throws -> [SampleProvenance] {
     try (0..<recording.count).map { index in
-      guard let cam = Camera(rawValue: camera[index]) else {
+      // The format's camera column holds 0 (centre), 1 (left) or 2 (right): docs/h5store.md.
+      guard camera[index] <= 2 else {
         throw H5StoreError.invalidArgument("stored camera value \(camera[index]) is not 0, 1 or 2")
       }
       return SampleProvenance(
-        recording: recording[index], row: row[index], camera: cam, flipped: flipped[index] != 0)
+        recording: recording[index], row: row[index], view: camera[index], flipped: flipped[index] != 0)
     }
   }
 }

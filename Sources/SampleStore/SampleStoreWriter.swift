@@ -186,7 +186,7 @@ public final class SampleStoreWriter: SampleSink, @unchecked Sendable {
     stepHook?("written")
     try file.flush()
     stepHook?("flushed")
-    sums.update(images: batch.images, steering: batch.steering, provenance: provenance)
+    sums.update(images: batch.images, steering: batch.labels, provenance: provenance)
     counts[split] = start + batch.count
     checksums[split] = sums
     try commit(split)

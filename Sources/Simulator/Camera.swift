@@ -1,4 +1,5 @@
 // The car's three cameras and the per-row / per-column tables the renderer precomputes for them.
+import DrivingData
 import Foundation
 import TensorCore
 

@@ -1,50 +1,47 @@
-// The vocabulary that data producers (DrivingData, H5Store) and consumers (ConvNet's trainer)
-// share. It lives at the bottom of the graph so those modules compose without importing each other.
-
-/// Which of the car's three cameras took an image.
-public enum Camera: UInt8, Sendable, Hashable, Codable, CaseIterable {
-  case center = 0
-  case left = 1
-  case right = 2
-}
+// The vocabulary that data producers (DrivingData, SampleStore) and consumers (ConvNet's trainer)
+// share. It lives at the bottom of the graph so those modules compose without importing each other,
+// and it is generic: what a label or a view means is the producer's business.
 
 /// Where a stored training image came from, so any sample can be traced back to its source.
 public struct SampleProvenance: Sendable, Hashable, Codable {
   /// Index of the recording in the preparation's recording list.
   public var recording: Int32
-  /// Zero-based data row inside that recording's CSV.
+  /// Zero-based data row inside that recording.
   public var row: Int32
-  public var camera: Camera
+  /// Which of the row's images this is (the producer numbers them; 0 when there is one).
+  public var view: UInt8
+  /// Mirrored left to right.
   public var flipped: Bool
 
-  public init(recording: Int32, row: Int32, camera: Camera, flipped: Bool) {
+  public init(recording: Int32, row: Int32, view: UInt8, flipped: Bool) {
     self.recording = recording
     self.row = row
-    self.camera = camera
+    self.view = view
     self.flipped = flipped
   }
 }
 
-/// A batch of preprocessed uint8 images with their steering labels.
+/// A batch of preprocessed uint8 images with one regression label each.
 /// `images` is `(count, height, width, channels)` row-major (NHWC).
 public struct SampleBatch: Sendable {
   public var images: [UInt8]
-  public var steering: [Float]
+  /// `(count)`: the target the network learns for each image.
+  public var labels: [Float]
   public var provenance: [SampleProvenance]
   public var height: Int
   public var width: Int
   public var channels: Int
 
-  public var count: Int { steering.count }
+  public var count: Int { labels.count }
 
   public init(
-    images: [UInt8], steering: [Float], provenance: [SampleProvenance],
+    images: [UInt8], labels: [Float], provenance: [SampleProvenance],
     height: Int, width: Int, channels: Int
   ) {
-    precondition(images.count == steering.count * height * width * channels, "images/labels mismatch")
-    precondition(provenance.isEmpty || provenance.count == steering.count, "provenance/labels mismatch")
+    precondition(images.count == labels.count * height * width * channels, "images/labels mismatch")
+    precondition(provenance.isEmpty || provenance.count == labels.count, "provenance/labels mismatch")
     self.images = images
-    self.steering = steering
+    self.labels = labels
     self.provenance = provenance
     self.height = height
     self.width = width

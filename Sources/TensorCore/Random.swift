@@ -9,7 +9,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
   public init(seed: UInt64) { state = seed }
 
-  /// An independent stream for `keys` under `seed` (e.g. seed, split, row, camera, copy): the
+  /// An independent stream for `keys` under `seed` (e.g. seed, split, row, view, copy): the
   /// state hashes them, so a sample's draws depend on what it is, not on which thread makes it.
   public init(seed: UInt64, _ keys: UInt64...) {
     var h = SplitMix64.mix(seed ^ 0x6A09_E667_F3BC_C908)

@@ -191,7 +191,7 @@ struct DataParallelTrainingTests {
       }
       let p = batch.provenance[i]
       return
-        "\(p.recording)/\(p.row)/\(p.camera.rawValue)/\(p.flipped) \(String(hash, radix: 16)) \(batch.steering[i].bitPattern)"
+        "\(p.recording)/\(p.row)/\(p.view)/\(p.flipped) \(String(hash, radix: 16)) \(batch.labels[i].bitPattern)"
     }
   }
 }

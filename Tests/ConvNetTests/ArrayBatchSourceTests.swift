@@ -18,8 +18,8 @@ import Testing
     var seen: [Float] = []
     while let b = try stream.next() {
       sizes.append(b.count)
-      for i in 0..<b.count { #expect(Float(b.images[i * 4]) == b.steering[i]) }
-      seen += b.steering
+      for i in 0..<b.count { #expect(Float(b.images[i * 4]) == b.labels[i]) }
+      seen += b.labels
     }
     #expect(sizes == [4, 4, 2])
     #expect(seen.map { Int($0) } == src.order(epoch: 1))

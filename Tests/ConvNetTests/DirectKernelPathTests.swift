@@ -24,7 +24,7 @@ import Testing
     let images = (0..<(n * a.inputShape.reduce(1, *))).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let targets = (0..<n).map { _ in g.nextFloat(in: -0.5, 0.5) }
     let batch = SampleBatch(
-      images: images, steering: targets, provenance: [], height: a.inputShape[0], width: a.inputShape[1],
+      images: images, labels: targets, provenance: [], height: a.inputShape[0], width: a.inputShape[1],
       channels: a.inputShape[2])
     #expect(
       isClose(

@@ -67,7 +67,7 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
     var g = SplitMix64(seed: f.input_seed)
     let images = (0..<(2 * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     return SampleBatch(
-      images: images, steering: f.labels, provenance: [], height: 128, width: 128, channels: 3)
+      images: images, labels: f.labels, provenance: [], height: 128, width: 128, channels: 3)
   }
 
   @Test func seedModelForwardGradientsAndAdam() throws {
@@ -85,7 +85,7 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
     #expect(
       closenessRatio(y.scalars, f.outputs, rtol: 1e-4, atol: 1e-5) <= 1,
       "outputs \(y.scalars) vs \(f.outputs)")
-    let (loss, dy) = try mseLoss(predictions: y, targets: batch.steering)
+    let (loss, dy) = try mseLoss(predictions: y, targets: batch.labels)
     #expect(abs(loss - f.loss) <= 1e-4 * f.loss + 1e-7)
     try model.backward(dy)
     let want = try ParityFixture.floats(f.gradients_file)
@@ -105,7 +105,7 @@ func scaledError(_ a: [Float], _ b: [Float]) -> Float {
     for _ in 0..<f.adam.steps {
       fresh.zeroGradients()
       let out = try fresh.forward(batch: batch, mode: .training)
-      let (l, g) = try mseLoss(predictions: out, targets: batch.steering)
+      let (l, g) = try mseLoss(predictions: out, targets: batch.labels)
       losses.append(l)
       try fresh.backward(g)
       adam.step(fresh.parameters)

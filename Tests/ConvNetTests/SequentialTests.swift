@@ -54,7 +54,7 @@ import Testing
     var g = SplitMix64(seed: 1)
     let images = (0..<(3 * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let batch = SampleBatch(
-      images: images, steering: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
+      images: images, labels: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
     let one = try Sequential.seedModel(seed: 5, threads: 1)
     let two = try Sequential.seedModel(seed: 5, threads: 2)
     let p1 = try one.predict(batch: batch)
@@ -72,7 +72,7 @@ import Testing
     let n = 3
     let images = (0..<(n * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let batch = SampleBatch(
-      images: images, steering: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
+      images: images, labels: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
     let m = try Sequential.seedModel(seed: 5, threads: 2)
     let (fused, first) = try images.withUnsafeBufferPointer { try m.loadFusedInput($0, count: n) }
     #expect(first == 2)

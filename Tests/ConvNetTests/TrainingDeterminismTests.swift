@@ -15,7 +15,7 @@ import Testing
     let model = try Sequential.seedModel(seed: 3, threads: threads)
     model.zeroGradients()
     let y = try model.forward(batch: batch, mode: .training)
-    let (_, dy) = try mseLoss(predictions: y, targets: batch.steering)
+    let (_, dy) = try mseLoss(predictions: y, targets: batch.labels)
     try model.backward(dy)
     return Array(UnsafeBufferPointer(start: model.parameters.gradients, count: model.parameterCount))
   }
@@ -25,7 +25,7 @@ import Testing
     let images = (0..<(n * 128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     let targets = (0..<n).map { _ in g.nextFloat(in: -0.5, 0.5) }
     return SampleBatch(
-      images: images, steering: targets, provenance: [], height: 128, width: 128, channels: 3)
+      images: images, labels: targets, provenance: [], height: 128, width: 128, channels: 3)
   }
 
   @Test(arguments: [32, 13]) func gradientsAreBitIdenticalHoweverTheCoresAreScheduled(n: Int) throws {

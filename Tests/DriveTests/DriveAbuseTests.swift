@@ -1,4 +1,5 @@
 import ConvNet
+import DriveClients
 import Foundation
 import Logging
 import ModelFile

@@ -1,3 +1,4 @@
+import DriveClients
 import Foundation
 import Testing
 

@@ -36,10 +36,10 @@ import Testing
     let folder = temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: folder + "/old.jpg", contents: Data([1]))
+    try #require(FileManager.default.createFile(atPath: folder + "/old.jpg", contents: Data([1])))
     _ = try FrameRecorder(folder: folder)
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
-    FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data([1]))
+    try #require(FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data([1])))
     #expect(throws: DriveError.self) { try FrameRecorder(folder: folder) }
     #expect(FileManager.default.fileExists(atPath: folder + "/notes.txt"))
     let file = folder + "/notes.txt"

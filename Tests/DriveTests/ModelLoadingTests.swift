@@ -1,4 +1,5 @@
 import ConvNet
+import DriveClients
 import DrivingData
 import Foundation
 import ModelFile
@@ -12,7 +13,7 @@ import Testing
     #expect(throws: ModelFileError.self) { try SequentialPredictor.load(path: "/nonexistent/model.h5") }
     let junk = FileManager.default.temporaryDirectory.appendingPathComponent("drive-junk-\(UUID()).h5").path
     defer { try? FileManager.default.removeItem(atPath: junk) }
-    FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8))
+    try #require(FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8)))
     #expect(throws: ModelFileError.self) { try SequentialPredictor.load(path: junk) }
   }
 

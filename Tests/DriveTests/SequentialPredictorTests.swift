@@ -15,7 +15,7 @@ import Testing
     let frame = try cameraFrame()
     let resized = try frame.resizedBilinear(width: 128, height: 128)
     let batch = SampleBatch(
-      images: resized.pixels, steering: [0], provenance: [], height: 128, width: 128, channels: 3)
+      images: resized.pixels, labels: [0], provenance: [], height: 128, width: 128, channels: 3)
     let expected = try model.predict(batch: batch)[0]
     #expect(expected.isFinite)
     // Twice: the second frame reuses every buffer and must agree.

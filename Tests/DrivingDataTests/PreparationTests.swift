@@ -56,7 +56,7 @@ struct PreparationTests {
     let expected = try JPEGDecoder().decode(contentsOf: row.left).resizedBilinear(width: 32, height: 16)
       .flippedHorizontally()
     #expect(Array(train.images[index * 1536..<(index + 1) * 1536]) == expected.pixels)
-    #expect(train.steering[index] == -(row.steering + 0.1))
+    #expect(train.labels[index] == -(row.steering + 0.1))
     // Histograms and summary text.
     #expect(summary.recorded.total == 10 && summary.augmented.total == 48 && summary.validation.total == 12)
     #expect(summary.description.contains("train: 48 samples"))
@@ -78,7 +78,7 @@ struct PreparationTests {
       let train = try #require(sink.samples("train"))
       let validation = try #require(sink.samples("validation"))
       results.append(
-        train.images + validation.images + train.steering.flatMap { withUnsafeBytes(of: $0) { Array($0) } })
+        train.images + validation.images + train.labels.flatMap { withUnsafeBytes(of: $0) { Array($0) } })
     }
     #expect(results[0] == results[1] && results[1] == results[2])
   }
@@ -108,7 +108,7 @@ struct PreparationTests {
     #expect(resumed.resumed["train"] == partial)
     for split in DataPreparation.splits {
       #expect(flaky.inner.samples(split)?.images == clean.samples(split)?.images)
-      #expect(flaky.inner.samples(split)?.steering == clean.samples(split)?.steering)
+      #expect(flaky.inner.samples(split)?.labels == clean.samples(split)?.labels)
       #expect(flaky.inner.samples(split)?.provenance == clean.samples(split)?.provenance)
     }
     // Running again on a complete sink appends nothing.

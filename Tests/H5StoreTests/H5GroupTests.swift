@@ -16,7 +16,7 @@ import Testing
       #expect(try root.group("model_weights").memberNames() == ["dense_1"])
       #expect(try root.kind(of: "model_weights") == .group)
       #expect(try root.kind(of: "model_weights/dense_1/dense_1/kernel:0") == .dataset)
-      #expect(try weights.path == "/model_weights/dense_1")
+      #expect(weights.path == "/model_weights/dense_1")
       #expect(try root.contains("model_weights/dense_1/dense_1/kernel:0"))
       #expect(try !root.contains("model_weights/nope/deeper"))
       #expect(throws: H5StoreError.missingObject(path: "\(file.path):/nope")) { try root.group("nope") }

@@ -83,10 +83,10 @@ func syntheticBatch(_ split: String, _ range: Range<Int>, shape: [Int] = [4, 5, 
     }
   }
   return SampleBatch(
-    images: images, steering: range.map { syntheticSteering(split, $0) },
+    images: images, labels: range.map { syntheticSteering(split, $0) },
     provenance: range.map {
       SampleProvenance(
-        recording: Int32($0 % 3), row: Int32($0), camera: Camera(rawValue: UInt8($0 % 3))!,
+        recording: Int32($0 % 3), row: Int32($0), view: UInt8($0 % 3),
         flipped: $0 % 2 == 1)
     }, height: shape[0], width: shape[1], channels: shape[2])
 }
@@ -137,7 +137,7 @@ func checkPairing(_ batch: SampleBatch, shape: [Int] = [4, 5, 3]) -> [Int] {
     let index = Int(batch.provenance[k].row)
     let expected = syntheticBatch("train", index..<(index + 1), shape: shape)
     #expect(Array(batch.images[(k * pixels)..<((k + 1) * pixels)]) == expected.images, "image of \(index)")
-    #expect(batch.steering[k] == expected.steering[0], "label of \(index)")
+    #expect(batch.labels[k] == expected.labels[0], "label of \(index)")
     #expect(batch.provenance[k] == expected.provenance[0])
     return index
   }

@@ -39,7 +39,7 @@ import Testing
         #expect(try joined.checksums(of: split) == reference.checksums(of: split))
         let a = try joined.batch(of: split, range: 0..<counts[split]!)
         let b = try reference.batch(of: split, range: 0..<counts[split]!)
-        #expect(a.images == b.images && a.steering == b.steering && a.provenance == b.provenance)
+        #expect(a.images == b.images && a.labels == b.labels && a.provenance == b.provenance)
       }
       // The loader reads it through HDF5 (a virtual dataset has no chunks to pread).
       let loader = try ShuffledLoader(store: joined, split: "train", seed: 3)

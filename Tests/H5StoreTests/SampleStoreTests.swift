@@ -31,10 +31,10 @@ import Testing
       let expected = syntheticBatch("train", 6..<19)
       let batch = try store.batch(of: "train", range: 6..<19)
       #expect(batch.images == expected.images)
-      #expect(batch.steering == expected.steering)
+      #expect(batch.labels == expected.labels)
       #expect(batch.provenance == expected.provenance)
       #expect(
-        try store.steering(of: "validation", range: 0..<9) == syntheticBatch("validation", 0..<9).steering)
+        try store.steering(of: "validation", range: 0..<9) == syntheticBatch("validation", 0..<9).labels)
       try store.verify()
       #expect(throws: H5StoreError.self) { try store.images(of: "train", range: 20..<24) }
       #expect(throws: H5StoreError.self) { try store.count(of: "test") }
@@ -102,7 +102,7 @@ import Testing
       #expect(images["sum"] as? Double == Double(expected.images.reduce(0) { $0 + Int($1) }))
       let steering = try #require(objects["/validation/steering"])
       #expect(
-        (steering["head"] as? [Double])?.map { Float($0) } == syntheticBatch("validation", 0..<9).steering)
+        (steering["head"] as? [Double])?.map { Float($0) } == syntheticBatch("validation", 0..<9).labels)
       let attrs = try #require(objects["/"]?["attrs"] as? [String: [String: Any]])
       #expect(attrs["format"]?["value"] as? String == "BehavioralCloning.SampleStore")
       #expect(attrs["complete"]?["value"] as? [Double] == [1])

@@ -1,3 +1,5 @@
+import Drive
+
 /// One simulator-like client for load runs (`Bench drive --clients`, the abuse test): the
 /// simulator's handshake, telemetry in 1016-byte fragments with string values, one telemetry in
 /// flight, server pings answered. Blocking; run each on its own thread.
