@@ -20,7 +20,7 @@ DEMO_SEED    ?= 1
 export OMPI_ALLOW_RUN_AS_ROOT := 1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 
-.PHONY: all deps test-deps build test test-sanitizers soak lint demo bench clean fixtures fuzz
+.PHONY: all deps test-deps build test test-sanitizers soak lint consumer demo bench clean fixtures fuzz
 
 all: build
 
@@ -65,6 +65,11 @@ lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests
 	$(PYTHON) Scripts/check-imports.py
 
+# Another package that depends on this one by path and imports only ConvNet and DrivingData
+# (Examples/Consumer): builds it, runs its tiny training, and fails if SwiftNIO or libhdf5 reach its link.
+consumer: deps
+	@SWIFT=$(SWIFT) PYTHON=$(PYTHON) Scripts/check-consumer.sh
+
 # The main job: record laps with the simulator's expert, prepare, train, drive a lap, report.
 demo: build
 	@Scripts/demo.sh $(DEMO_SEED)
@@ -90,4 +95,4 @@ fixtures:
 	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:
-	rm -rf .build .build-tsan .build-asan $(BIN)
+	rm -rf .build .build-tsan .build-asan $(BIN) Examples/Consumer/.build
