@@ -20,7 +20,7 @@ DEMO_SEED    ?= 1
 export OMPI_ALLOW_RUN_AS_ROOT := 1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 
-.PHONY: all deps test-deps build test test-sanitizers soak lint consumer demo bench clean fixtures fuzz
+.PHONY: all deps test-deps build test test-sanitizers soak lint consumer docs demo bench clean fixtures fuzz
 
 all: build
 
@@ -70,6 +70,11 @@ lint:
 consumer: deps
 	@SWIFT=$(SWIFT) PYTHON=$(PYTHON) Scripts/check-consumer.sh
 
+# DocC archives for every library module into docs-build/<Module>.doccarchive; unresolved symbol
+# links in the catalogs (Sources/<Module>/<Module>.docc) fail the build.
+docs: deps
+	@SWIFT=$(SWIFT) Scripts/build-docs.sh
+
 # The main job: record laps with the simulator's expert, prepare, train, drive a lap, report.
 demo: build
 	@Scripts/demo.sh $(DEMO_SEED)
@@ -95,4 +100,4 @@ fixtures:
 	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:
-	rm -rf .build .build-tsan .build-asan $(BIN) Examples/Consumer/.build
+	rm -rf .build .build-tsan .build-asan $(BIN) Examples/Consumer/.build docs-build
