@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # DocC archives for every library module: docs-build/<Module>.doccarchive, from the catalog in
 # Sources/<Module>/<Module>.docc and the module's public symbols. Symbol graphs come from
-# `swift package dump-symbol-graph` over the release build `make test` leaves (same flags, so
-# nothing is compiled again there), and docc runs with --warnings-as-errors: a link in a catalog
+# `swift package dump-symbol-graph` over the release build `make test` leaves (same configuration
+# and flags, so it mostly reuses it: about 2 minutes after `make test` on 2 cores), and docc runs with --warnings-as-errors: a link in a catalog
 # or a doc comment to a symbol that no longer exists fails the build. (Parameter lists are not
 # checked: many doc comments describe parameters in prose.) No docc plugin or package dependency.
 #
