@@ -31,7 +31,7 @@ C_SOURCES    := $(wildcard Sources/C*/*.c)
 export OMPI_ALLOW_RUN_AS_ROOT := 1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 
-.PHONY: all deps test-deps build test test-sanitizers soak lint demo bench clean fixtures fuzz
+.PHONY: all deps test-deps build test test-sanitizers soak lint consumer docs demo bench clean fixtures fuzz
 
 all: build
 
@@ -79,6 +79,16 @@ lint:
 	@for f in $(C_SOURCES); do clang -fsyntax-only -Wall -Wextra -Werror -I$$(dirname $$f)/include $$f || exit 1; done
 	@echo "C: $(words $(C_SOURCES)) files without warnings"
 
+# Another package that depends on this one by path and imports only ConvNet and DrivingData
+# (Examples/Consumer): builds it, runs its tiny training, and fails if SwiftNIO or libhdf5 reach its link.
+consumer: deps
+	@SWIFT=$(SWIFT) PYTHON=$(PYTHON) Scripts/check-consumer.sh
+
+# DocC archives for every library module into docs-build/<Module>.doccarchive; unresolved symbol
+# links in the catalogs (Sources/<Module>/<Module>.docc) fail the build.
+docs: deps
+	@SWIFT=$(SWIFT) Scripts/build-docs.sh
+
 # The main job: record laps with the simulator's expert, prepare, train, drive a lap, report.
 demo: build
 	@Scripts/demo.sh $(DEMO_SEED)
@@ -104,4 +114,4 @@ fixtures:
 	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:
-	rm -rf .build .build-tsan .build-asan $(BIN)
+	rm -rf .build .build-tsan .build-asan $(BIN) Examples/Consumer/.build docs-build
