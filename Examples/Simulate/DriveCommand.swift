@@ -33,6 +33,27 @@ struct DriveCommand: ParsableCommand {
   @Flag(help: "Real time: each reply advances by the wall-clock time since the previous one.")
   var realTime = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Latency in simulated time: each reply takes effect N ms after its frame was taken (auto: the measured round trip); frames leave at --frame-rate.",
+      valueName: "N|auto"))
+  var latencyMs: LatencyArgument?
+
+  @Option(help: "Uniform jitter of --latency-ms, +-J ms (seeded by --seed).")
+  var latencyJitterMs = 0.0
+
+  @Option(help: "Telemetry frames per simulated second with --latency-ms (the Unity client's: about 20).")
+  var frameRate = 20.0
+
+  @Flag(
+    help:
+      "Test-time conditions: lighting dusk to noon per lap, moving cloud shadows, steering actuator noise and rate limit, camera pitch jitter (seeded by --seed)."
+  )
+  var conditions = false
+
+  @Option(help: "Seed of the latency jitter and the conditions.")
+  var seed: UInt64 = 1
+
   @Option(help: "Give up after this many simulated seconds.")
   var timeLimit = 600.0
 
@@ -48,6 +69,14 @@ struct DriveCommand: ParsableCommand {
   func validate() throws {
     guard laps >= 1 else { throw ValidationError("--laps must be at least 1") }
     guard step > 0, step <= 0.5 else { throw ValidationError("--step must be in (0, 0.5] s") }
+    guard latencyMs == nil || !realTime else {
+      throw ValidationError("--latency-ms runs in simulated time; leave out --real-time")
+    }
+    guard latencyJitterMs >= 0 else { throw ValidationError("--latency-jitter-ms must be >= 0") }
+    if case .milliseconds(let ms) = latencyMs, latencyJitterMs > ms {
+      throw ValidationError("--latency-jitter-ms must not exceed --latency-ms")
+    }
+    guard frameRate >= 1, frameRate <= 100 else { throw ValidationError("--frame-rate must be in 1...100") }
   }
 
   func run() throws {
@@ -59,6 +88,16 @@ struct DriveCommand: ParsableCommand {
     options.timeLimit = timeLimit
     options.lighting = try world.fixedLighting()
     options.framesDirectory = frames
+    options.seed = seed
+    options.frameRate = frameRate
+    switch latencyMs {
+    case .milliseconds(let ms): options.latency = .fixed(milliseconds: ms, jitter: latencyJitterMs)
+    case .auto: options.latency = .measured
+    case nil: break
+    }
+    if conditions { options.conditions = .standard(seed: seed) }
+    if let latency = options.latency { print("latency \(latency), \(frameRate) frames/s (simulated time)") }
+    if let c = options.conditions { print("conditions: \(c.summary)") }
     let renderer = Renderer(track: track)
     let session = DriveSession(track: track, renderer: renderer, options: options)
     let controller: any SteeringController
@@ -100,4 +139,20 @@ struct DriveCommand: ParsableCommand {
   }
 
   private var remotePath: String { "/socket.io/?EIO=4&transport=websocket" }
+}
+
+/// `--latency-ms 150` or `--latency-ms auto`.
+enum LatencyArgument: ExpressibleByArgument, Equatable {
+  case milliseconds(Double)
+  case auto
+
+  init?(argument: String) {
+    if argument.lowercased() == "auto" {
+      self = .auto
+    } else if let ms = Double(argument), ms >= 0, ms <= 5000 {
+      self = .milliseconds(ms)
+    } else {
+      return nil
+    }
+  }
 }

@@ -16,8 +16,33 @@ public struct DriveOptions: Sendable {
   public var lighting = Lighting.noon
   /// Saves each centre frame as `<UTC yyyy_MM_dd_HH_mm_ss_fff>.jpg` here (as drive.py names them).
   public var framesDirectory: String? = nil
+  /// Latency in simulated time: frames leave at `frameRate` and each reply takes effect `latency`
+  /// after its frame was taken; the car keeps its previous command meanwhile. nil: lockstep.
+  public var latency: Latency? = nil
+  /// Telemetry frames per simulated second with `latency` (the Unity client sends one per rendered
+  /// frame while a reply chain is alive; 20 Hz is what drive.py logs on a typical machine).
+  public var frameRate = 20.0
+  /// Seed of the latency jitter.
+  public var seed: UInt64 = 1
+  /// Test-time perturbations (lighting, shadows, actuator noise and rate, camera pitch); nil: none.
+  public var conditions: DriveConditions? = nil
 
   public init() {}
+}
+
+/// When a reply takes effect, counted from the moment its frame was taken.
+public enum Latency: Sendable, Equatable, CustomStringConvertible {
+  /// `milliseconds` plus a uniform, seeded jitter of +-`jitter` ms: reproducible.
+  case fixed(milliseconds: Double, jitter: Double)
+  /// The measured wall-clock round trip of each frame: realistic, not reproducible.
+  case measured
+
+  public var description: String {
+    switch self {
+    case .fixed(let ms, let jitter): jitter > 0 ? "\(ms) +- \(jitter) ms" : "\(ms) ms"
+    case .measured: "measured round trip"
+    }
+  }
 }
 
 /// Runs one autonomous drive and evaluates it.
@@ -41,6 +66,8 @@ public final class DriveSession {
   ) throws -> DriveEvaluation {
     defer { controller.finish() }
     var world = World(track: track)
+    var conditions = options.conditions.map { ConditionsState($0, baseLighting: options.lighting) }
+    if let c = options.conditions { world.vehicle.parameters.steeringRateDegrees = c.steeringRateDegrees }
     evaluator = Evaluator(track: track)
     let encoder = JPEGEncoder(quality: 75)
     if let dir = options.framesDirectory {
@@ -55,10 +82,20 @@ public final class DriveSession {
     var frames = 0
     var stalled = false
     var nextProgress = 1.0
+    // With latency: replies waiting for their moment, in physics ticks (10 ms) from the start.
+    var pending: [(tick: Int, controls: Controls)] = []
+    var tick = 0
+    var frameIndex = 0
+    var latencyRandom = SplitMix64(seed: options.seed, 0x1A7E)
+    var commanded = Controls.neutral
     while world.laps.lapsCompleted < options.laps, world.time < options.timeLimit - 1e-9 {
+      conditions?.update(time: world.time, lap: world.laps.lapsCompleted)
       let needFrame = controller.wantsImages || options.framesDirectory != nil
       let frame =
-        needFrame ? renderer.image(.center, state: world.vehicle.state, lighting: options.lighting) : nil
+        needFrame
+        ? renderer.image(
+          .center, state: world.vehicle.state, lighting: conditions?.lighting ?? options.lighting,
+          effects: conditions?.effects(time: world.time) ?? FrameEffects()) : nil
       if let frame, let dir = options.framesDirectory {
         let name = RecordingWriter.imageName(.center, timestamp: wallStart + world.time, utcOffsetSeconds: 0)
         let path = (dir as NSString).appendingPathComponent(String(name.dropFirst("center_".count)))
@@ -70,6 +107,7 @@ public final class DriveSession {
       }
       frames += 1
       let controls: Controls?
+      let asked = Date()
       do {
         controls = try controller.controls(
           after: Observation(state: world.vehicle.state, frame: frame, time: world.time))
@@ -78,14 +116,42 @@ public final class DriveSession {
         break
       }
       guard let controls else { break }
-      world.apply(controls)
-      var dt = options.stepSeconds
-      if options.realTime {
-        let now = Date()
-        dt = min(now.timeIntervalSince(lastWall), 0.25)
-        lastWall = now
+      let events: Int
+      if let latency = options.latency {
+        // The reply takes effect `delay` after this frame; replies keep their order, as on a socket.
+        let delay: Double
+        switch latency {
+        case .fixed(let ms, let jitter):
+          delay = (ms + jitter * Double(2 * latencyRandom.nextUnitFloat() - 1)) / 1000
+        case .measured: delay = Date().timeIntervalSince(asked)
+        }
+        let due = max(tick + Int((max(delay, 0) / Vehicle.physicsStep).rounded(.up)), pending.last?.tick ?? 0)
+        pending.append((due, controls))
+        // Frames leave at the fixed rate; commands land in between, each at its own tick.
+        frameIndex += 1
+        let nextFrame = Int((Double(frameIndex) / options.frameRate / Vehicle.physicsStep).rounded())
+        var interval = 0
+        while tick < nextFrame {
+          while let first = pending.first, first.tick <= tick {
+            commanded = first.controls
+            pending.removeFirst()
+          }
+          conditions?.update(time: world.time, lap: world.laps.lapsCompleted)
+          world.apply(conditions?.actuate(commanded) ?? commanded)
+          interval += world.advance(by: Vehicle.physicsStep)
+          tick += 1
+        }
+        events = interval
+      } else {
+        world.apply(conditions?.actuate(controls) ?? controls)
+        var dt = options.stepSeconds
+        if options.realTime {
+          let now = Date()
+          dt = min(now.timeIntervalSince(lastWall), 0.25)
+          lastWall = now
+        }
+        events = world.advance(by: dt)
       }
-      let events = world.advance(by: dt)
       evaluator.record(world, offRoadEvents: events)
       if world.time >= nextProgress {
         nextProgress += 1

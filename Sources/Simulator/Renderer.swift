@@ -12,6 +12,7 @@ public final class Renderer: Sendable {
   let ground: GroundMap
   let panorama: Panorama
   let tables: CameraTables
+  let mapCellSize: Double
 
   public var frameBytes: Int { rig.width * rig.height * 3 }
 
@@ -22,6 +23,7 @@ public final class Renderer: Sendable {
     ground = GroundMap(track: track, cellSize: mapCellSize)
     panorama = Panorama(scenery: track.spec.style.scenery, seed: track.spec.textureSeed)
     tables = CameraTables(rig: rig, cellSize: mapCellSize, levels: ground.levels.count)
+    self.mapCellSize = mapCellSize
   }
 
   /// A new frame of `camera` for a car in `state`.
@@ -31,19 +33,33 @@ public final class Renderer: Sendable {
     return frame
   }
 
-  /// A new frame as an image.
-  public func image(_ camera: Camera, state: VehicleState, lighting: Lighting = .noon) -> RGBImage {
-    RGBImage(
-      uncheckedWidth: rig.width, height: rig.height, pixels: render(camera, state: state, lighting: lighting))
+  /// A new frame as an image, with test-time `effects` (none by default).
+  public func image(
+    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon, effects: FrameEffects = FrameEffects()
+  ) -> RGBImage {
+    var frame = [UInt8](repeating: 0, count: frameBytes)
+    frame.withUnsafeMutableBufferPointer {
+      render(camera, state: state, lighting: lighting, effects: effects, into: $0)
+    }
+    return RGBImage(uncheckedWidth: rig.width, height: rig.height, pixels: frame)
   }
 
   /// Renders into `out`, which holds at least `frameBytes` bytes.
   // out: (height, width, 3) uint8 RGB
   public func render(
-    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon,
+    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon, effects: FrameEffects = FrameEffects(),
     into out: UnsafeMutableBufferPointer<UInt8>
   ) {
     precondition(out.count >= frameBytes, "frame buffer too small")
+    // A jittered camera pitch needs its own row tables (a few hundred trig calls, not per pixel).
+    var tables = self.tables
+    if effects.pitchOffsetDegrees != 0 {
+      var pitched = rig
+      pitched.pitchDegrees += effects.pitchOffsetDegrees
+      tables = CameraTables(rig: pitched, cellSize: mapCellSize, levels: ground.levels.count)
+    }
+    let shadows = effects.shadows
+    let time = effects.time
     let lens = rig.pose(camera, state: state)
     let forward = state.forward
     let right = state.right
@@ -78,12 +94,21 @@ public final class Renderer: Sendable {
           let dy = right.y * step
           let fog = tables.rowFog[v]
           let keep = 256 - fog
+          let (originX, originY, cell) = (ground.origin.x, ground.origin.y, level.cellSize)
           level.texels.withUnsafeBufferPointer { tex in
             for u in 0..<width {
               let ix = Int(gx.rounded(.down))
               let iy = Int(gy.rounded(.down))
               var c = ground.outside
               if ix >= 0, iy >= 0, ix < level.width, iy < level.height { c = tex[iy * level.width + ix] }
+              if let shadows {
+                let k = shadows.factor(originX + gx * cell, originY + gy * cell, time: time)
+                if k < 256 {
+                  c =
+                    ((c & 0xFF) * k) >> 8 | ((((c >> 8) & 0xFF) * k) >> 8) << 8
+                    | ((((c >> 16) & 0xFF) * k) >> 8) << 16
+                }
+              }
               if fog > 0 {
                 let r = ((c & 0xFF) * keep + hazeR * fog) >> 8
                 let g = (((c >> 8) & 0xFF) * keep + hazeG * fog) >> 8
@@ -181,5 +206,20 @@ public final class Renderer: Sendable {
       if !lighting.isIdentity { apply(lighting, to: buffer) }
     }
     return frame
+  }
+}
+
+/// Per-frame departures from the rig and the world: what `Simulate drive --conditions` varies.
+public struct FrameEffects: Sendable {
+  /// Added to the rig's pitch (degrees, positive looks further down): a car pitching on bumps.
+  public var pitchOffsetDegrees = 0.0
+  /// Cloud shadows on the ground, at simulated `time`.
+  public var shadows: ShadowField?
+  public var time = 0.0
+
+  public init(pitchOffsetDegrees: Double = 0, shadows: ShadowField? = nil, time: Double = 0) {
+    self.pitchOffsetDegrees = pitchOffsetDegrees
+    self.shadows = shadows
+    self.time = time
   }
 }
