@@ -51,6 +51,12 @@ struct DriveCommand: ParsableCommand {
   )
   var conditions = false
 
+  @Option(
+    help: ArgumentHelp(
+      "With --conditions, only these of them (comma-separated): lighting, shadows, actuator, pitch.",
+      valueName: "LIST"))
+  var onlyConditions: String?
+
   @Option(help: "Seed of the latency jitter and the conditions.")
   var seed: UInt64 = 1
 
@@ -76,6 +82,9 @@ struct DriveCommand: ParsableCommand {
     if case .milliseconds(let ms) = latencyMs, latencyJitterMs > ms {
       throw ValidationError("--latency-jitter-ms must not exceed --latency-ms")
     }
+    guard onlyConditions == nil || conditions else {
+      throw ValidationError("--only-conditions needs --conditions")
+    }
     guard frameRate >= 1, frameRate <= 100 else { throw ValidationError("--frame-rate must be in 1...100") }
   }
 
@@ -95,7 +104,26 @@ struct DriveCommand: ParsableCommand {
     case .auto: options.latency = .measured
     case nil: break
     }
-    if conditions { options.conditions = .standard(seed: seed) }
+    if conditions {
+      var c = DriveConditions.standard(seed: seed)
+      if let list = onlyConditions {
+        let kinds = Set(
+          list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        let known: Set = ["lighting", "shadows", "actuator", "pitch"]
+        guard kinds.isSubset(of: known) else {
+          throw ValidationError(
+            "--only-conditions: unknown \(kinds.subtracting(known).sorted()); use \(known.sorted())")
+        }
+        c.randomLighting = kinds.contains("lighting")
+        c.shadows = kinds.contains("shadows")
+        if !kinds.contains("actuator") {
+          c.steeringNoise = 0
+          c.steeringRateDegrees = VehicleParameters().steeringRateDegrees
+        }
+        if !kinds.contains("pitch") { c.pitchJitterDegrees = 0 }
+      }
+      options.conditions = c
+    }
     if let latency = options.latency { print("latency \(latency), \(frameRate) frames/s (simulated time)") }
     if let c = options.conditions { print("conditions: \(c.summary)") }
     let renderer = Renderer(track: track)
