@@ -34,6 +34,12 @@ struct RecordCommand: ParsableCommand {
   @Option(help: "Stop after this many rows.")
   var maxRows: Int?
 
+  @Flag(
+    help:
+      "Record under drive's test-time conditions: lighting dusk to noon (new every 8 s), drifting cloud shadows, camera pitch jitter (seeded by --seed)."
+  )
+  var conditions = false
+
   func validate() throws {
     guard laps >= 1 else { throw ValidationError("--laps must be at least 1") }
     guard speed > 0, speed <= 30 else { throw ValidationError("--speed must be in (0, 30] mph") }
@@ -49,6 +55,7 @@ struct RecordCommand: ParsableCommand {
     options.steeringNoise = noise
     options.recoveries = recoveries
     options.maxRows = maxRows
+    if conditions { options.conditions = .standard(seed: seed) }
     if world.lighting == "random" {
       options.randomLighting = true
     } else {

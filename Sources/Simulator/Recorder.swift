@@ -21,6 +21,11 @@ public struct RecordingOptions: Sendable {
   /// Lighting; with `randomLighting` a new random lighting is drawn for each stretch of driving.
   public var lighting = Lighting.noon
   public var randomLighting = false
+  /// Records under the test-time conditions of `Simulate drive --conditions` (domain
+  /// randomisation): a new dusk-to-noon lighting every `conditionsStretch` seconds, drifting cloud
+  /// shadows and camera pitch jitter. The actuator's part is `steeringNoise`'s.
+  public var conditions: DriveConditions? = nil
+  public var conditionsStretch = 8.0
   /// Seconds since 1970 of the first sample (names the images); nil = now.
   public var startTime: Double? = nil
   /// Stops after this many rows (nil = after `laps` laps).
@@ -77,6 +82,7 @@ public final class Recorder {
     var lighting = options.randomLighting ? Lighting.random(&rng) : options.lighting
     var step = 0
     let targetRows = options.maxRows ?? Int.max
+    var conditions = options.conditions.map { ConditionsState($0, baseLighting: options.lighting) }
 
     while world.laps.lapsCompleted < options.laps, report.rows < targetRows {
       // The expert's command for the state the car is in: the label, and (plus noise) the action.
@@ -92,8 +98,11 @@ public final class Recorder {
         applied.steering = min(max(applied.steering + noise, -1), 1)
       }
       let recording = phase != .drift
+      conditions?.update(time: world.time, lap: Int(world.time / options.conditionsStretch))
       if recording, step % 2 == 0 {
-        try writeRow(writer, world: world, label: label, lighting: lighting, time: start + world.time)
+        try writeRow(
+          writer, world: world, label: label, lighting: conditions?.lighting ?? lighting,
+          effects: conditions?.effects(time: world.time) ?? FrameEffects(), time: start + world.time)
         report.rows += 1
         let done =
           options.maxRows.map { Double(report.rows) / Double($0) }
@@ -137,10 +146,13 @@ public final class Recorder {
   private func nextCruiseLength(_ rng: inout SplitMix64) -> Double { Double(rng.nextFloat(in: 5, 12)) }
 
   private func writeRow(
-    _ writer: RecordingWriter, world: World, label: Controls, lighting: Lighting, time: Double
+    _ writer: RecordingWriter, world: World, label: Controls, lighting: Lighting, effects: FrameEffects,
+    time: Double
   ) throws {
     let state = world.vehicle.state
-    let images = Camera.allCases.map { renderer.image($0, state: state, lighting: lighting) }
+    let images = Camera.allCases.map {
+      renderer.image($0, state: state, lighting: lighting, effects: effects)
+    }
     try writer.append(
       center: images[0], left: images[1], right: images[2], steering: Float(label.steering),
       throttle: Float(max(state.controls.throttle, 0)), brake: Float(max(-state.controls.throttle, 0)),
