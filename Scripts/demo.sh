@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# make demo: record laps of `lake` with the simulator's expert, prepare, train, drive a lap with the
-# new model in closed loop, evaluate it (and on `jungle`), and write report/index.html.
+# make demo: record 3 laps of `lake` with the simulator's expert under varied conditions, prepare,
+# train, drive 10 laps of lake with the new model in closed loop with 150 +- 30 ms of latency, then 3
+# laps of `jungle` (never trained on), evaluate, and write report/index.html.
 # Usage: Scripts/demo.sh [SEED]. Knobs (environment): DEMO_LAPS, DEMO_RECOVERY_LAPS, DEMO_EPOCHS,
-# DEMO_SPEED (mph the model drives at), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle drive), DEMO_REPORT
-# (report folder, default report), BIN.
+# DEMO_SPEED (mph the model drives at), DEMO_DRIVE_LAPS, DEMO_JUNGLE_LAPS, DEMO_LATENCY_MS,
+# DEMO_CONDITIONS (0: record at noon without shadows), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle
+# drive), DEMO_REPORT (report folder, default report), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
 BIN=${BIN:-bin}
-laps=${DEMO_LAPS:-1}
+laps=${DEMO_LAPS:-2}
 recovery_laps=${DEMO_RECOVERY_LAPS:-1}
-epochs=${DEMO_EPOCHS:-1}
-speed=${DEMO_SPEED:-25}
+epochs=${DEMO_EPOCHS:-2}
+speed=${DEMO_SPEED:-30}
+drive_laps=${DEMO_DRIVE_LAPS:-10}
+jungle_laps=${DEMO_JUNGLE_LAPS:-3}
+latency=${DEMO_LATENCY_MS:-150}
+conditions=()
+[[ "${DEMO_CONDITIONS:-1}" == 0 ]] || conditions=(--conditions)
 port=${DEMO_PORT:-$((4600 + seed % 100))}
 jungle=${DEMO_JUNGLE:-1}
 work=demo/seed-$seed
@@ -38,16 +45,16 @@ echo "demo (seed $seed): record -> prepare -> train -> drive -> report; work fol
 rm -rf "$work" "$report"
 mkdir -p "$work/data" "$report"
 
-step "record: $laps lap(s) of lake at 25 mph, then $recovery_laps with recoveries and steering noise (expert driver)"
-"$BIN/Simulate" record --track lake --laps "$laps" --seed "$seed" --output "$work/data/lake"
+step "record: $laps lap(s) of lake at 25 mph, then $recovery_laps with recoveries and steering noise (expert driver${conditions:+, varied light, shadows, pitch})"
+"$BIN/Simulate" record --track lake --laps "$laps" --seed "$seed" "${conditions[@]}" --output "$work/data/lake"
 if (( recovery_laps > 0 )); then
   "$BIN/Simulate" record --track lake --laps "$recovery_laps" --seed $((seed + 1000)) --recoveries --noise 0.05 \
-    --output "$work/data/lake-recoveries"
+    "${conditions[@]}" --output "$work/data/lake-recoveries"
 fi
 
-step "prepare + train: $epochs epochs at most, seed $seed"
+step "prepare + train: $epochs epochs at most, one augmented copy per sample, seed $seed"
 "$BIN/TrainNvidia" --data "$work/data" --store "$work/samples.h5" --epochs "$epochs" --seed "$seed" \
-  --output "$work/model.h5" --report-dir "$report"
+  --augment 1 --output "$work/model.h5" --report-dir "$report"
 
 # Starts Drive with the model in the background and waits until it listens.
 start_drive() {
@@ -64,15 +71,17 @@ start_drive() {
 }
 stop_drive() { cleanup; drive_pid=""; }
 
-step "drive: 1 lap of lake with the new model at $speed mph (Drive on port $port, Simulate drive against it)"
+step "drive: $drive_laps laps of lake with the new model at $speed mph, $latency +- 30 ms latency (Drive on port $port, Simulate drive against it)"
 start_drive "$work/frames"
-"$BIN/Simulate" drive --track lake --laps 1 --port "$port" --report "$report/drive.json" --picture "$report/drive.png"
+"$BIN/Simulate" drive --track lake --laps "$drive_laps" --port "$port" --latency-ms "$latency" --latency-jitter-ms 30 \
+  --seed "$seed" --time-limit $((drive_laps * 120)) --report "$report/drive.json" --picture "$report/drive.png"
 stop_drive
 
 if [[ "$jungle" != 0 ]]; then
-  step "generalisation: the lake-trained model on jungle (1 lap or ${DEMO_JUNGLE_SECONDS:-120} simulated seconds)"
+  step "generalisation: the lake-trained model on jungle, $jungle_laps laps, same latency"
   start_drive ""
-  "$BIN/Simulate" drive --track jungle --laps 1 --port "$port" --time-limit "${DEMO_JUNGLE_SECONDS:-120}" \
+  "$BIN/Simulate" drive --track jungle --laps "$jungle_laps" --port "$port" --latency-ms "$latency" \
+    --latency-jitter-ms 30 --seed "$seed" --time-limit $((jungle_laps * 120)) \
     --report "$report/jungle.json" --picture "$report/jungle.png" || echo "demo: jungle drive failed (reported, not fatal)" >&2
   stop_drive
 fi
@@ -84,6 +93,8 @@ if command -v ffmpeg >/dev/null; then format=mp4; else format=avi; fi
 
 step "evaluation"
 status=0
-"$BIN/Report" "$report" --evaluate --min-speed 20 || status=$?
+jungle_bar=()
+[[ "$jungle" == 0 ]] || jungle_bar=(--jungle-laps "$jungle_laps")
+"$BIN/Report" "$report" --evaluate --min-speed 20 --min-laps "$drive_laps" "${jungle_bar[@]}" || status=$?
 step "done: $report/index.html, $report/drive.json; $((SECONDS - started)) s in all"
 exit $status

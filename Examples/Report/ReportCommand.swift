@@ -28,15 +28,25 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "Acceptance: least mean speed (mph) on lake.")
   var minSpeed = 20.0
 
+  @Option(help: "Acceptance: laps on lake without an off-road event.")
+  var minLaps = 1
+
+  @Option(help: "Acceptance: laps on jungle (never trained on) without an off-road event; 0: not checked.")
+  var jungleLaps = 0
+
   func run() throws {
     if evaluate {
       let lake = try DriveEvaluation(contentsOf: folder + "/drive.json")
       print(lake.line)
-      if let jungle = try? DriveEvaluation(contentsOf: folder + "/jungle.json") {
-        print(jungle.line + "  (trained on lake only)")
+      let jungle = try? DriveEvaluation(contentsOf: folder + "/jungle.json")
+      if let jungle { print(jungle.line + "  (trained on lake only)") }
+      var ok = lake.meets(laps: minLaps, minSpeed: minSpeed)
+      var bar = "lake >= \(minLaps) laps, 0 off-road events, >= \(minSpeed) mph"
+      if jungleLaps > 0 {
+        ok = ok && (jungle?.meets(laps: jungleLaps, minSpeed: 0) ?? false)
+        bar += "; jungle >= \(jungleLaps) laps, 0 off-road events"
       }
-      let ok = lake.meets(laps: 1, minSpeed: minSpeed)
-      print("acceptance (>= 1 lap, 0 off-road events, >= \(minSpeed) mph): \(ok ? "MET" : "NOT MET")")
+      print("acceptance (\(bar)): \(ok ? "MET" : "NOT MET")")
       if !ok { throw ExitCode(3) }
       return
     }
