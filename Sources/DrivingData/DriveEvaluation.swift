@@ -19,6 +19,10 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
   public var frames: Int
   /// True when the drive ended because no telemetry chain was left alive.
   public var stalled: Bool
+  /// The latency the drive ran with ("150.0 +- 30.0 ms"); nil in lockstep or real time.
+  public var latency: String?
+  /// The test-time conditions it ran under; nil without.
+  public var conditions: String?
 
   public init(
     track: String, controller: String, laps: Int, offroadEvents: Int, autonomy: Double, meanCteM: Double,
@@ -40,7 +44,7 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case track, controller, laps, autonomy, frames, stalled
+    case track, controller, laps, autonomy, frames, stalled, latency, conditions
     case offroadEvents = "offroad_events"
     case meanCteM = "mean_cte_m"
     case maxCteM = "max_cte_m"
@@ -49,7 +53,7 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
     case elapsedS = "elapsed_s"
   }
 
-  /// `frames` and `stalled` default to 0 and false: readers never needed them, so they stay optional.
+  /// `frames` and `stalled` default to 0 and false, `latency` and `conditions` to nil: readers never needed them, so they stay optional.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     track = try c.decode(String.self, forKey: .track)
@@ -64,6 +68,8 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
     elapsedS = try c.decode(Double.self, forKey: .elapsedS)
     frames = try c.decodeIfPresent(Int.self, forKey: .frames) ?? 0
     stalled = try c.decodeIfPresent(Bool.self, forKey: .stalled) ?? false
+    latency = try c.decodeIfPresent(String.self, forKey: .latency)
+    conditions = try c.decodeIfPresent(String.self, forKey: .conditions)
   }
 
   /// Pretty-printed JSON with sorted keys, as `drive.json` is written.
@@ -89,6 +95,7 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
       format:
         "%@: %d lap(s), %d off-road events, autonomy %.1f%%, mean speed %.1f mph, mean |CTE| %.2f m (max %.2f m), %.0f s simulated",
       track, laps, offroadEvents, autonomy * 100, meanSpeedMph, meanCteM, maxCteM, elapsedS)
+      + (latency.map { ", latency \($0)" } ?? "") + (conditions.map { ", conditions: \($0)" } ?? "")
   }
 
   /// The acceptance bar: at least `laps` full laps, no off-road event, at least `minSpeed` mph on average.

@@ -158,7 +158,10 @@ public final class DriveSession {
         progress?(evaluator.report(world: world, controller: name, frames: frames, stalled: false))
       }
     }
-    return evaluator.report(world: world, controller: name, frames: frames, stalled: stalled)
+    var result = evaluator.report(world: world, controller: name, frames: frames, stalled: stalled)
+    result.latency = options.latency.map { "\($0)" }
+    result.conditions = options.conditions?.summary
+    return result
   }
 
   /// Writes the top-down picture of the last drive as PNG.

@@ -58,6 +58,11 @@ import Testing
     let written = DriveEvaluation(
       track: "lake", controller: "remote", laps: 2, offroadEvents: 0, autonomy: 1, meanCteM: 0.25,
       maxCteM: 0.9, meanSpeedMph: 24.5, lapTimesS: [80.5, 79.25], elapsedS: 160, frames: 3200, stalled: true)
+    var withSettings = written
+    (withSettings.latency, withSettings.conditions) = ("150.0 +- 30.0 ms", "moving shadows, seed 2")
+    let decoded = try JSONDecoder().decode(DriveEvaluation.self, from: try withSettings.jsonData())
+    #expect(decoded == withSettings)
+    #expect(withSettings.line.hasSuffix(", latency 150.0 +- 30.0 ms, conditions: moving shadows, seed 2"))
     let dir = try RecordingBuilder.temporaryDirectory(prefix: "bc-schema")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try written.jsonData().write(to: URL(fileURLWithPath: dir + "/drive.json"))

@@ -149,6 +149,9 @@ import Testing
         ExpertController(expert: ExpertDriver(track: track, cruiseSpeedMph: 20)), name: "x")
     }
     let a = try run(.standard(seed: 2))
+    #expect(a.latency == "150.0 +- 30.0 ms")
+    #expect(a.conditions == DriveConditions.standard(seed: 2).summary)
+    #expect(try run(nil).conditions == nil)
     #expect(try run(.standard(seed: 2)) == a)
     #expect(try run(.standard(seed: 3)) != a)
     #expect(try run(nil) != a)
