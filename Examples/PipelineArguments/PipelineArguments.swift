@@ -14,8 +14,7 @@ public struct FrameSize: ExpressibleByArgument, Equatable, Sendable {
   }
 
   public init?(argument: String) {
-    let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else { return nil }
+    guard let (w, h) = integerPair(argument.lowercased(), separator: "x"), w > 0, h > 0 else { return nil }
     self.init(width: w, height: h)
   }
 
@@ -32,12 +31,18 @@ public struct RowCrop: ExpressibleByArgument, Equatable, Sendable {
   }
 
   public init?(argument: String) {
-    let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
-    guard parts.count == 2, let t = Int(parts[0]), let b = Int(parts[1]), t >= 0, b >= 0 else { return nil }
+    guard let (t, b) = integerPair(argument, separator: ","), t >= 0, b >= 0 else { return nil }
     self.init(top: t, bottom: b)
   }
 
   public var defaultValueDescription: String { "\(top),\(bottom)" }
+}
+
+/// "A<separator>B" as two integers, nil for anything else.
+private func integerPair(_ text: String, separator: Character) -> (Int, Int)? {
+  let parts = text.split(separator: separator, omittingEmptySubsequences: false)
+  guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]) else { return nil }
+  return (a, b)
 }
 
 extension ColorSpace: ExpressibleByArgument {

@@ -107,20 +107,14 @@ struct DriveCommand: ParsableCommand {
     if conditions {
       var c = DriveConditions.standard(seed: seed)
       if let list = onlyConditions {
-        let kinds = Set(
-          list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        let known: Set = ["lighting", "shadows", "actuator", "pitch"]
-        guard kinds.isSubset(of: known) else {
+        let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let kinds = names.compactMap(DriveConditions.Kind.init(rawValue:))
+        guard kinds.count == names.count else {
+          let known = DriveConditions.Kind.allCases.map(\.rawValue)
           throw ValidationError(
-            "--only-conditions: unknown \(kinds.subtracting(known).sorted()); use \(known.sorted())")
+            "--only-conditions: unknown \(names.filter { !known.contains($0) }); use \(known)")
         }
-        c.randomLighting = kinds.contains("lighting")
-        c.shadows = kinds.contains("shadows")
-        if !kinds.contains("actuator") {
-          c.steeringNoise = 0
-          c.steeringRateDegrees = VehicleParameters().steeringRateDegrees
-        }
-        if !kinds.contains("pitch") { c.pitchJitterDegrees = 0 }
+        c = c.keeping(only: Set(kinds))
       }
       options.conditions = c
     }

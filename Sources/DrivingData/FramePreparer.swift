@@ -37,7 +37,7 @@ public struct FramePreparer: Sendable {
   /// The geometric stage alone: crop rows, then resize. Still RGB.
   // frame: (h, w, 3) -> (resizeHeight, resizeWidth, 3)
   public mutating func resize(_ frame: RGBImage) throws(DrivingDataError) -> RGBImage {
-    var image = RGBImage(width: 1, height: 1)
+    var image = Self.placeholder  // replaced, not written: the result gets its own buffer
     try resize(frame, into: &image)
     return image
   }

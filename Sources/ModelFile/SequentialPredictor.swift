@@ -39,9 +39,11 @@ public struct SequentialPredictor: SteeringPredictor {
     let loaded = try KerasModelFile.load(path: path, options: options, isolated: isolated)
     let pipeline = loaded.pipeline
     do {
-      try pipeline.check(
-        frameWidth: pipeline.sourceWidth ?? InputPipeline.simulatorFrame.width,
-        height: pipeline.sourceHeight ?? InputPipeline.simulatorFrame.height)
+      // `init` checks a pipeline that states its source size; one that does not must fit the simulator's.
+      if pipeline.sourceWidth == nil || pipeline.sourceHeight == nil {
+        let frame = InputPipeline.simulatorFrame
+        try pipeline.check(frameWidth: frame.width, height: frame.height)
+      }
       return (try SequentialPredictor(loaded: loaded), loaded)
     } catch {
       throw .invalidArgument("\(path): \(error)")

@@ -24,6 +24,25 @@ public struct DriveConditions: Sendable, Equatable {
   /// All of the above at their defaults.
   public static func standard(seed: UInt64) -> DriveConditions { DriveConditions(seed: seed) }
 
+  /// The parts that can be switched on and off (`Simulate drive --only-conditions`).
+  public enum Kind: String, Sendable, CaseIterable {
+    case lighting, shadows, actuator, pitch
+  }
+
+  /// These conditions with every part not in `kinds` switched off (the actuator back to the car's
+  /// own steering rate, without noise).
+  public func keeping(only kinds: Set<Kind>) -> DriveConditions {
+    var c = self
+    c.randomLighting = randomLighting && kinds.contains(.lighting)
+    c.shadows = shadows && kinds.contains(.shadows)
+    if !kinds.contains(.actuator) {
+      c.steeringNoise = 0
+      c.steeringRateDegrees = VehicleParameters().steeringRateDegrees
+    }
+    if !kinds.contains(.pitch) { c.pitchJitterDegrees = 0 }
+    return c
+  }
+
   /// One line for logs and reports.
   public var summary: String {
     var parts: [String] = []

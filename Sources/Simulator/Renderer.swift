@@ -26,10 +26,14 @@ public final class Renderer: Sendable {
     self.mapCellSize = mapCellSize
   }
 
-  /// A new frame of `camera` for a car in `state`.
-  public func render(_ camera: Camera, state: VehicleState, lighting: Lighting = .noon) -> [UInt8] {
+  /// A new frame of `camera` for a car in `state`, with test-time `effects` (none by default).
+  public func render(
+    _ camera: Camera, state: VehicleState, lighting: Lighting = .noon, effects: FrameEffects = FrameEffects()
+  ) -> [UInt8] {
     var frame = [UInt8](repeating: 0, count: frameBytes)
-    frame.withUnsafeMutableBufferPointer { render(camera, state: state, lighting: lighting, into: $0) }
+    frame.withUnsafeMutableBufferPointer {
+      render(camera, state: state, lighting: lighting, effects: effects, into: $0)
+    }
     return frame
   }
 
@@ -37,11 +41,9 @@ public final class Renderer: Sendable {
   public func image(
     _ camera: Camera, state: VehicleState, lighting: Lighting = .noon, effects: FrameEffects = FrameEffects()
   ) -> RGBImage {
-    var frame = [UInt8](repeating: 0, count: frameBytes)
-    frame.withUnsafeMutableBufferPointer {
-      render(camera, state: state, lighting: lighting, effects: effects, into: $0)
-    }
-    return RGBImage(uncheckedWidth: rig.width, height: rig.height, pixels: frame)
+    RGBImage(
+      uncheckedWidth: rig.width, height: rig.height,
+      pixels: render(camera, state: state, lighting: lighting, effects: effects))
   }
 
   /// Renders into `out`, which holds at least `frameBytes` bytes.

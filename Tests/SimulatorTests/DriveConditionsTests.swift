@@ -63,6 +63,15 @@ import Testing
     #expect(down < level && level < up, "sky rows: \(down) \(level) \(up)")
   }
 
+  @Test func keepingOnlySomeKindsSwitchesTheOthersOff() {
+    let all = DriveConditions.standard(seed: 1)
+    let lightOnly = all.keeping(only: [.lighting])
+    #expect(lightOnly.randomLighting && !lightOnly.shadows)
+    #expect(lightOnly.steeringNoise == 0 && lightOnly.pitchJitterDegrees == 0)
+    #expect(lightOnly.steeringRateDegrees == VehicleParameters().steeringRateDegrees)
+    #expect(all.keeping(only: Set(DriveConditions.Kind.allCases)) == all)
+  }
+
   @Test func dayTimeRunsFromDuskToNoon() {
     #expect(Lighting.dayTime(1) == .noon)
     #expect(Lighting.dayTime(0).brightness < Lighting.dayTime(0.5).brightness)
