@@ -90,7 +90,7 @@ let package = Package(
       name: "TrainNvidiaCommand",
       dependencies: [
         "ConvNet", "DrivingData", "HDF5", "ModelFile", "SampleStore", "Report", "Cluster", "TensorCore",
-        "PipelineArguments", argumentParser,
+        "PipelineArguments", "Simulator", argumentParser,
       ],
       path: "Examples/TrainNvidia"),
     // The command-line forms of an input pipeline, shared by Drive, Predict and TrainNvidia.

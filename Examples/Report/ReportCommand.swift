@@ -56,7 +56,7 @@ struct ReportCommand: ParsableCommand {
       sections: [
         try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
         try reader.driveSection(),
-      ])
+      ] + [try reader.daggerSection()].compactMap { $0 })
     let missing = page.imageSources.filter { !reader.exists($0) }
     guard missing.isEmpty else { throw ValidationError("pictures missing from \(folder): \(missing)") }
     try page.render().write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)

@@ -8,6 +8,7 @@ import Foundation
 import HDF5
 import PipelineArguments
 import SampleStore
+import Simulator
 import TensorCore
 
 @main
@@ -61,6 +62,7 @@ struct TrainNvidia: ParsableCommand {
 
   @OptionGroup(title: "Preparation") var preparation: PrepareOptions
   @OptionGroup(title: "Training") var training: TrainOptions
+  @OptionGroup(title: "DAgger") var daggerOptions: DAggerOptions
 
   func validate() throws {
     if summary { return }
@@ -68,6 +70,10 @@ struct TrainNvidia: ParsableCommand {
     let (w, h) = preparation.size(for: training.model)
     if training.model == .seed, (w, h) != (128, 128) {
       throw ValidationError("the seed model takes 128x128 images, not \(w)x\(h)")
+    }
+    if daggerOptions.dagger > 0 {
+      if training.stopAfterEpoch != nil { throw ValidationError("--dagger cannot stop after an epoch") }
+      do { _ = try daggerTrack() } catch { throw ValidationError("--dagger-track: \(error)") }
     }
     if training.model == .pilotnet, (w, h) != (200, 66) {
       throw ValidationError("the pilotnet model takes 200x66 images, not \(w)x\(h)")
@@ -78,6 +84,8 @@ struct TrainNvidia: ParsableCommand {
         .check(frameWidth: frame.width, height: frame.height)
     } catch { throw ValidationError("--crop: \(error)") }
   }
+
+  func daggerTrack() throws -> Track { try Track(named: daggerOptions.daggerTrack) }
 
   func run() throws {
     if summary {
@@ -91,6 +99,9 @@ struct TrainNvidia: ParsableCommand {
     }
     let started = Date()
     let world = try MPIWorld.start()
+    if daggerOptions.dagger > 0, world.size > 1 {
+      throw ValidationError("--dagger drives in this process: run it without mpirun")
+    }
     var prepare = Prepare(
       data: data, store: store, options: preparation, model: training.model, isolated: isolated)
     if world.size > 1 { prepare.cores = world.coresPerRank }
@@ -104,7 +115,10 @@ struct TrainNvidia: ParsableCommand {
         model: training.model, to: dir)
     }
     guard !prepareOnly else { return }
-    try TrainingRun(command: self, world: world).train()
+    let history = try TrainingRun(command: self, world: world).train()
+    if daggerOptions.dagger > 0 {
+      try DAggerRun(command: self, world: world).run(firstLoss: history?.bestLoss)
+    }
     guard world.rank == 0 else { return }
     print("done in \(Int(Date().timeIntervalSince(started).rounded()))s")
   }

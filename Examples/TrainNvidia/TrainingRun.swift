@@ -14,6 +14,8 @@ struct TrainingRun {
   let world: MPIWorld
   var options: TrainOptions { command.training }
   var lead: Bool { world.rank == 0 }
+  /// Weights to start from instead of the seeded initialisation (a DAgger round continues training).
+  var initialWeights: [Float]?
 
   /// Lines for the user come from rank 0 only.
   func say(_ text: String) {
@@ -46,11 +48,14 @@ struct TrainingRun {
     return model
   }
 
-  func train() throws {
+  /// Trains; returns the history on rank 0 (nil when stopped early on request or on other ranks).
+  @discardableResult
+  func train() throws -> TrainingHistory? {
     let store = try SampleStore(path: command.store)
     defer { try? store.close() }
     let runIdentity = identity(store)
     let model = try makeModel()
+    if let initialWeights { try model.parameters.restore(initialWeights) }
     guard model.inputShape == store.imageShape else {
       throw ValidationErrorText(
         "the store holds \(store.imageShape) images, the \(options.model) model takes \(model.inputShape)")
@@ -129,13 +134,13 @@ struct TrainingRun {
       history = try trainer.fit(resumingFrom: resumeState)
     } catch let stop as StopRequested {
       say("stopped after epoch \(stop.epoch) as asked; continue with --resume")
-      return
+      return nil
     }
     let fingerprint = weightsFingerprint(model.parameters.snapshot())
     guard lead else {
       // Every rank reports its weights, so a test (or a user) can compare the replicas.
       FileHandle.standardError.write(Data("rank \(world.rank): weights fingerprint: \(fingerprint)\n".utf8))
-      return
+      return nil
     }
     // Best weights are back in the model; the final file carries the whole history.
     try writer.write(model: model, optimizer: optimizer, history: history, best: nil)
@@ -174,6 +179,7 @@ struct TrainingRun {
         "gradient allreduce: \(world.exchanges) steps (\(mode)), rank 0 waited \(String(format: "%.3f", exposed)) ms per step"
       )
     }
+    return history
   }
 }
 

@@ -51,6 +51,8 @@ public final class DriveSession {
   public let renderer: Renderer
   public let options: DriveOptions
   public private(set) var evaluator: Evaluator
+  /// Sees every frame and may take the wheel (DAgger's expert); nil: the controller alone drives.
+  public var supervisor: (any DriveSupervisor)?
 
   public init(track: Track, renderer: Renderer, options: DriveOptions) {
     self.track = track
@@ -106,6 +108,9 @@ public final class DriveSession {
         }
       }
       frames += 1
+      try supervisor?.observe(
+        world, frame: frame, lighting: conditions?.lighting ?? options.lighting,
+        effects: conditions?.effects(time: world.time) ?? FrameEffects())
       let controls: Controls?
       let asked = Date()
       do {
@@ -137,13 +142,15 @@ public final class DriveSession {
             pending.removeFirst()
           }
           conditions?.update(time: world.time, lap: world.laps.lapsCompleted)
-          world.apply(conditions?.actuate(commanded) ?? commanded)
+          let applied = supervisor?.controls(commanded: commanded, world: world) ?? commanded
+          world.apply(conditions?.actuate(applied) ?? applied)
           interval += world.advance(by: Vehicle.physicsStep)
           tick += 1
         }
         events = interval
       } else {
-        world.apply(conditions?.actuate(controls) ?? controls)
+        let applied = supervisor?.controls(commanded: controls, world: world) ?? controls
+        world.apply(conditions?.actuate(applied) ?? applied)
         var dt = options.stepSeconds
         if options.realTime {
           let now = Date()

@@ -12,6 +12,8 @@ public enum SimulatorError: Error, CustomStringConvertible, Sendable, Equatable 
   case connection(String)
   /// No telemetry chain is left alive: the server stopped answering (or answered wrongly).
   case protocolStalled(frames: Int)
+  /// An in-process steering model failed or answered nonsense.
+  case model(String)
 
   public var description: String {
     switch self {
@@ -20,6 +22,7 @@ public enum SimulatorError: Error, CustomStringConvertible, Sendable, Equatable 
       "unknown track '\(name)' (built in: \(TrackLibrary.names.joined(separator: ", ")))"
     case .io(let why): "I/O error: \(why)"
     case .connection(let why): "connection: \(why)"
+    case .model(let why): "steering model: \(why)"
     case .protocolStalled(let frames):
       "protocol stalled after \(frames) frames: no telemetry chain is alive (the server stopped replying "
         + "or replied with something the Unity client cannot parse)"

@@ -1,6 +1,5 @@
+import DrivingData
 import Testing
-
-@testable import Drive
 
 @Suite struct SpeedControllerTests {
   @Test func matchesDrivePyFirstThrottle() {
