@@ -4,8 +4,9 @@
 # laps of `jungle` (never trained on), evaluate, and write report/index.html.
 # Usage: Scripts/demo.sh [SEED]. Knobs (environment): DEMO_LAPS, DEMO_RECOVERY_LAPS, DEMO_EPOCHS,
 # DEMO_SPEED (mph the model drives at), DEMO_DRIVE_LAPS, DEMO_JUNGLE_LAPS, DEMO_LATENCY_MS,
-# DEMO_CONDITIONS (0: record at noon without shadows), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle
-# drive), DEMO_REPORT (report folder, default report), BIN.
+# DEMO_CONDITIONS (0: record at noon without shadows), DEMO_DAGGER (DAgger rounds after training, 0),
+# DEMO_DAGGER_LAPS (laps each round records), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle drive),
+# DEMO_REPORT (report folder, default report), DEMO_WORK (work folder, default demo/seed-SEED), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -21,7 +22,12 @@ conditions=()
 [[ "${DEMO_CONDITIONS:-1}" == 0 ]] || conditions=(--conditions)
 port=${DEMO_PORT:-$((4600 + seed % 100))}
 jungle=${DEMO_JUNGLE:-1}
-work=demo/seed-$seed
+dagger=${DEMO_DAGGER:-0}
+dagger_laps=${DEMO_DAGGER_LAPS:-0.5}
+dagger_args=()
+(( dagger == 0 )) || dagger_args=(--dagger "$dagger" --dagger-laps "$dagger_laps" --dagger-speed "$speed" \
+  --dagger-latency-ms "$latency" --dagger-jitter-ms 30)
+work=${DEMO_WORK:-demo/seed-$seed}
 report=${DEMO_REPORT:-report}
 started=$SECONDS
 
@@ -52,9 +58,9 @@ if (( recovery_laps > 0 )); then
     "${conditions[@]}" --output "$work/data/lake-recoveries"
 fi
 
-step "prepare + train: $epochs epochs at most, one augmented copy per sample, seed $seed"
+step "prepare + train: $epochs epochs at most, one augmented copy per sample, seed $seed${dagger_args:+, then $dagger DAgger rounds of $dagger_laps laps}"
 "$BIN/TrainNvidia" --data "$work/data" --store "$work/samples.h5" --epochs "$epochs" --seed "$seed" \
-  --augment 1 --output "$work/model.h5" --report-dir "$report"
+  --augment 1 --output "$work/model.h5" --report-dir "$report" "${dagger_args[@]}"
 
 # Starts Drive with the model in the background and waits until it listens.
 start_drive() {
