@@ -88,7 +88,8 @@ struct DAggerRun {
       maxCteM: evaluation.maxCteM, recording: recording, validationLoss: nil)
   }
 
-  /// Prepares the store for `data` and trains `--dagger-epochs` from the current model's weights.
+  /// Prepares the store for `data` and trains `--dagger-epochs` from the current model's weights
+  /// and Adam state.
   func retrain(on data: [String]) throws -> Float? {
     var next = command
     next.data = data
@@ -104,9 +105,10 @@ struct DAggerRun {
         options: next.preparation.preparationOptions(for: next.training.model), model: next.training.model,
         to: dir)
     }
-    let (current, _) = try SequentialPredictor.load(path: command.training.output, isolated: command.isolated)
     var run = TrainingRun(command: next, world: world)
-    run.initialWeights = current.model.parameters.snapshot()
+    run.startFrom = try KerasModelFile.load(
+      path: command.training.output, options: KerasLoadOptions(loadOptimizer: true, threads: 1),
+      isolated: command.isolated)
     return try run.train()?.bestLoss
   }
 

@@ -14,8 +14,10 @@ struct TrainingRun {
   let world: MPIWorld
   var options: TrainOptions { command.training }
   var lead: Bool { world.rank == 0 }
-  /// Weights to start from instead of the seeded initialisation (a DAgger round continues training).
-  var initialWeights: [Float]?
+  /// A model file to continue from (a DAgger round): its weights replace the seeded
+  /// initialisation and its Adam state (moments and step count) carries on, because a fresh Adam's
+  /// first steps move every weight by about the learning rate and can wreck a trained network.
+  var startFrom: LoadedKerasModel?
 
   /// Lines for the user come from rank 0 only.
   func say(_ text: String) {
@@ -55,7 +57,7 @@ struct TrainingRun {
     defer { try? store.close() }
     let runIdentity = identity(store)
     let model = try makeModel()
-    if let initialWeights { try model.parameters.restore(initialWeights) }
+    if let startFrom { try model.parameters.restore(startFrom.model.parameters.snapshot()) }
     guard model.inputShape == store.imageShape else {
       throw ValidationErrorText(
         "the store holds \(store.imageShape) images, the \(options.model) model takes \(model.inputShape)")
@@ -80,6 +82,9 @@ struct TrainingRun {
     configuration.earlyStoppingPatience = options.patience > 0 ? options.patience : nil
     configuration.bucketFloats = options.overlap ? 65_536 : 0
     let optimizer = Adam(learningRate: options.learningRate)
+    if let startFrom {
+      try continueOptimizer(optimizer, model: model, from: startFrom)
+    }
     let trainer = Trainer(
       model: model, optimizer: optimizer, training: training, validation: validation,
       configuration: configuration)
@@ -180,6 +185,23 @@ struct TrainingRun {
       )
     }
     return history
+  }
+}
+
+/// Copies the file's Adam state onto `optimizer` for `model` (same layer layout as the file's).
+func continueOptimizer(_ optimizer: Adam, model: Sequential, from start: LoadedKerasModel) throws {
+  guard let adam = start.optimizer else {
+    print("note: no Adam state in the model file; training continues with a fresh optimizer")
+    return
+  }
+  let from = start.model.layers.flatMap(\.parameters)
+  let to = model.layers.flatMap(\.parameters)
+  guard from.count == to.count, zip(from, to).allSatisfy({ $0.count == $1.count }) else {
+    throw ValidationErrorText("the model file's layers do not match the model being trained")
+  }
+  optimizer.iterations = adam.iterations
+  for (a, b) in zip(from, to) {
+    for slot in optimizer.slotNames { try optimizer.setSlot(slot, for: b, to: try adam.slot(slot, for: a)) }
   }
 }
 
