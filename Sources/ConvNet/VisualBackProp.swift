@@ -3,7 +3,7 @@
 // single-channel passes. No gradients: training state and speed are untouched.
 //
 // For one uint8 image x: (H, W, C), with conv stages 1...L (stage i: Conv2D i and any elementwise
-// layers right after it; a_i: (H_i, W_i) = mean over channels of the stage's output):
+// layers right after it; a_i: (H_i, W_i) = max(0, mean over channels of the stage's output)):
 //   m = a_L
 //   for i = L...1:
 //     m = upsample_i(m)            // (H_i, W_i) -> conv i's input size (see `upsample`)
@@ -55,14 +55,17 @@ extension Sequential {
     var h = x
     for i in layers.indices[first...] {
       h = try layers[i].forward(h, mode: .inference)
-      if plan.stageEnds.contains(i) { stageMaps[i] = Self.channelMean(h) }
+      if plan.stageEnds.contains(i) { stageMaps[i] = Self.clampedChannelMean(h) }
     }
     let prediction = h.base[0]
     return (prediction, try plan.backProject(stageMaps, model: self))
   }
 
-  // y: (1, H, W, C) -> (H, W): the mean over channels.
-  static func channelMean(_ y: Tensor) -> [Float] {
+  /// The stage map: the mean over channels, negative means clamped to 0. With ReLU the means are
+  /// never negative (the paper's case, unchanged); with ELU a negative mean is a region whose units
+  /// sit in their saturated "off" range, and two of them multiplied would turn into spurious saliency.
+  // y: (1, H, W, C) -> (H, W)
+  static func clampedChannelMean(_ y: Tensor) -> [Float] {
     let c = y.shape[3]
     let pixels = y.count / c
     let p = y.base
@@ -71,7 +74,7 @@ extension Sequential {
       for i in 0..<pixels {
         var s: Float = 0
         for k in 0..<c { s += p[i * c + k] }
-        out[i] = s * scale
+        out[i] = max(s * scale, 0)
       }
       done = pixels
     }
