@@ -150,7 +150,9 @@ struct VisualBackPropPlan {
       }
       (h, w) = (below[0], below[1])
       if j > 0, let a = stageMaps[j - 1] {
-        for k in m.indices { m[k] *= a[k] }
+        m.withUnsafeMutableBufferPointer { p in
+          a.withUnsafeBufferPointer { q in for k in 0..<p.count { p[k] *= q[k] } }
+        }
       }
       if j == lowestWindow { raw = Self.normalize(&m) }
     }
@@ -179,15 +181,19 @@ struct VisualBackPropPlan {
     }
     let (hh, ww) = (below[0], below[1])
     var out = [Float](repeating: 0, count: hh * ww)
-    for oy in 0..<oh {
-      for ox in 0..<ow {
-        let v = m[oy * ow + ox]
-        for ky in 0..<kernel.height {
-          let y = oy * stride.y - g.padTop + ky
-          guard y >= 0, y < hh else { continue }
-          for kx in 0..<kernel.width {
-            let x = ox * stride.x - g.padLeft + kx
-            if x >= 0, x < ww { out[y * ww + x] += v }
+    out.withUnsafeMutableBufferPointer { dst in
+      m.withUnsafeBufferPointer { src in
+        for oy in 0..<oh {
+          for ox in 0..<ow {
+            let v = src[oy * ow + ox]
+            for ky in 0..<kernel.height {
+              let y = oy * stride.y - g.padTop + ky
+              guard y >= 0, y < hh else { continue }
+              for kx in 0..<kernel.width {
+                let x = ox * stride.x - g.padLeft + kx
+                if x >= 0, x < ww { dst[y * ww + x] += v }
+              }
+            }
           }
         }
       }

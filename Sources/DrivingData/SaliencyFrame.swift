@@ -25,9 +25,12 @@ public struct SaliencyFrame: Sendable, Equatable {
     guard width > 0, height > 0, mask.count == width * height else {
       throw .invalidArgument("saliency mask: \(mask.count) values for \(width)x\(height)")
     }
-    let finite = mask.filter(\.isFinite)
-    let lo = finite.min() ?? 0
-    let hi = finite.max() ?? 0
+    var lo = Float.infinity
+    var hi = -Float.infinity
+    for v in mask where v.isFinite {
+      lo = min(lo, v)
+      hi = max(hi, v)
+    }
     let scale: Float = hi > lo ? 255 / (hi - lo) : 0
     let grey = mask.map { v -> UInt8 in
       guard v.isFinite else { return 0 }
@@ -112,11 +115,15 @@ extension InputPipeline {
     let xs = taps(w, ow)
     let ys = taps(h, oh)
     var out = [Float](repeating: 0, count: ow * oh)
-    for (y, (y0, y1, fy)) in ys.enumerated() {
-      for (x, (x0, x1, fx)) in xs.enumerated() {
-        let top = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx
-        let bottom = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx
-        out[y * ow + x] = top * (1 - fy) + bottom * fy
+    out.withUnsafeMutableBufferPointer { dst in
+      src.withUnsafeBufferPointer { s in
+        for (y, (y0, y1, fy)) in ys.enumerated() {
+          for (x, (x0, x1, fx)) in xs.enumerated() {
+            let top = s[y0 * w + x0] * (1 - fx) + s[y0 * w + x1] * fx
+            let bottom = s[y1 * w + x0] * (1 - fx) + s[y1 * w + x1] * fx
+            dst[y * ow + x] = top * (1 - fy) + bottom * fy
+          }
+        }
       }
     }
     return out
