@@ -2,8 +2,10 @@
 // frame's size whose pixels are the library's VisualBackProp mask mapped back through the input
 // pipeline; without it the reply is byte for byte what it always was.
 import ConvNet
+import DriveClients
 import DrivingData
 import Foundation
+import Logging
 import ModelFile
 import TensorCore
 import Testing
@@ -136,6 +138,42 @@ import Testing
     let other = salient.respond(to: fields(Fixtures.cameraJPEG), car: salient.makeCar())
     #expect(other.steer == answer.steer)
     #expect(other.reply.hasPrefix(String(answer.reply.dropLast(2)) + #","saliency":""#))
+  }
+
+  /// Through the server as the simulator talks to it: the steer text frame carries the same mask.
+  @Test func overTheWebSocketTheSteerFrameCarriesTheMask() async throws {
+    let pipeline = InputPipeline(
+      sourceWidth: 320, sourceHeight: 160, cropTop: 60, cropBottom: 20, resizeWidth: 100, resizeHeight: 40,
+      modelInputShape: [40, 100, 3])
+    var logger = Logger(label: "drive.test")
+    logger.logLevel = .critical
+    let server = try await DriveServer(
+      configuration: DriveServer.Configuration(port: 0, threads: 2),
+      autopilot: Autopilot(
+        saliencyPredictor: try SequentialPredictor(
+          model: model(height: 40, width: 100, seed: 5), pipeline: pipeline)
+      ),
+      logger: logger, onFrame: nil)
+    let reply: String
+    do {
+      let client = try WireClient(port: server.localPort)
+      #expect(try client.receiveText().hasPrefix(#"0{"sid":""#))
+      try client.sendText(Fixtures.telemetry())
+      reply = try client.receiveText()
+    } catch {
+      try await server.stop()
+      throw error
+    }
+    try await server.stop()
+    let (w, h, grey) = try greyPixels(try #require(try steerFields(reply)["saliency"]))
+    #expect((w, h) == (320, 160))
+    let net = try model(height: 40, width: 100, seed: 5)
+    var preparer = FramePreparer(pipeline: pipeline)
+    let input = try preparer.prepare(try JPEGDecoder().decode(Array(Fixtures.cameraJPEG)))
+    let mask = try input.pixels.withUnsafeBufferPointer { try net.visualBackProp(image: $0) }
+    let want = try SaliencyFrame(
+      mask: try pipeline.frameMask(mask.values, frameWidth: 320, frameHeight: 160), width: 320, height: 160)
+    #expect(grey == want.pixels)
   }
 
   /// A frame the pipeline cannot take gets `manual` and an error, as without saliency.
