@@ -106,11 +106,12 @@ fuzz: deps
 	@FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_RUNS="$(FUZZ_RUNS)" Scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Regenerates the committed numeric fixtures from independent frameworks: Keras 3 on JAX (ConvNet
-# parity), OpenCV and Pillow (DrivingData), h5py (H5Store), tf-keras 2.21 and Keras 3 (model files).
+# parity), OpenCV and Pillow (DrivingData), h5py (H5Store), tf-keras 2.21 and Keras 3 (model files),
+# numpy alone (VisualBackProp).
 fixtures:
 	@Scripts/venv-ensure.sh .venv-fixtures Scripts/requirements-fixtures.txt
 	@Scripts/venv-ensure.sh $(KERAS_VENV) Scripts/requirements-keras.txt
-	@for s in convnet_keras_parity drivingdata_opencv; do echo "== $$s"; .venv-fixtures/bin/python Scripts/fixtures/$$s.py || exit 1; done
+	@for s in convnet_keras_parity drivingdata_opencv visualbackprop_numpy; do echo "== $$s"; .venv-fixtures/bin/python Scripts/fixtures/$$s.py || exit 1; done
 	@for s in h5store_h5py keras_models; do echo "== $$s"; $(KERAS_VENV)/bin/python Scripts/fixtures/$$s.py || exit 1; done
 
 clean:

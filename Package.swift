@@ -113,7 +113,8 @@ let package = Package(
     .executableTarget(
       name: "VideoCommand", dependencies: ["DrivingData", argumentParser], path: "Examples/Video"),
     .executableTarget(
-      name: "ReportCommand", dependencies: ["Report", "DrivingData", argumentParser], path: "Examples/Report"),
+      name: "ReportCommand", dependencies: ["Report", "DrivingData", "ModelFile", argumentParser],
+      path: "Examples/Report"),
     .executableTarget(
       name: "BenchCommand",
       dependencies: [

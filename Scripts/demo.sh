@@ -95,7 +95,7 @@ fi
 step "video and report"
 if command -v ffmpeg >/dev/null; then format=mp4; else format=avi; fi
 "$BIN/Video" "$work/frames" --fps 20 --format "$format" --output "$report/drive.$format"
-"$BIN/Report" "$report"
+"$BIN/Report" "$report" --saliency-model "$work/model.h5" --frames "$work/frames"
 
 step "evaluation"
 status=0

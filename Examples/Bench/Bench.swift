@@ -8,6 +8,6 @@ struct Bench: ParsableCommand {
     abstract: "Benchmarks of BehavioralCloning's hot paths.",
     subcommands: [
       GemmBench.self, ConvBench.self, TrainBench.self, InferBench.self, LoaderBench.self, DecodeBench.self,
-      DriveBench.self, RenderBench.self, SaveBench.self, PeakBench.self,
+      DriveBench.self, RenderBench.self, SaveBench.self, PeakBench.self, SaliencyBench.self,
     ])
 }

@@ -45,6 +45,13 @@ struct DriveCommand: AsyncParsableCommand {
   @Option(help: "Largest accepted message in bytes.")
   var maxMessageSize: Int = 1_000_000
 
+  @Flag(
+    help: """
+      Send a VisualBackProp saliency mask with every steer: an extra "saliency" field, base64 of an \
+      8-bit grey PNG the size of the camera frame (the simulator ignores it; docs/saliency.md).
+      """)
+  var saliency = false
+
   @Flag(help: "No per-frame lines.")
   var quiet = false
 
@@ -74,14 +81,18 @@ struct DriveCommand: AsyncParsableCommand {
     for note in loaded.notes { say("model: \(note)") }
     if check { return }
     let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
-    let autopilot = Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
+    let autopilot =
+      saliency
+      ? Autopilot(saliencyPredictor: predictor, setSpeed: speed, recorder: recorder)
+      : Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
     let printer = FramePrinter(quiet: quiet)
     let server = try await DriveServer(
       configuration: .init(host: host, port: port, maxMessageSize: maxMessageSize), autopilot: autopilot,
       logger: logger, onFrame: { printer.print($0) })
     say(
       "Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
-        + (imageFolder.map { ", saving frames to \($0)" } ?? "") + ". Ctrl-C stops.")
+        + (imageFolder.map { ", saving frames to \($0)" } ?? "") + (saliency ? ", with saliency masks" : "")
+        + ". Ctrl-C stops.")
     await waitForInterrupt()
     try await server.stop()
     recorder?.flush()

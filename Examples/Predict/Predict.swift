@@ -33,6 +33,12 @@ struct Predict: ParsableCommand {
   @OptionGroup(title: "Input pipeline (for a model file without a stored one, or to override it)")
   var pipelineOptions: PipelineOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "Also write each image with its VisualBackProp saliency overlaid as a heat map, as <dir>/<name>.saliency.png.",
+      valueName: "dir"))
+  var saliency: String?
+
   @Flag(help: "Print the model summary, pipeline and loader notes to standard error first.")
   var verbose = false
 
@@ -55,10 +61,31 @@ struct Predict: ParsableCommand {
       for note in loaded.notes { text += "note: \(note)\n" }
       FileHandle.standardError.write(Data(text.utf8))
     }
+    if let saliency {
+      do {
+        try FileManager.default.createDirectory(atPath: saliency, withIntermediateDirectories: true)
+      } catch {
+        FileHandle.standardError.write(Data("Predict: cannot create \(saliency): \(error)\n".utf8))
+        throw ExitCode(1)
+      }
+    }
     var failures = 0
     for path in images {
       do {
-        let steering = try predictor.steering(for: try RGBImage(contentsOfFile: path))
+        let image = try RGBImage(contentsOfFile: path)
+        let steering: Float
+        if let saliency {
+          let mask: SaliencyFrame
+          (steering, mask) = try predictor.steeringAndSaliency(for: image)
+          let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+          try PNGCodec().write(
+            try mask.overlay(on: image),
+            to: URL(fileURLWithPath: saliency).appendingPathComponent(
+              "\(name).saliency.png"
+            ).path)
+        } else {
+          steering = try predictor.steering(for: image)
+        }
         print("\(path)\t\(String(format: "%.6f", steering))")
       } catch {
         failures += 1

@@ -34,6 +34,26 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "Acceptance: laps on jungle (never trained on) without an off-road event; 0: not checked.")
   var jungleLaps = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "Add VisualBackProp saliency pictures made with this model (needs --frames).", valueName: "model.h5"))
+  var saliencyModel: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The drive's saved frames (Drive's image folder or Simulate drive --frames) for the saliency pictures.",
+      valueName: "dir"))
+  var frames: String?
+
+  @Option(help: "Evenly spread sample frames to show saliency for.")
+  var saliencySamples = 4
+
+  func validate() throws {
+    guard (saliencyModel == nil) == (frames == nil) else {
+      throw ValidationError("--saliency-model and --frames go together")
+    }
+  }
+
   func run() throws {
     if evaluate {
       let lake = try DriveEvaluation(contentsOf: folder + "/drive.json")
@@ -51,11 +71,15 @@ struct ReportCommand: ParsableCommand {
       return
     }
     let reader = ReportFolder(path: folder)
+    if let saliencyModel, let frames {
+      try SaliencyFigures.write(
+        model: saliencyModel, frames: frames, samples: saliencySamples, folder: folder)
+    }
     let page = ReportPage(
       title: title, subtitle: "Generated \(ISO8601DateFormatter().string(from: Date())) from \(folder)/",
       sections: [
         try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
-        try reader.driveSection(),
+        try reader.driveSection(), try reader.saliencySection(),
       ] + [try reader.daggerSection()].compactMap { $0 })
     let missing = page.imageSources.filter { !reader.exists($0) }
     guard missing.isEmpty else { throw ValidationError("pictures missing from \(folder): \(missing)") }

@@ -53,6 +53,21 @@ public final class Autopilot: Sendable {
     self.recorder = recorder
   }
 
+  /// An autopilot whose every `steer` also carries `"saliency"`: base64 of an 8-bit grey PNG the
+  /// size of the telemetry's camera frame, 255 = most salient, normalised per frame (Drive
+  /// `--saliency`; docs/saliency.md). The steering comes from the same forward as the mask.
+  public init(
+    saliencyPredictor predictor: sending any SaliencyPredictor, setSpeed: Double = 25,
+    recorder: FrameRecorder? = nil
+  ) {
+    gate = PredictorGate(saliency: predictor)
+    self.setSpeed = setSpeed
+    self.recorder = recorder
+  }
+
+  /// Whether replies carry a saliency mask.
+  public var sendsSaliency: Bool { gate.offersSaliency }
+
   /// One car's state: its speed controller and a reusable decoder and image buffer.
   /// Confined to its session (guarded by the session's lock).
   package final class Car {
@@ -61,6 +76,8 @@ public final class Autopilot: Sendable {
     /// while one telemetry message cannot make the server allocate and zero 256 MB.
     let decoder = JPEGDecoder(sizeLimit: 4 << 20)
     var image = RGBImage(width: 1, height: 1)
+    /// Saliency PNGs: zlib level 1, the fastest (the mask is mostly smooth; see docs/saliency.md).
+    lazy var png = PNGCodec(compression: 1)
     init(setSpeed: Double) { controller = SpeedController(setSpeed: setSpeed) }
   }
 
@@ -81,8 +98,15 @@ public final class Autopilot: Sendable {
         throw DriveError.badImage("\(error)")
       }
       let raw: Float
+      var saliencyBase64: String?
       do {
-        raw = try gate.steering(for: car.image)
+        if gate.offersSaliency {
+          let (value, saliency) = try gate.steeringAndSaliency(for: car.image)
+          raw = value
+          saliencyBase64 = try saliency.map { Data(try $0.pngData(codec: car.png)).base64EncodedString() }
+        } else {
+          raw = try gate.steering(for: car.image)
+        }
       } catch {
         throw DriveError.predictionFailed("\(error)")
       }
@@ -90,8 +114,11 @@ public final class Autopilot: Sendable {
       let steering = min(max(raw, -1), 1)
       let throttle = Float(min(max(car.controller.update(speed: telemetry.speed), -1), 1))
       recorder?.save(jpeg)
+      let reply =
+        saliencyBase64.map { SocketIOText.steer(steering: steering, throttle: throttle, saliencyBase64: $0) }
+        ?? SocketIOText.steer(steering: steering, throttle: throttle)
       return TelemetryAnswer(
-        reply: SocketIOText.steer(steering: steering, throttle: throttle),
+        reply: reply,
         steer: SteerDecision(steering: steering, throttle: throttle, speed: telemetry.speed), error: nil)
     } catch let error as DriveError {
       return TelemetryAnswer(reply: SocketIOText.manual, steer: nil, error: error)

@@ -70,6 +70,13 @@ package enum SocketIOText {
     #"42["steer",{"steering_angle":""# + decimal(steering) + #"","throttle":""# + decimal(throttle) + #""}]"#
   }
 
+  /// `steer` with a third string field, `"saliency":"<base64 PNG>"` (Drive `--saliency`). The
+  /// simulator reads only the fields it knows; base64 needs no JSON escaping.
+  package static func steer(steering: Float, throttle: Float, saliencyBase64: String) -> String {
+    #"42["steer",{"steering_angle":""# + decimal(steering) + #"","throttle":""# + decimal(throttle)
+      + #"","saliency":""# + saliencyBase64 + #""}]"#
+  }
+
   /// `42["manual",{}]`: no control change, only a request for the next telemetry.
   package static let manual = #"42["manual",{}]"#
 

@@ -23,6 +23,11 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
   public var latency: String?
   /// The test-time conditions it ran under; nil without.
   public var conditions: String?
+  /// Simulated seconds at which each off-road event began; nil when none (or not recorded).
+  public var offroadTimesS: [Double]?
+  /// The 0-based telemetry frame after which each off-road event began (the report shows the
+  /// saliency of the frames just before it); nil when none (or not recorded).
+  public var offroadFrames: [Int]?
 
   public init(
     track: String, controller: String, laps: Int, offroadEvents: Int, autonomy: Double, meanCteM: Double,
@@ -45,6 +50,8 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case track, controller, laps, autonomy, frames, stalled, latency, conditions
+    case offroadTimesS = "offroad_times_s"
+    case offroadFrames = "offroad_frames"
     case offroadEvents = "offroad_events"
     case meanCteM = "mean_cte_m"
     case maxCteM = "max_cte_m"
@@ -70,6 +77,8 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
     stalled = try c.decodeIfPresent(Bool.self, forKey: .stalled) ?? false
     latency = try c.decodeIfPresent(String.self, forKey: .latency)
     conditions = try c.decodeIfPresent(String.self, forKey: .conditions)
+    offroadTimesS = try c.decodeIfPresent([Double].self, forKey: .offroadTimesS)
+    offroadFrames = try c.decodeIfPresent([Int].self, forKey: .offroadFrames)
   }
 
   /// Pretty-printed JSON with sorted keys, as `drive.json` is written.

@@ -7,7 +7,7 @@ import DrivingData
 /// model's allocation-free single-image path (the model's own layers crop again and normalize).
 public struct SequentialPredictor: SteeringPredictor {
   public let model: Sequential
-  private var preparer: FramePreparer
+  var preparer: FramePreparer
 
   public var pipeline: InputPipeline { preparer.pipeline }
 

@@ -159,7 +159,7 @@ public final class DriveSession {
         }
         events = world.advance(by: dt)
       }
-      evaluator.record(world, offRoadEvents: events)
+      evaluator.record(world, offRoadEvents: events, frame: frames - 1)
       if world.time >= nextProgress {
         nextProgress += 1
         progress?(evaluator.report(world: world, controller: name, frames: frames, stalled: false))

@@ -9,30 +9,43 @@ public struct Evaluator: Sendable {
   /// Centre of the car and its cross-track error at every step (for the picture).
   public private(set) var path: [(point: Vec2, cte: Double)] = []
   public private(set) var interventions: [Vec2] = []
+  /// When (simulated seconds) and after which frame each intervention began.
+  public private(set) var interventionTimes: [Double] = []
+  public private(set) var interventionFrames: [Int] = []
   private var cteSum = 0.0
   private var cteMax = 0.0
   private var speedSum = 0.0
 
   public init(track: Track) { self.track = track }
 
-  public mutating func record(_ world: World, offRoadEvents: Int) {
+  /// `frame`: the 0-based index of the telemetry frame this step followed.
+  public mutating func record(_ world: World, offRoadEvents: Int, frame: Int = 0) {
     let here = world.location
     let cte = abs(here.lateral)
     path.append((world.vehicle.center, cte))
     cteSum += cte
     cteMax = max(cteMax, cte)
     speedSum += world.vehicle.state.speedMph
-    for _ in 0..<offRoadEvents { interventions.append(world.vehicle.center) }
+    for _ in 0..<offRoadEvents {
+      interventions.append(world.vehicle.center)
+      interventionTimes.append(world.time)
+      interventionFrames.append(frame)
+    }
   }
 
   public func report(world: World, controller: String, frames: Int, stalled: Bool) -> DriveEvaluation {
     let n = Double(max(path.count, 1))
     let elapsed = world.time
     let autonomy = elapsed > 0 ? max(0, 1 - Double(world.offRoadEvents) * 6 / elapsed) : 0
-    return DriveEvaluation(
+    var result = DriveEvaluation(
       track: track.name, controller: controller, laps: world.laps.lapsCompleted,
       offroadEvents: world.offRoadEvents, autonomy: autonomy, meanCteM: cteSum / n, maxCteM: cteMax,
       meanSpeedMph: speedSum / n, lapTimesS: world.laps.lapTimes, elapsedS: elapsed, frames: frames,
       stalled: stalled)
+    if !interventionTimes.isEmpty {
+      result.offroadTimesS = interventionTimes
+      result.offroadFrames = interventionFrames
+    }
+    return result
   }
 }
