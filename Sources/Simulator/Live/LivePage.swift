@@ -53,11 +53,11 @@ enum LivePage {
         <tr><td>off-road</td><td id="offroad">-</td></tr>
         <tr><td>frames</td><td id="frames">0</td></tr>
       </table></div>
+      <div class="panel"><canvas id="map" width="320" height="320"></canvas></div>
     </div>
     <div class="row">
       <div class="panel"><canvas id="chart" width="640" height="160"></canvas>
         <div class="help">steering (blue) and distance from centre / half width (orange), last 20 s</div></div>
-      <div class="panel"><canvas id="map" width="320" height="320"></canvas></div>
     </div>
     <div class="help">Arrows or WASD drive (R records, P pauses); a gamepad's left stick steers, its triggers drive.</div>
     <script>

@@ -106,7 +106,7 @@ def launch(chromium, url, profile):
     process = subprocess.Popen(
         [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--no-default-browser-check", "--disable-extensions", "--remote-debugging-port=0",
-         f"--user-data-dir={profile}", "--window-size=1100,900", url],
+         f"--user-data-dir={profile}", "--window-size=1320,760", url],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port_file = os.path.join(profile, "DevToolsActivePort")
     deadline = time.time() + 60
@@ -170,6 +170,7 @@ def autonomous(tools, args):
     samples = []
     hashes = []
     frames = []
+    walls = []
     t0 = state(tools)["time"]
     while len(samples) < 20 or state(tools)["time"] < t0 + args.seconds:
         shown = tools.evaluate(
@@ -178,6 +179,7 @@ def autonomous(tools, args):
         samples.append(shown)
         hashes.append(camera_hash(tools))
         frames.append(tools.evaluate("window.bc.frames"))
+        walls.append(time.time())
         tools.pump(0.1)
     overlay_alpha = tools.evaluate(
         "(() => { const d = document.getElementById('saliency').getContext('2d').getImageData(0,0,320,160).data;"
@@ -185,7 +187,9 @@ def autonomous(tools, args):
     end = state(tools)
     end.pop("saliency", None)
     shot = tools.screenshot(os.path.join(args.screenshots, "serve-autonomous.png"))
-    return {"samples": samples, "cameraHashes": hashes, "frames": frames, "overlayPixels": overlay_alpha,
+    fps = (frames[-1] - frames[0]) / (walls[-1] - walls[0])
+    return {"samples": samples, "cameraHashes": hashes, "frames": frames, "framesPerSecond": fps,
+            "overlayPixels": overlay_alpha,
             "saliencyDrawn": tools.evaluate("window.bc.saliencyDrawn"), "end": end, "screenshots": [shot]}
 
 
@@ -206,6 +210,8 @@ def main():
         tools.call("Runtime.enable")
         tools.call("Log.enable")
         tools.call("Page.enable")
+        # The whole page in the screenshots (headless windows lose some height to nothing).
+        tools.call("Emulation.setDeviceMetricsOverride", width=1320, height=860, deviceScaleFactor=1, mobile=False)
         tools.call("Page.reload", ignoreCache=True)  # console events from the very start
         tools.pump(0.5)
         result = training(tools, args) if args.mode == "training" else autonomous(tools, args)
