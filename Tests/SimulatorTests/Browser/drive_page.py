@@ -166,7 +166,8 @@ def autonomous(tools, args):
     tools.evaluate("document.getElementById('mode-autonomous').click()")
     wait_for(tools, "window.bc.lastState.mode === 'autonomous' && window.bc.lastState.replies > 5", 120,
              "autonomous replies")
-    wait_for(tools, "window.bc.saliencyDrawn > 0", 60, "saliency overlay")
+    if args.saliency:
+        wait_for(tools, "window.bc.saliencyDrawn > 0", 60, "saliency overlay")
     samples = []
     hashes = []
     frames = []
@@ -200,6 +201,8 @@ def main():
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--no-saliency", dest="saliency", action="store_false",
+                        help="autonomous: the Drive server sends no saliency; do not wait for the overlay")
     args = parser.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)
     profile = tempfile.mkdtemp(prefix="bc-chromium-")
