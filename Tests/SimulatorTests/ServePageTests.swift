@@ -103,6 +103,8 @@ import Testing
     #expect((page["external"] as? [String])?.isEmpty == true, "the page loads nothing from elsewhere")
     #expect(result["missing"] as? Int == 404)
     #expect(result["foreignOrigin"] as? Int == 403, "\(result)")
+    #expect(result["rebinding"] as? Int == 403, "\(result)")
+    #expect(result["localhostName"] as? String == "accepted")
     #expect(result["hello"] as? [String] == ["hello", "map"])
     // At most 20 frames a second (the default cap) over the 1.5 s the probe listened.
     #expect((result["framesBefore"] as? Int ?? 0) > 0)

@@ -56,6 +56,13 @@ enum ServePeer {
     configure(&options)
     let session = try LiveSession(options: options)
     session.start()
+    // The loop builds the renderer first (seconds on a loaded machine): wait for its first frame.
+    let deadline = Date(timeIntervalSinceNow: 120)
+    while session.state == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    if session.state == nil {
+      session.stop()
+      throw SimulatorError.connection("the live session published nothing in 120 s")
+    }
     return session
   }
 }

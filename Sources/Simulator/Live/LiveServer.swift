@@ -85,7 +85,9 @@ public final class LiveServer: Sendable {
     let upgrader = NIOWebSocketServerUpgrader(
       maxFrameSize: limits.maxMessageBytes, automaticErrorHandling: true,
       shouldUpgrade: { channel, head in
-        let ok = head.uri == "/ws" && (allowRemote || sameOrigin(head)) && hub.viewerCount < limits.maxViewers
+        let ok =
+          head.uri == "/ws" && sameOrigin(head) && (allowRemote || loopbackHost(head))
+          && hub.viewerCount < limits.maxViewers
         return channel.eventLoop.makeSucceededFuture(ok ? HTTPHeaders() : nil)
       },
       upgradePipelineHandler: { channel, _ in
@@ -105,6 +107,15 @@ public final class LiveServer: Sendable {
         completionHandler: { context in context.pipeline.removeHandler(name: "live.http", promise: nil) }
       ), withErrorHandling: true)
     try sync.addHandler(LivePageHandler(), name: "live.http")
+  }
+
+  /// Loopback-only also means a loopback `Host`: a page whose name was rebound to 127.0.0.1 (DNS
+  /// rebinding) sends its own name and must not reach the simulator.
+  private static func loopbackHost(_ head: HTTPRequestHead) -> Bool {
+    guard let host = head.headers["Host"].first else { return false }
+    let name =
+      host.hasPrefix("[") ? String(host.prefix { $0 != "]" }) + "]" : String(host.prefix { $0 != ":" })
+    return name == "localhost" || name == "[::1]" || name.hasPrefix("127.")
   }
 
   /// A browser sends `Origin`; a page on another site must not drive this simulator

@@ -83,6 +83,18 @@ def main():
     except websocket.WebSocketBadStatusException as e:
         result["foreignOrigin"] = e.status_code
 
+    try:
+        # DNS rebinding: a foreign name resolved to 127.0.0.1, same-origin from its own point of view.
+        websocket.create_connection(ws_url, timeout=10, origin=f"http://evil.example:{args.port}",
+                                    host=f"evil.example:{args.port}").close()
+        result["rebinding"] = "accepted"
+    except websocket.WebSocketBadStatusException as e:
+        result["rebinding"] = e.status_code
+    localhost = websocket.create_connection(f"ws://localhost:{args.port}/ws", timeout=10,
+                                            origin=f"http://localhost:{args.port}")
+    result["localhostName"] = "accepted"
+    localhost.close()
+
     good = open_viewer(ws_url, origin)
     texts, frames, _ = read_for(good, 1.5)
     result["hello"] = [t["type"] for t in texts if t["type"] in ("hello", "map")]
