@@ -34,6 +34,7 @@ import Testing
     #expect(seconds >= 10 && seconds < 13, "\(seconds) s recorded")
     #expect(abs(Double(rows) - 15 * seconds) < 1e-6)
     #expect((result["recline"] as? String)?.contains("\(rows) rows") == true)
+    #expect(result["gamepad"] as? Bool == true, "a gamepad's stick and trigger drove the car")
     let moved = hypot(
       (end["x"] as? Double ?? 0) - (start["x"] as? Double ?? 0),
       (end["y"] as? Double ?? 0) - (start["y"] as? Double ?? 0))

@@ -127,5 +127,12 @@ import Testing
     #expect(Double(stall["frames"] as? Int ?? 0) > 4 * wall)
     #expect(result["paused"] as? Bool == true)
     #expect(session.server.hub.rejectedMessages >= 5)
+    let trackSwitch = try #require(result["trackSwitch"] as? [String: Any])
+    #expect(trackSwitch["maps"] as? [String] == ["jungle"])
+    #expect((trackSwitch["stateTracks"] as? [String])?.contains("jungle") == true)
+    let reset = try #require(result["reset"] as? [String: Any])
+    let before = try #require(reset["before"] as? Double)
+    let after = try #require(reset["after"] as? Double)
+    #expect(before > 1 && after < 0.5, "time \(before) s before the reset, \(after) s after")
   }
 }

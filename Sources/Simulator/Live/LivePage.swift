@@ -222,6 +222,8 @@ enum LivePage {
           if (text !== lastSent) { lastSent = text; send(msg); }
           if (!moved) sendInput(true);
         }
+      } else if (gamepadActive) {
+        gamepadActive = false; sendInput(true);  // unplugged: back to the keyboard
       }
       requestAnimationFrame(pollGamepad);
     }

@@ -150,8 +150,18 @@ def training(tools, args):
     wait_for(tools, "!window.bc.lastState.recording", 60, "recording off")
     end = state(tools)
     shown = tools.evaluate("document.getElementById('recline').textContent")
+    # A gamepad (the Gamepad API stubbed: headless Chromium has no pads): left stick half right,
+    # right trigger full; analog axes are applied as they are.
+    tools.evaluate(
+        "navigator.getGamepads = () => [{connected: true, axes: [0.5, 0],"
+        " buttons: Array.from({length: 8}, (_, i) => ({value: i === 7 ? 1 : 0}))}]")
+    wait_for(tools, "window.bc.lastState.steering === 0.5 && window.bc.lastState.throttle === 1", 60,
+             "gamepad input applied")
+    tools.evaluate("navigator.getGamepads = () => []")
+    gamepad = True
     shot = tools.screenshot(os.path.join(args.screenshots, "serve-training.png"))
     return {"start": start, "end": end, "recline": shown, "frames": tools.evaluate("window.bc.frames"),
+            "gamepad": gamepad,
             "screenshots": [shot]}
 
 

@@ -130,6 +130,24 @@ def main():
     texts, _, _ = read_for(good, 1.0)
     result["paused"] = any(t.get("type") == "state" and t.get("paused") for t in texts)
     good.send(json.dumps({"type": "pause", "on": False}))
+
+    # Track choice: a new map, then states on the new track (its renderer may take a while to build).
+    good.send(json.dumps({"type": "track", "name": "jungle"}))
+    maps, tracks = [], set()
+    end = time.time() + 90
+    while time.time() < end and "jungle" not in tracks:
+        texts, _, _ = read_for(good, 1.0)
+        maps += [t["track"] for t in texts if t.get("type") == "map"]
+        tracks |= {t["track"] for t in texts if t.get("type") == "state"}
+    result["trackSwitch"] = {"maps": maps, "stateTracks": sorted(tracks)}
+
+    # Reset: back to the start line, time from 0.
+    texts, _, _ = read_for(good, 1.5)
+    before = max([t["time"] for t in texts if t.get("type") == "state"] or [0])
+    good.send(json.dumps({"type": "reset"}))
+    texts, _, _ = read_for(good, 1.0)
+    after = [t["time"] for t in texts if t.get("type") == "state"]
+    result["reset"] = {"before": before, "after": min(after) if after else None}
     good.close()
     stalled.close()
     print(json.dumps(result))
