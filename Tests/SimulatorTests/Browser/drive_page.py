@@ -90,12 +90,17 @@ class DevTools:
 
 def wait_for(tools, expression, timeout, what):
     deadline = time.time() + timeout
+    last_error = None
     while time.time() < deadline:
-        value = tools.evaluate(expression)
+        try:
+            value = tools.evaluate(expression)
+        except RuntimeError as error:
+            # The page may still be (re)loading: no context yet, or `window.bc` not defined yet.
+            last_error, value = error, None
         if value:
             return value
         tools.pump(0.1)
-    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what} (last error: {last_error})")
 
 
 def state(tools):
@@ -227,6 +232,7 @@ def main():
         tools.call("Emulation.setDeviceMetricsOverride", width=1320, height=860, deviceScaleFactor=1, mobile=False)
         tools.call("Page.reload", ignoreCache=True)  # console events from the very start
         tools.pump(0.5)
+        wait_for(tools, "document.readyState === 'complete' && window.bc !== undefined", 120, "page load")
         result = training(tools, args) if args.mode == "training" else autonomous(tools, args)
         tools.pump(0.5)
         result["consoleErrors"] = tools.console_errors
