@@ -148,7 +148,7 @@ let package = Package(
       name: "SimulatorTests",
       dependencies: [
         "Simulator", "Drive", "ConvNet", "DrivingData", "ModelFile", "TensorCore", "TestSupport", nioHelpers,
-      ] + nio),
+      ] + nio, exclude: ["Browser"]),
     .testTarget(name: "ReportTests", dependencies: ["Report", "DrivingData", "TensorCore", "TestSupport"]),
     .testTarget(
       name: "PipelineArgumentsTests", dependencies: ["PipelineArguments", "DrivingData", "ModelFile"]),

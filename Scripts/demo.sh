@@ -6,7 +6,9 @@
 # DEMO_SPEED (mph the model drives at), DEMO_DRIVE_LAPS, DEMO_JUNGLE_LAPS, DEMO_LATENCY_MS,
 # DEMO_CONDITIONS (0: record at noon without shadows), DEMO_DAGGER (DAgger rounds after training, 0),
 # DEMO_DAGGER_LAPS (laps each round records), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle drive),
-# DEMO_REPORT (report folder, default report), DEMO_WORK (work folder, default demo/seed-SEED), BIN.
+# DEMO_REPORT (report folder, default report), DEMO_WORK (work folder, default demo/seed-SEED),
+# DEMO_SERVE (1: afterwards the model drives lake live in `Simulate serve` and the URL is printed;
+# DEMO_SERVE_PORT, default 8080), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -103,4 +105,13 @@ jungle_bar=()
 [[ "$jungle" == 0 ]] || jungle_bar=(--jungle-laps "$jungle_laps")
 "$BIN/Report" "$report" --evaluate --min-speed 20 --min-laps "$drive_laps" "${jungle_bar[@]}" || status=$?
 step "done: $report/index.html, $report/drive.json; $((SECONDS - started)) s in all"
+if [[ "${DEMO_SERVE:-0}" == 1 ]]; then
+  serve_port=${DEMO_SERVE_PORT:-8080}
+  step "live: the trained model drives lake in Simulate serve (docs/browser.md); Ctrl-C ends the demo"
+  echo "watch the drive live at http://127.0.0.1:$serve_port/"
+  start_drive ""
+  "$BIN/Simulate" serve --track lake --port "$serve_port" --drive-server "127.0.0.1:$port" --autonomous \
+    --output "$work/serve-recording"
+  stop_drive
+fi
 exit $status

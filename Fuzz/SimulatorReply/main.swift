@@ -5,7 +5,7 @@ import Simulator
 
 func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
   let text = String(decoding: UnsafeBufferPointer(start: data, count: count), as: UTF8.self)
-  if case .steer(let steering, let throttle) = ServerPacket(text: text) {
+  if case .steer(let steering, let throttle, _) = ServerPacket(text: text) {
     _ = unityParseFloat(steering)
     _ = unityParseFloat(throttle)
   }

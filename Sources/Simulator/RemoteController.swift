@@ -23,6 +23,10 @@ public final class RemoteController: SteeringController {
   /// Replies the Unity client could not parse (each ended a chain) and malformed packets.
   public private(set) var protocolErrors = 0
   public private(set) var reconnects = 0
+  /// The last `steer` reply's steering field as it arrived (nil: missing or not a string), and its
+  /// `saliency` (base64 PNG from `Drive --saliency`; nil when the server sends none): for the live page.
+  public private(set) var lastSteering: String?
+  public private(set) var lastSaliency: String?
 
   private var client: UnityWebSocketClient?
   private var owed = 0
@@ -65,9 +69,11 @@ public final class RemoteController: SteeringController {
       switch event {
       case .socketOpen, .packet(.open):
         owed += 1
-      case .packet(.steer(let steering, let throttle)):
+      case .packet(.steer(let steering, let throttle, let saliency)):
         inFlight = max(inFlight - 1, 0)
         repliesReceived += 1
+        lastSteering = steering
+        lastSaliency = saliency
         // CommandServer.OnSteer: steering, then throttle, then EmitTelemetry; a parse failure aborts the rest.
         guard let s = unityParseFloat(steering) else {
           protocolErrors += 1

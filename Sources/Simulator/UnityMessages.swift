@@ -10,8 +10,9 @@ package enum ServerPacket: Equatable, Sendable {
   case ping
   /// `3`: schedule the next ping.
   case pong
-  /// `42["steer",{...}]`: the raw field values (nil when missing or not a JSON string).
-  case steer(steering: String?, throttle: String?)
+  /// `42["steer",{...}]`: the raw field values (nil when missing or not a JSON string); `saliency`
+  /// is the optional extra key of `Drive --saliency` (base64 PNG), which the Unity client ignores.
+  case steer(steering: String?, throttle: String?, saliency: String? = nil)
   /// `42["manual",{}]`.
   case manual
   /// An event the client has no handler for.
@@ -63,7 +64,9 @@ package enum ServerPacket: Equatable, Sendable {
       }
       switch name {
       case "steer":
-        self = .steer(steering: data["steering_angle"] as? String, throttle: data["throttle"] as? String)
+        self = .steer(
+          steering: data["steering_angle"] as? String, throttle: data["throttle"] as? String,
+          saliency: data["saliency"] as? String)
       case "manual": self = .manual
       default: self = .otherEvent(name)
       }

@@ -13,6 +13,9 @@ final class TestDriveServer: Sendable {
     case strings, numbers, manual
     /// Strings, except that the 10th telemetry of the first connection gets a malformed event.
     case malformedOnce
+    /// The steering strings in turn (sent as they are), each steer with `saliency` when given, as
+    /// `Drive --saliency` adds it (the live page's tests).
+    case sequence(steering: [String], saliency: String?)
   }
 
   /// What the server observed.
@@ -78,6 +81,7 @@ private final class ServerSocketHandler: ChannelInboundHandler {
   let throttle: Double
   private var message: ByteBuffer?
   private var fragments = 0
+  private var replied = 0
   private let decoder = JPEGDecoder()
 
   init(
@@ -135,6 +139,12 @@ private final class ServerSocketHandler: ChannelInboundHandler {
         send("42[\"steer\",{\"steering_angle\":\(steering),\"throttle\":\(throttle)}]", context)
       case .manual:
         send("42[\"manual\",{}]", context)
+      case .sequence(let values, let saliency):
+        let steering = values[replied % values.count]
+        replied += 1
+        let extra = saliency.map { ",\"saliency\":\"\($0)\"" } ?? ""
+        send(
+          "42[\"steer\",{\"steering_angle\":\"\(steering)\",\"throttle\":\"\(throttle)\"\(extra)}]", context)
       case .malformedOnce:
         let (telemetry, connections) = log.withLockedValue { ($0.telemetry, $0.connections) }
         if telemetry == 10 && connections == 1 {
