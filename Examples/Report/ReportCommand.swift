@@ -51,12 +51,15 @@ struct ReportCommand: ParsableCommand {
       return
     }
     let reader = ReportFolder(path: folder)
+    var sections = [
+      try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
+      try reader.driveSection(),
+    ]
+    // Simulate evaluate --out <folder>: the suite's table and failure gallery.
+    if reader.exists("suite.json") { sections.append(try reader.suiteSection()) }
     let page = ReportPage(
       title: title, subtitle: "Generated \(ISO8601DateFormatter().string(from: Date())) from \(folder)/",
-      sections: [
-        try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
-        try reader.driveSection(),
-      ])
+      sections: sections)
     let missing = page.imageSources.filter { !reader.exists($0) }
     guard missing.isEmpty else { throw ValidationError("pictures missing from \(folder): \(missing)") }
     try page.render().write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)

@@ -6,7 +6,9 @@ import Simulator
 struct Simulate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "A headless driving simulator that records and drives like the Udacity simulator.",
-    subcommands: [RecordCommand.self, DriveCommand.self, RenderCommand.self, TracksCommand.self])
+    subcommands: [
+      RecordCommand.self, DriveCommand.self, EvaluateCommand.self, RenderCommand.self, TracksCommand.self,
+    ])
 }
 
 /// Options every subcommand that builds a world shares.
