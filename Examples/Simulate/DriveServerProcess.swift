@@ -32,7 +32,8 @@ final class DriveServerProcess {
       found = Self.listeningPort(in: text)
       if found != nil { break }
       guard process.isRunning else {
-        throw ValidationErrorText("Drive exited (status \(process.terminationStatus)) before listening: \(text)")
+        throw ValidationErrorText(
+          "Drive exited (status \(process.terminationStatus)) before listening: \(text)")
       }
       guard Date() < deadline else {
         process.terminate()

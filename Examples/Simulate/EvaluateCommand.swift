@@ -68,7 +68,8 @@ struct EvaluateCommand: ParsableCommand {
   /// The named suite with the command line's overrides.
   func resolvedSuite() throws -> EvaluationSuite {
     guard var s = EvaluationSuite.named(suite) else {
-      throw ValidationError("unknown suite '\(suite)' (\(EvaluationSuite.all.map(\.name).joined(separator: ", ")))")
+      throw ValidationError(
+        "unknown suite '\(suite)' (\(EvaluationSuite.all.map(\.name).joined(separator: ", ")))")
     }
     func list(_ text: String) -> [String] {
       text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -77,14 +78,16 @@ struct EvaluateCommand: ParsableCommand {
     if let tracks {
       s.tracks = list(tracks).map { name in
         // A named track keeps its goal; another one gets the bare bar (all laps, 0 off-road).
-        let known = s.tracks.first { $0.name == name } ?? EvaluationSuite.standardTracks.first { $0.name == name }
+        let known =
+          s.tracks.first { $0.name == name } ?? EvaluationSuite.standardTracks.first { $0.name == name }
         return SuiteTrack(name, speedsMph: known?.speedsMph ?? [30], goal: known?.goal ?? SuiteGoal())
       }
       overridden.append("tracks")
     }
     if let speeds {
       let values = list(speeds).compactMap(Double.init)
-      guard !values.isEmpty, values.count == list(speeds).count, values.allSatisfy({ $0 > 0 && $0 <= 60 }) else {
+      guard !values.isEmpty, values.count == list(speeds).count, values.allSatisfy({ $0 > 0 && $0 <= 60 })
+      else {
         throw ValidationError("--speeds: mph values in (0, 60], comma-separated")
       }
       for i in s.tracks.indices { s.tracks[i].speedsMph = values }
@@ -184,10 +187,12 @@ struct EvaluateCommand: ParsableCommand {
             let m = result.model
             print(
               String(
-                format: "[%d/%d] %@: %d/%d laps, %d off-road, CTE mean %.3f max %.3f m%@, %@  (%.0f s, ETA %.0f s)",
+                format:
+                  "[%d/%d] %@: %d/%d laps, %d off-road, CTE mean %.3f max %.3f m%@, %@  (%.0f s, ETA %.0f s)",
                 finished, runs.count, result.configuration.id, m.laps, run.laps, m.offroadEvents, m.meanCteM,
                 m.maxCteM, result.expert.map { String(format: "; expert %.3f m", $0.meanCteM) } ?? "",
-                result.passed ? "pass" : "FAIL (" + result.reasons.joined(separator: "; ") + ")", elapsed, eta))
+                result.passed ? "pass" : "FAIL (" + result.reasons.joined(separator: "; ") + ")", elapsed, eta
+              ))
           } catch {
             firstError.withLock { if $0 == nil { $0 = error } }
             return
@@ -216,7 +221,8 @@ struct EvaluateCommand: ParsableCommand {
   {
     let id = run.configuration.id
     func file(_ name: String) -> String { (pictures as NSString).appendingPathComponent(name) }
-    let session = DriveSession(track: track, renderer: renderer, options: run.driveOptions(failureFrames: gallery))
+    let session = DriveSession(
+      track: track, renderer: renderer, options: run.driveOptions(failureFrames: gallery))
     let controller = try RemoteController(host: "127.0.0.1", port: port)
     // Named "model", not by port, so a run's JSON does not depend on which worker drove it.
     let model = try session.run(controller, name: "model")
@@ -259,7 +265,8 @@ struct EvaluateCommand: ParsableCommand {
     let invoked = URL(fileURLWithPath: CommandLine.arguments[0])
     folders.append(invoked.deletingLastPathComponent())
     folders.append(invoked.resolvingSymlinksInPath().deletingLastPathComponent())
-    folders.append(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
+    folders.append(
+      URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
     for folder in folders {
       for name in ["DriveCommand", "Drive"] {
         let path = folder.appendingPathComponent(name).path

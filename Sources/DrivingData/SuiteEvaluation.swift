@@ -31,7 +31,8 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
     guard decoded.schema == Self.currentSchema else {
       throw DecodingError.dataCorrupted(
         .init(
-          codingPath: [], debugDescription: "suite.json schema \(decoded.schema); this reader knows \(Self.currentSchema)"))
+          codingPath: [],
+          debugDescription: "suite.json schema \(decoded.schema); this reader knows \(Self.currentSchema)"))
     }
     self = decoded
   }
@@ -79,7 +80,9 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
   public var markdown: String {
     let failed = runs.filter { !$0.passed }.count
     var md = "# Evaluation suite `\(suite)`\n\nModel `\(model)`: "
-    md += failed == 0 ? "all \(runs.count) runs met their goals.\n\n" : "\(failed) of \(runs.count) runs FAILED.\n\n"
+    md +=
+      failed == 0
+      ? "all \(runs.count) runs met their goals.\n\n" : "\(failed) of \(runs.count) runs FAILED.\n\n"
     let table = self.table
     func line(_ cells: [String]) -> String {
       "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
@@ -91,7 +94,8 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
       + "The expert (pure pursuit on the true state) drives the same configuration: its row is the upper bound.\n"
     let gallery = runs.flatMap { run in run.failures.map { (run.configuration.id, $0) } }
     if !gallery.isEmpty {
-      md += "\n## Failure gallery\n\nThe centre camera's 2 s before each off-road event (oldest first, 0.25 s apart; red bar: the last frame before it).\n\n"
+      md +=
+        "\n## Failure gallery\n\nThe centre camera's 2 s before each off-road event (oldest first, 0.25 s apart; red bar: the last frame before it).\n\n"
       for (id, f) in gallery {
         md += String(format: "- %@, lap %d, t = %.2f s: ![](%@)\n", id, f.lap, f.timeS, f.picture)
       }

@@ -35,7 +35,8 @@ extension ReportFolder {
     }
     if !paths.isEmpty {
       s.blocks.append(
-        .paragraph("Driven paths, green on the centre line to red at the road edge; rings mark off-road events."))
+        .paragraph(
+          "Driven paths, green on the centre line to red at the road edge; rings mark off-road events."))
       s.blocks.append(.gallery(paths, thumbnailWidth: 260))
     }
     let failures = suite.runs.flatMap { run in run.failures.map { (run, $0) } }
@@ -51,7 +52,8 @@ extension ReportFolder {
           .figure(
             source: f.picture,
             caption: String(
-              format: "%@, lap %d, t = %.2f s, put back at (%.1f, %.1f) m", run.configuration.id, f.lap, f.timeS,
+              format: "%@, lap %d, t = %.2f s, put back at (%.1f, %.1f) m", run.configuration.id, f.lap,
+              f.timeS,
               f.x, f.y)))
       }
     }

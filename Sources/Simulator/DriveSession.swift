@@ -162,11 +162,15 @@ public final class DriveSession {
         events = world.advance(by: dt)
       }
       evaluator.record(world, offRoadEvents: events)
-      for _ in 0..<events where failures.count < options.failureFrames {
-        failures.append(
-          FailureFrames(
-            time: world.time, lap: world.laps.lapsCompleted + 1, position: world.vehicle.center,
-            frames: history.sampled()))
+      if events > 0, failures.count < options.failureFrames {
+        // Nothing to keep when the controller drove without images.
+        let before = history.sampled()
+        for _ in 0..<events where failures.count < options.failureFrames && !before.isEmpty {
+          failures.append(
+            FailureFrames(
+              time: world.time, lap: world.laps.lapsCompleted + 1, position: world.vehicle.center,
+              frames: before))
+        }
       }
       if world.time >= nextProgress {
         nextProgress += 1

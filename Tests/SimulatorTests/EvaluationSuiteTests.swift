@@ -50,17 +50,26 @@ import Testing
     let lake = EvaluationSuite.standardTracks[0].goal
     let expert = evaluation(laps: 10, offroad: 0, cte: 0.09)
     #expect(lake.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.12), expert: expert, laps: 10).isEmpty)
-    #expect(lake.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.13), expert: expert, laps: 10).count == 1)
-    #expect(lake.misses(model: evaluation(laps: 10, offroad: 1, cte: 0.1), expert: expert, laps: 10) == ["1 off-road"])
-    #expect(lake.misses(model: evaluation(laps: 9, offroad: 0, cte: 0.1), expert: expert, laps: 10) == ["9 of 10 laps"])
+    #expect(
+      lake.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.13), expert: expert, laps: 10).count == 1)
+    #expect(
+      lake.misses(model: evaluation(laps: 10, offroad: 1, cte: 0.1), expert: expert, laps: 10) == [
+        "1 off-road"
+      ])
+    #expect(
+      lake.misses(model: evaluation(laps: 9, offroad: 0, cte: 0.1), expert: expert, laps: 10) == [
+        "9 of 10 laps"
+      ])
     #expect(!lake.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.1), expert: nil, laps: 10).isEmpty)
     #expect(
       !lake.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.1, stalled: true), expert: expert, laps: 10)
         .isEmpty)
     let jungle = EvaluationSuite.standardTracks[1].goal
     #expect(jungle.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.15), expert: nil, laps: 10).isEmpty)
-    #expect(jungle.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.151), expert: nil, laps: 10).count == 1)
-    #expect(jungle.misses(model: evaluation(laps: 10, offroad: 0, cte: .nan), expert: nil, laps: 10).count == 1)
+    #expect(
+      jungle.misses(model: evaluation(laps: 10, offroad: 0, cte: 0.151), expert: nil, laps: 10).count == 1)
+    #expect(
+      jungle.misses(model: evaluation(laps: 10, offroad: 0, cte: .nan), expert: nil, laps: 10).count == 1)
   }
 
   @Test func unknownTracksAreReportedAndContributedOnesFound() throws {
@@ -78,7 +87,9 @@ import Testing
   /// Steers hard left, with images: leaves the road again and again.
   final class HardLeft: SteeringController {
     let wantsImages = true
-    func controls(after observation: Observation) throws -> Controls? { Controls(steering: -1, throttle: 0.6) }
+    func controls(after observation: Observation) throws -> Controls? {
+      Controls(steering: -1, throttle: 0.6)
+    }
   }
 
   @Test func failureFramesAreTheTwoSecondsBeforeEachEventAndChangeNothing() throws {
@@ -87,7 +98,8 @@ import Testing
     var options = DriveOptions()
     options.timeLimit = 30
     options.latency = .fixed(milliseconds: 150, jitter: 30)
-    let plain = try DriveSession(track: track, renderer: renderer, options: options).run(HardLeft(), name: "x")
+    let plain = try DriveSession(track: track, renderer: renderer, options: options).run(
+      HardLeft(), name: "x")
     options.failureFrames = 3
     let session = DriveSession(track: track, renderer: renderer, options: options)
     let kept = try session.run(HardLeft(), name: "x")
@@ -111,7 +123,9 @@ import Testing
     // Without frames (the expert) nothing is kept and nothing changes.
     final class Expert: SteeringController {
       let inner: ExpertController
-      init(_ track: Track) { inner = ExpertController(expert: ExpertDriver(track: track, cruiseSpeedMph: 30)) }
+      init(_ track: Track) {
+        inner = ExpertController(expert: ExpertDriver(track: track, cruiseSpeedMph: 30))
+      }
       var wantsImages: Bool { false }
       func controls(after observation: Observation) throws -> Controls? {
         var c = try inner.controls(after: observation)
@@ -139,13 +153,16 @@ import Testing
     for _ in 0..<2 {
       // Two servers with the same (untrained, seeded) network.
       let model = try Sequential.seedModel(seed: 7, dropout: 0, threads: 1)
-      let autopilot = Autopilot(predictor: try SequentialPredictor(model: model, pipeline: .seed), setSpeed: 25)
+      let autopilot = Autopilot(
+        predictor: try SequentialPredictor(model: model, pipeline: .seed), setSpeed: 25)
       servers.append(
-        try await DriveServer(configuration: DriveServer.Configuration(port: 0, threads: 1), autopilot: autopilot))
+        try await DriveServer(
+          configuration: DriveServer.Configuration(port: 0, threads: 1), autopilot: autopilot))
     }
     let ports = servers.map(\.localPort)
     @Sendable func drive(_ run: SuiteRun, port: Int) throws -> DriveEvaluation {
-      let session = DriveSession(track: track, renderer: renderer, options: run.driveOptions(failureFrames: 2))
+      let session = DriveSession(
+        track: track, renderer: renderer, options: run.driveOptions(failureFrames: 2))
       return try session.run(try RemoteController(port: port), name: "model")
     }
     do {
