@@ -51,7 +51,7 @@ import Testing
     }
     #expect(tables == [suite.table])
     // Model row and expert row per run; the failing run says why.
-    #expect(suite.table.count == 1 + 3)
+    #expect(suite.table.count == 1 + 4)
     #expect(suite.table[3][1] == "model" && suite.table[3].last == "FAIL: 1 off-road")
     #expect(suite.table[2][1] == "expert")
     let page = ReportPage(title: "t", sections: [section])
