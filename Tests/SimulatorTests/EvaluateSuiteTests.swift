@@ -106,15 +106,22 @@ import Testing
     let zeroed = dir + "/zeroed.h5"
     try KerasModelFile.save(loaded.model, to: zeroed, pipeline: loaded.pipeline)
     let failing = dir + "/failing"
-    r = try run("SimulateCommand", ["evaluate", "--model", zeroed, "--suite", "ci", "--out", failing])
+    r = try run(
+      "SimulateCommand", ["evaluate", "--model", zeroed, "--suite", "ci", "--no-expert", "--out", failing])
     #expect(r.status == 3, "a zeroed model passed: \(r.output)")
     let failed = try suite(in: failing)
-    let run = try #require(failed.runs.first)
-    #expect(!run.passed && run.model.offroadEvents > 0)
-    #expect(!run.failures.isEmpty && run.failures.count <= 5)
-    for failure in run.failures {
+    let zeroRun = try #require(failed.runs.first)
+    #expect(!zeroRun.passed && zeroRun.model.offroadEvents > 0 && zeroRun.expert == nil)
+    #expect(!zeroRun.failures.isEmpty && zeroRun.failures.count <= 5)
+    for failure in zeroRun.failures {
       let sheet = try PNGCodec().decode(contentsOf: failing + "/" + failure.picture)
       #expect(sheet.width == 4 * 320 + 3 * 2 && sheet.height == 2 * 164 + 2)
     }
+    // 6. The report page shows the suite; Report refuses a page whose pictures are missing.
+    r = try run("ReportCommand", [failing])
+    #expect(r.status == 0, "Report: \(r.output)")
+    let page = try String(contentsOfFile: failing + "/index.html", encoding: .utf8)
+    #expect(page.contains("Evaluation suite") && page.contains("FAIL: "))
+    for failure in zeroRun.failures { #expect(page.contains(failure.picture)) }
   }
 }
