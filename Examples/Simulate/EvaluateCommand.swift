@@ -143,7 +143,7 @@ struct EvaluateCommand: ParsableCommand {
     try? FileManager.default.removeItem(atPath: pictures)
     try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
     let workers = min(jobs, runs.count)
-    print(
+    report(
       "evaluate: suite \(suite.name), \(runs.count) runs of \(suite.laps) lap(s) (model\(noExpert ? "" : " + expert")), "
         + "\(workers) worker(s), Drive: \(executable)")
 
@@ -185,7 +185,7 @@ struct EvaluateCommand: ParsableCommand {
             let elapsed = Date().timeIntervalSince(started)
             let eta = elapsed / Double(finished) * Double(runs.count - finished)
             let m = result.model
-            print(
+            report(
               String(
                 format:
                   "[%d/%d] %@: %d/%d laps, %d off-road, CTE mean %.3f max %.3f m%@, %@  (%.0f s, ETA %.0f s)",
@@ -210,8 +210,8 @@ struct EvaluateCommand: ParsableCommand {
     let markdown = (out as NSString).appendingPathComponent("suite.md")
     try evaluation.jsonData().write(to: URL(fileURLWithPath: json))
     try evaluation.markdown.write(toFile: markdown, atomically: true, encoding: .utf8)
-    print(evaluation.markdown)
-    print("wrote \(json), \(markdown) and \(pictures)/ in \(Int(Date().timeIntervalSince(started))) s")
+    report(evaluation.markdown)
+    report("wrote \(json), \(markdown) and \(pictures)/ in \(Int(Date().timeIntervalSince(started))) s")
     if !evaluation.passed { throw ExitCode(3) }
   }
 
@@ -275,4 +275,9 @@ struct EvaluateCommand: ParsableCommand {
     }
     throw ValidationError("no Drive executable beside \(invoked.path): build it (make build) or pass --drive")
   }
+}
+
+/// Unbuffered stdout: progress lines appear as they happen, also through a pipe (`| tee log`).
+private func report(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
