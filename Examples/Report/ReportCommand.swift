@@ -75,12 +75,16 @@ struct ReportCommand: ParsableCommand {
       try SaliencyFigures.write(
         model: saliencyModel, frames: frames, samples: saliencySamples, folder: folder)
     }
+    var sections = [
+      try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
+      try reader.driveSection(), try reader.saliencySection(),
+    ]
+    if let dagger = try reader.daggerSection() { sections.append(dagger) }
+    // Simulate evaluate --out <folder>: the suite's table and failure gallery.
+    if reader.exists("suite.json") { sections.append(try reader.suiteSection()) }
     let page = ReportPage(
       title: title, subtitle: "Generated \(ISO8601DateFormatter().string(from: Date())) from \(folder)/",
-      sections: [
-        try reader.datasetSection(), try reader.trainingSection(), try reader.modelSection(),
-        try reader.driveSection(), try reader.saliencySection(),
-      ] + [try reader.daggerSection()].compactMap { $0 })
+      sections: sections)
     let missing = page.imageSources.filter { !reader.exists($0) }
     guard missing.isEmpty else { throw ValidationError("pictures missing from \(folder): \(missing)") }
     try page.render().write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)

@@ -7,7 +7,8 @@ struct Simulate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "A headless driving simulator that records and drives like the Udacity simulator.",
     subcommands: [
-      RecordCommand.self, DriveCommand.self, ServeCommand.self, RenderCommand.self, TracksCommand.self,
+      RecordCommand.self, DriveCommand.self, ServeCommand.self, EvaluateCommand.self, RenderCommand.self,
+      TracksCommand.self,
     ])
 }
 

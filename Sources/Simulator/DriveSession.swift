@@ -26,6 +26,10 @@ public struct DriveOptions: Sendable {
   public var seed: UInt64 = 1
   /// Test-time perturbations (lighting, shadows, actuator noise and rate, camera pitch); nil: none.
   public var conditions: DriveConditions? = nil
+  /// Keeps the centre frames of the 2 s before each of the first N off-road events (the failure
+  /// gallery; `DriveSession.failures`); 0: none. Only frames the drive renders anyway are kept, so
+  /// the drive itself is unchanged (the expert, which needs no images, has none to keep).
+  public var failureFrames = 0
 
   public init() {}
 }
@@ -53,6 +57,8 @@ public final class DriveSession {
   public private(set) var evaluator: Evaluator
   /// Sees every frame and may take the wheel (DAgger's expert); nil: the controller alone drives.
   public var supervisor: (any DriveSupervisor)?
+  /// The last drive's off-road events with the frames before them (at most `options.failureFrames`).
+  public private(set) var failures: [FailureFrames] = []
 
   public init(track: Track, renderer: Renderer, options: DriveOptions) {
     self.track = track
@@ -71,6 +77,8 @@ public final class DriveSession {
     var conditions = options.conditions.map { ConditionsState($0, baseLighting: options.lighting) }
     if let c = options.conditions { world.vehicle.parameters.steeringRateDegrees = c.steeringRateDegrees }
     evaluator = Evaluator(track: track)
+    failures = []
+    var history = FrameHistory(seconds: FailureFrames.window)
     let encoder = JPEGEncoder(quality: 75)
     if let dir = options.framesDirectory {
       do {
@@ -107,6 +115,7 @@ public final class DriveSession {
           throw SimulatorError.io("cannot save frame \(path): \(error)")
         }
       }
+      if let frame, options.failureFrames > 0 { history.append(frame, time: world.time) }
       frames += 1
       try supervisor?.observe(
         world, frame: frame, lighting: conditions?.lighting ?? options.lighting,
@@ -160,6 +169,16 @@ public final class DriveSession {
         events = world.advance(by: dt)
       }
       evaluator.record(world, offRoadEvents: events, frame: frames - 1)
+      if events > 0, failures.count < options.failureFrames {
+        // Nothing to keep when the controller drove without images.
+        let before = history.sampled()
+        for _ in 0..<events where failures.count < options.failureFrames && !before.isEmpty {
+          failures.append(
+            FailureFrames(
+              time: world.time, lap: world.laps.lapsCompleted + 1, position: world.vehicle.center,
+              frames: before))
+        }
+      }
       if world.time >= nextProgress {
         nextProgress += 1
         progress?(evaluator.report(world: world, controller: name, frames: frames, stalled: false))
