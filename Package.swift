@@ -77,7 +77,13 @@ let package = Package(
     .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),
     // Keras HDF5 model files (with the input pipeline they were trained with) and checkpoints.
     .target(name: "ModelFile", dependencies: ["ConvNet", "DrivingData", "HDF5", "TensorCore"]),
-    .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
+    .target(
+      name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio, plugins: ["EmbedTracks"]),
+    // Tracks/*.json compiled into Simulator as text: built-in tracks defined only by their JSON file.
+    .plugin(
+      name: "EmbedTracks", capability: .buildTool(), dependencies: ["EmbedTracksTool"],
+      path: "Plugins/EmbedTracks"),
+    .executableTarget(name: "EmbedTracksTool", path: "Plugins/EmbedTracksTool"),
     .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", "ModelFile", log, nioHelpers] + nio),
     // Blocking simulator-like, load and hostile clients for the Drive tests and `Bench drive`;
     // no product: nothing outside this package should ship them.
