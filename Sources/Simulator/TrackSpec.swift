@@ -138,7 +138,8 @@ public struct TrackSpec: Sendable, Codable, Hashable {
       throw SimulatorError.invalidTrack("\(name): edgeLines must be white, yellow or none")
     }
     guard Self.sceneries.contains(style.scenery) else {
-      throw SimulatorError.invalidTrack("\(name): scenery must be one of \(Self.sceneries.joined(separator: ", "))")
+      throw SimulatorError.invalidTrack(
+        "\(name): scenery must be one of \(Self.sceneries.joined(separator: ", "))")
     }
     for r in regions
     where r.center.count != 2 || !r.center.allSatisfy(inBounds) || !(r.radius > 0) || !inBounds(r.radius) {

@@ -131,7 +131,9 @@ import Testing
     }
     func difference(_ a: [UInt8], _ b: [UInt8], rows: Range<Int>) -> Double {
       var total = 0
-      for i in (3 * rows.lowerBound * 320)..<(3 * rows.upperBound * 320) { total += abs(Int(a[i]) - Int(b[i])) }
+      for i in (3 * rows.lowerBound * 320)..<(3 * rows.upperBound * 320) {
+        total += abs(Int(a[i]) - Int(b[i]))
+      }
       return Double(total) / Double(3 * rows.count * 320)
     }
     // Horizon band (rock walls and mesas) and the ground beside the road both differ from lake and jungle.
