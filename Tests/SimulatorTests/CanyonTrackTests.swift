@@ -24,6 +24,37 @@ import Testing
     #expect(try byName.spec.jsonData() == bytes)
   }
 
+  @Test func everyTracksFileIsCompiledInVerbatim() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: Self.tracksFolder.path)
+      .filter { $0.hasSuffix(".json") }.sorted()
+    #expect(embeddedTrackFiles.map { $0.name + ".json" }.sorted() == files)
+    for file in embeddedTrackFiles {
+      let bytes = try Data(contentsOf: Self.tracksFolder.appendingPathComponent(file.name + ".json"))
+      #expect(Data(file.json.utf8) == bytes, "\(file.name)")
+      #expect(TrackLibrary.names.contains(file.name))
+    }
+  }
+
+  /// Scripts/tracks/canyon.py (standard library only) writes the committed file byte for byte.
+  @Test func generatorScriptReproducesTheFile() throws {
+    let environment = ProcessInfo.processInfo.environment
+    let python = try #require(
+      [environment["BC_TEST_PYTHON"], "/usr/bin/python3", "/usr/local/bin/python3"].compactMap { $0 }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }, "needs a python3")
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("canyon-\(UUID()).json")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [
+      Self.tracksFolder.appendingPathComponent("../Scripts/tracks/canyon.py").path, output.path,
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(try Data(contentsOf: output) == Data(contentsOf: Self.file))
+  }
+
   @Test func isHarderThanJungle() throws {
     let canyon = try Track(named: "canyon")
     let jungle = try Track(named: "jungle")
