@@ -182,6 +182,10 @@ if Context.environment["BC_FUZZ"] == "1" {
     ("FuzzPNG", ["DrivingData"]),
   ]
   package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+  // The track embedder runs during the build and gets the same -sanitize flags: it needs lld too.
+  for target in package.targets where target.name == "EmbedTracksTool" {
+    target.linkerSettings = [.unsafeFlags(["-use-ld=lld"])]
+  }
   for (name, dependencies) in fuzzTargets {
     package.targets.append(
       .executableTarget(
