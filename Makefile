@@ -74,7 +74,7 @@ soak: test-deps
 # Style, every import declared by its target (SwiftPM's own check is a no-op on this toolchain),
 # and C that compiles without warnings under -Wall -Wextra (the build passes neither).
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Examples Tests Plugins
 	$(PYTHON) Scripts/check-imports.py
 	@for f in $(C_SOURCES); do clang -fsyntax-only -Wall -Wextra -Werror -I$$(dirname $$f)/include $$f || exit 1; done
 	@echo "C: $(words $(C_SOURCES)) files without warnings"

@@ -77,7 +77,13 @@ let package = Package(
     .target(name: "DrivingData", dependencies: ["TensorCore", "CImageCodec"]),
     // Keras HDF5 model files (with the input pipeline they were trained with) and checkpoints.
     .target(name: "ModelFile", dependencies: ["ConvNet", "DrivingData", "HDF5", "TensorCore"]),
-    .target(name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio),
+    .target(
+      name: "Simulator", dependencies: ["TensorCore", "DrivingData", log] + nio, plugins: ["EmbedTracks"]),
+    // Tracks/*.json compiled into Simulator as text: built-in tracks defined only by their JSON file.
+    .plugin(
+      name: "EmbedTracks", capability: .buildTool(), dependencies: ["EmbedTracksTool"],
+      path: "Plugins/EmbedTracks"),
+    .executableTarget(name: "EmbedTracksTool", path: "Plugins/EmbedTracksTool"),
     .target(name: "Drive", dependencies: ["ConvNet", "DrivingData", "ModelFile", log, nioHelpers] + nio),
     // Blocking simulator-like, load and hostile clients for the Drive tests and `Bench drive`;
     // no product: nothing outside this package should ship them.
@@ -177,6 +183,10 @@ if Context.environment["BC_FUZZ"] == "1" {
     ("FuzzPNG", ["DrivingData"]),
   ]
   package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+  // The track embedder runs during the build and gets the same -sanitize flags: it needs lld too.
+  for target in package.targets where target.name == "EmbedTracksTool" {
+    target.linkerSettings = [.unsafeFlags(["-use-ld=lld"])]
+  }
   for (name, dependencies) in fuzzTargets {
     package.targets.append(
       .executableTarget(

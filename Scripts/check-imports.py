@@ -19,6 +19,7 @@ import sys
 SYSTEM = {
     "Foundation", "FoundationEssentials", "FoundationNetworking", "FoundationXML", "Dispatch", "Glibc", "Musl",
     "Darwin", "Swift", "_Concurrency", "Synchronization", "Testing", "XCTest", "os", "CoreFoundation",
+    "PackagePlugin",  # what a package plugin (Plugins/) builds against
 }
 IMPORT = re.compile(r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 

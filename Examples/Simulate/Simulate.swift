@@ -14,7 +14,7 @@ struct Simulate: ParsableCommand {
 
 /// Options every subcommand that builds a world shares.
 struct TrackOptions: ParsableArguments {
-  @Option(help: "Built-in track (lake, jungle) or a track JSON file.")
+  @Option(help: "Built-in track (\(TrackLibrary.names.joined(separator: ", "))) or a track JSON file.")
   var track = "lake"
 
   @Flag(help: "Drive the track clockwise (the other way round).")

@@ -62,6 +62,20 @@ struct Palette: Sendable {
       // Ripples: stretched noise, brighter crests.
       let r = valueNoise(Float(x / 0.8), Float(y / 3.0), seed: seed &+ 7)
       return packRGB(40 + 22 * r + 4 * g, 78 + 28 * r + 4 * g, 112 + 30 * r + 4 * g)
+    case .gravel:
+      // Coarse stones: strong per-texel grain over soft patches, a few dark pebbles.
+      let p = patch(x, y, scale: 2.5, salt: 10)
+      let pebble: Float = grain(x, y, salt: 11) > 0.8 ? -34 : 0
+      return packRGB(
+        150 + 18 * p + 22 * g + pebble, 136 + 16 * p + 20 * g + pebble, 116 + 12 * p + 18 * g + pebble)
+    case .rock:
+      // Sandstone: large warm patches with darker streaks where two noise fields cross.
+      let p = patch(x, y, scale: 9, salt: 12)
+      let q = patch(x, y, scale: 1.8, salt: 13)
+      let streak: Float = abs(p - q) < 0.05 ? -26 : 0
+      return packRGB(
+        162 + 34 * p + 12 * q + 8 * g + streak, 92 + 22 * p + 8 * q + 6 * g + streak,
+        58 + 14 * p + 6 * q + 5 * g + streak)
     }
   }
 

@@ -1,5 +1,6 @@
 // The sky and everything beyond the ground texture, baked into a 360-degree panorama indexed by
-// (elevation, azimuth): a gradient sky with clouds, a far ridge of hills or mountains, a tree line.
+// (elevation, azimuth): a gradient sky with clouds, a far ridge of hills or mountains, a tree line
+// (the canyon's rock walls and mesas are in CanyonScenery.swift).
 import Foundation
 import TensorCore
 
@@ -15,6 +16,12 @@ final class Panorama: Sendable {
   let haze: UInt32
 
   init(scenery: String, seed: UInt64) {
+    if scenery == "canyon" {
+      let canyon = Panorama.canyon(seed: seed)
+      texels = canyon.texels
+      haze = canyon.haze
+      return
+    }
     let w = Panorama.width
     let h = Panorama.height
     let s = UInt32(truncatingIfNeeded: seed &* 0x9E37_79B9 ^ 0x5BD1)

@@ -72,8 +72,7 @@ public final class Track: Sendable {
     if name.hasSuffix(".json") {
       try self.init(spec: TrackSpec.load(from: URL(fileURLWithPath: name)))
     } else {
-      guard let spec = TrackLibrary.spec(named: name) else { throw SimulatorError.unknownTrack(name) }
-      try self.init(spec: spec)
+      try self.init(spec: TrackLibrary.load(named: name))
     }
   }
 

@@ -1,16 +1,29 @@
 // The built-in tracks. Each is plain data (a TrackSpec); `Simulate tracks --export DIR` writes them
-// as the JSON a user edits to make a new one. The centre lines are sampled from star-shaped polar
-// curves r(theta) = r0 + sum a_k cos(k theta + phase_k), which close smoothly and never cross.
+// as the JSON a user edits to make a new one. Lake and jungle are written here (their centre lines
+// are sampled from star-shaped polar curves r(theta) = r0 + sum a_k cos(k theta + phase_k), which
+// close smoothly and never cross); every other built-in is only its file Tracks/<name>.json, which
+// the EmbedTracks plugin compiles into the module as text.
 import Foundation
 
 public enum TrackLibrary {
-  public static let names = ["lake", "jungle"]
+  /// Lake and jungle first, then the tracks that exist only as Tracks/*.json, by name.
+  public static let names =
+    ["lake", "jungle"] + embeddedTrackFiles.map(\.name).filter { !["lake", "jungle"].contains($0) }.sorted()
 
-  public static func spec(named name: String) -> TrackSpec? {
+  /// The built-in track `name`, or nil when there is none (or its embedded file does not decode;
+  /// `load(named:)` says why).
+  public static func spec(named name: String) -> TrackSpec? { try? load(named: name) }
+
+  /// The built-in track `name`; throws `unknownTrack`, or `invalidTrack` if its embedded JSON is bad.
+  public static func load(named name: String) throws -> TrackSpec {
     switch name {
-    case "lake": lake
-    case "jungle": jungle
-    default: nil
+    case "lake": return lake
+    case "jungle": return jungle
+    default:
+      guard let file = embeddedTrackFiles.first(where: { $0.name == name }) else {
+        throw SimulatorError.unknownTrack(name)
+      }
+      return try TrackSpec.decode(Data(file.json.utf8), source: "Tracks/\(name).json (built in)")
     }
   }
 

@@ -4,6 +4,10 @@ import Foundation
 /// Ground surfaces the renderer and the off-road rules know.
 public enum Surface: String, Sendable, Codable, CaseIterable {
   case asphalt, grass, dirt, water, sand
+  /// Loose grey-brown stones (a desert verge).
+  case gravel
+  /// Red-brown sandstone (the canyon floor).
+  case rock
 }
 
 /// A disc of one surface placed off the road (a lake, a sand pit, a dirt patch).
@@ -31,7 +35,8 @@ public struct TrackStyle: Sendable, Codable, Hashable {
   public var shoulder: Surface
   /// Surface everywhere else.
   public var ground: Surface
-  /// Background: "hills" (rolling green hills, a few trees) or "jungle" (dense tall trees, mountains).
+  /// Background: "hills" (rolling green hills, a few trees), "jungle" (dense tall trees, mountains)
+  /// or "canyon" (banded red rock walls and flat-topped mesas under a hazy desert sky).
   public var scenery: String
 
   public init(
@@ -78,10 +83,15 @@ public struct TrackSpec: Sendable, Codable, Hashable {
     } catch {
       throw SimulatorError.invalidTrack("cannot read \(url.path): \(error.localizedDescription)")
     }
+    return try decode(data, source: url.path)
+  }
+
+  /// Decodes a track from JSON text; `source` names it in the error.
+  static func decode(_ data: Data, source: String) throws -> TrackSpec {
     do {
       return try JSONDecoder().decode(TrackSpec.self, from: data)
     } catch {
-      throw SimulatorError.invalidTrack("\(url.path) is not a track JSON file: \(error)")
+      throw SimulatorError.invalidTrack("\(source) is not a track JSON file: \(error)")
     }
   }
 
@@ -97,6 +107,9 @@ public struct TrackSpec: Sendable, Codable, Hashable {
   static let maxCoordinate = 10_000.0
   static let maxControlPoints = 1000
   static let maxLapLength = 10_000.0
+
+  /// The backgrounds `Panorama` can draw.
+  static let sceneries = ["hills", "jungle", "canyon"]
 
   /// Checks what the geometry builder relies on; the message says what is wrong.
   func validate() throws {
@@ -124,8 +137,9 @@ public struct TrackSpec: Sendable, Codable, Hashable {
     guard ["white", "yellow", "none"].contains(style.edgeLines) else {
       throw SimulatorError.invalidTrack("\(name): edgeLines must be white, yellow or none")
     }
-    guard ["hills", "jungle"].contains(style.scenery) else {
-      throw SimulatorError.invalidTrack("\(name): scenery must be hills or jungle")
+    guard Self.sceneries.contains(style.scenery) else {
+      throw SimulatorError.invalidTrack(
+        "\(name): scenery must be one of \(Self.sceneries.joined(separator: ", "))")
     }
     for r in regions
     where r.center.count != 2 || !r.center.allSatisfy(inBounds) || !(r.radius > 0) || !inBounds(r.radius) {
