@@ -127,9 +127,11 @@ public struct EvaluationSuite: Sendable, Equatable {
   public static let standardTracks = [
     SuiteTrack("lake", speedsMph: [30], goal: SuiteGoal(maxMeanCteOverExpertM: 0.03)),
     SuiteTrack("jungle", speedsMph: [30], goal: SuiteGoal(maxMeanCteM: 0.15)),
+    // The expert's highest cruise speed there: 30 mph (about 10 mph through the hairpins).
+    SuiteTrack("canyon", speedsMph: [30], goal: SuiteGoal()),
   ]
 
-  /// Lake and jungle at 30 mph, seeds 1-3, 150 +- 30 ms latency, conditions on, 10 laps.
+  /// Lake, jungle and canyon at 30 mph, seeds 1-3, 150 +- 30 ms latency, conditions on, 10 laps.
   public static let standard = EvaluationSuite(
     name: "standard", tracks: standardTracks, seeds: [1, 2, 3],
     latencies: [.fixed(milliseconds: 150, jitter: 30)], conditions: [true], laps: 10)

@@ -13,8 +13,8 @@ import Testing
 @Suite struct EvaluationSuiteTests {
   @Test func theStandardSuiteIsTheIssuesMatrix() throws {
     let runs = EvaluationSuite.standard.runs
-    #expect(runs.count == 6)
-    #expect(Set(runs.map(\.track)) == ["lake", "jungle"])
+    #expect(runs.count == 9)
+    #expect(Set(runs.map(\.track)) == ["lake", "jungle", "canyon"])
     #expect(Set(runs.map(\.seed)) == [1, 2, 3])
     #expect(runs.allSatisfy { $0.speedMph == 30 && $0.laps == 10 && $0.conditions })
     #expect(runs.allSatisfy { $0.latency == .fixed(milliseconds: 150, jitter: 30) })
@@ -26,7 +26,7 @@ import Testing
     #expect(options.conditions == DriveConditions.standard(seed: 1))
     #expect(options.laps == 10 && options.seed == 1 && options.failureFrames == 3)
     // The full suite adds the clean column; CI is one lap of lake.
-    #expect(EvaluationSuite.full.runs.count == 24)
+    #expect(EvaluationSuite.full.runs.count == 36)
     #expect(EvaluationSuite.ci.runs.count == 1 && EvaluationSuite.ci.runs[0].laps == 1)
   }
 
