@@ -119,9 +119,8 @@ import Testing
 
   // What the issue resolves on, end to end: record by keyboard in the page, train on the
   // recording with TrainNvidia, and watch the trained model drive through Drive's own server.
-  /// Whether Drive's server adds the `saliency` key to its replies (flip when `Drive --saliency`
-  /// is on this branch, and configure the server below to send it).
-  static let driveSendsSaliency = false
+  /// Drive's server runs as `Drive --saliency` does, so the page must draw the real overlay.
+  static let driveSendsSaliency = true
 
   @Test func recordByKeyboardTrainAndWatchTheModelDrive() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -168,7 +167,7 @@ import Testing
     let sent = Locked<[Float]>([])
     let server = try await DriveServer(
       configuration: DriveServer.Configuration(port: 0, threads: 1),
-      autopilot: Autopilot(predictor: predictor, setSpeed: 15),
+      autopilot: Autopilot(saliencyPredictor: predictor, setSpeed: 15),
       onFrame: { report in sent.withLock { $0.append(report.steering) } })
     let result: [String: Any]
     do {
