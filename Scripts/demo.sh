@@ -64,10 +64,11 @@ step "prepare + train: $epochs epochs at most, one augmented copy per sample, se
 "$BIN/TrainNvidia" --data "$work/data" --store "$work/samples.h5" --epochs "$epochs" --seed "$seed" \
   --augment 1 --output "$work/model.h5" --report-dir "$report" "${dagger_args[@]}"
 
-# Starts Drive with the model in the background and waits until it listens.
+# Starts Drive with the model in the background (frames folder, then extra flags) and waits until it listens.
 start_drive() {
   local frames=$1
-  "$BIN/Drive" "$work/model.h5" ${frames:+"$frames"} --port "$port" --speed "$speed" --quiet &
+  shift
+  "$BIN/Drive" "$work/model.h5" ${frames:+"$frames"} --port "$port" --speed "$speed" --quiet "$@" &
   drive_pid=$!
   for _ in $(seq 1 100); do
     if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then return 0; fi
@@ -109,7 +110,7 @@ if [[ "${DEMO_SERVE:-0}" == 1 ]]; then
   serve_port=${DEMO_SERVE_PORT:-8080}
   step "live: the trained model drives lake in Simulate serve (docs/browser.md); Ctrl-C ends the demo"
   echo "watch the drive live at http://127.0.0.1:$serve_port/"
-  start_drive ""
+  start_drive "" --saliency
   "$BIN/Simulate" serve --track lake --port "$serve_port" --drive-server "127.0.0.1:$port" --autonomous \
     --output "$work/serve-recording"
   stop_drive
