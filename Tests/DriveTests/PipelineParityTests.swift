@@ -89,26 +89,17 @@ import Testing
   /// `TrainNvidia --color yuv --crop 60,25` writes exactly that pipeline into model.h5, with the
   /// normalization of the model's first layer, so Drive and Predict need no flags to feed it.
   @Test func trainNvidiaWritesThePipelineItTrainedWith() throws {
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("TrainNvidiaCommand").path
-    #expect(FileManager.default.isExecutableFile(atPath: executable), "TrainNvidiaCommand not built")
     let built = try RecordingBuilder(rows: 10, width: 320, height: 160, seed: 4).build()
     defer { RecordingBuilder.remove(built.directory) }
     let output = built.directory + "/model.h5"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = [
-      "--data", built.directory, "--store", built.directory + "/samples.h5", "--output", output,
-      "--model", "pilotnet", "--color", "yuv", "--crop", "60,25", "--epochs", "1", "--threads", "1",
-      "--no-isolation",
-    ]
-    process.standardOutput = Pipe()
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "TrainNvidia failed: \(stderr)")
+    let result = try BuiltExecutable.run(
+      "TrainNvidiaCommand",
+      [
+        "--data", built.directory, "--store", built.directory + "/samples.h5", "--output", output,
+        "--model", "pilotnet", "--color", "yuv", "--crop", "60,25", "--epochs", "1", "--threads", "1",
+        "--no-isolation",
+      ])
+    try #require(result.status == 0, "TrainNvidia failed: \(result.stderr)")
 
     let (_, loaded) = try SequentialPredictor.load(path: output)
     let p = loaded.pipeline

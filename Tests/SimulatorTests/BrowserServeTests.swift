@@ -3,6 +3,7 @@ import DrivingData
 import Foundation
 import ModelFile
 import TensorCore
+import TestSupport
 import Testing
 
 @testable import Simulator
@@ -143,24 +144,14 @@ import Testing
     }
 
     // 2. Train on it with TrainNvidia (one epoch: this checks the path, not the driving).
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("TrainNvidiaCommand").path
-    try #require(FileManager.default.isExecutableFile(atPath: executable), "TrainNvidiaCommand not built")
     let model = (dir as NSString).appendingPathComponent("model.h5")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = [
-      "--data", recording, "--store", (dir as NSString).appendingPathComponent("samples.h5"), "--output",
-      model,
-      "--epochs", "1", "--threads", "1", "--no-isolation", "--seed", "3",
-    ]
-    process.standardOutput = Pipe()
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "TrainNvidia failed: \(stderr.suffix(2000))")
+    let trained = try BuiltExecutable.run(
+      "TrainNvidiaCommand",
+      [
+        "--data", recording, "--store", (dir as NSString).appendingPathComponent("samples.h5"), "--output",
+        model, "--epochs", "1", "--threads", "1", "--no-isolation", "--seed", "3",
+      ])
+    try #require(trained.status == 0, "TrainNvidia failed: \(trained.stderr.suffix(2000))")
 
     // 3. Drive's server with the trained model; the page watches it drive.
     let (predictor, _) = try SequentialPredictor.load(path: model)

@@ -1,5 +1,6 @@
 import DrivingData
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Simulator
@@ -8,9 +9,6 @@ import Testing
 /// the rows, train again; dagger.json, the recordings and the report agree.
 @Suite struct DAggerTrainingTests {
   @Test func trainNvidiaRunsDAggerRounds() throws {
-    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let executable = bin.appendingPathComponent("TrainNvidiaCommand").path
-    try #require(FileManager.default.isExecutableFile(atPath: executable), "TrainNvidiaCommand not built")
     let base = FileManager.default.temporaryDirectory.appendingPathComponent(
       "dagger-train-\(UUID().uuidString)"
     )
@@ -24,21 +22,16 @@ import Testing
     _ = try Recorder(track: track, renderer: Renderer(track: track), options: options).record(to: writer)
     writer.close()
 
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = [
-      "--data", base + "/data", "--store", base + "/samples.h5", "--output", base + "/model.h5",
-      "--epochs", "1", "--threads", "2", "--no-isolation", "--report-dir", base + "/report",
-      "--dagger", "1", "--dagger-laps", "0.1", "--dagger-epochs", "1",
-    ]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = Pipe()
     try FileManager.default.createDirectory(atPath: base + "/report", withIntermediateDirectories: true)
-    try process.run()
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "TrainNvidia --dagger failed:\n\(stdout.suffix(3000))")
+    let result = try BuiltExecutable.run(
+      "TrainNvidiaCommand",
+      [
+        "--data", base + "/data", "--store", base + "/samples.h5", "--output", base + "/model.h5",
+        "--epochs", "1", "--threads", "2", "--no-isolation", "--report-dir", base + "/report",
+        "--dagger", "1", "--dagger-laps", "0.1", "--dagger-epochs", "1",
+      ])
+    let stdout = result.stdout
+    try #require(result.status == 0, "TrainNvidia --dagger failed:\n\(stdout.suffix(3000))")
 
     let history = try DAggerHistory(contentsOf: base + "/report/dagger.json")
     #expect(history.rounds.map(\.round) == [1, 2])

@@ -2,6 +2,7 @@ import ConvNet
 import DrivingData
 import Foundation
 import ModelFile
+import TestSupport
 import Testing
 
 @testable import Simulator
@@ -11,25 +12,9 @@ import Testing
 /// regression in any stage that breaks driving (recording, preparation, training, model files,
 /// Drive, the protocol, the simulator) fails here; a model with zeroed weights must fail the suite.
 @Suite(.serialized) struct EvaluateSuiteTests {
-  let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-
   /// Runs a built executable; returns its exit status and output.
-  func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let executable = bin.appendingPathComponent(name).path
-    try #require(FileManager.default.isExecutableFile(atPath: executable), "\(name) not built")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("evaluate-\(UUID()).log")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: log) }
-    let handle = try FileHandle(forWritingTo: log)
-    process.standardOutput = handle
-    process.standardError = handle
-    try process.run()
-    process.waitUntilExit()
-    try handle.close()
-    return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
+  func run(_ name: String, _ arguments: [String]) throws -> ExecutableResult {
+    try BuiltExecutable.run(name, arguments)
   }
 
   func suite(in folder: String) throws -> SuiteEvaluation {
