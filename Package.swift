@@ -106,7 +106,8 @@ let package = Package(
     .executableTarget(
       name: "DriveCommand",
       dependencies: [
-        "Drive", "ConvNet", "HDF5", "ModelFile", "PipelineArguments", argumentParser, log, nioHelpers,
+        "Drive", "ConvNet", "DrivingData", "HDF5", "ModelFile", "PipelineArguments", argumentParser, log,
+        nioHelpers,
       ],
       path: "Examples/Drive"),
     .executableTarget(

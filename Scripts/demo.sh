@@ -8,7 +8,8 @@
 # DEMO_DAGGER_LAPS (laps each round records), DEMO_PORT, DEMO_JUNGLE (0 skips the jungle drive),
 # DEMO_REPORT (report folder, default report), DEMO_WORK (work folder, default demo/seed-SEED),
 # DEMO_SERVE (1: afterwards the model drives lake live in `Simulate serve` and the URL is printed;
-# DEMO_SERVE_PORT, default 8080), BIN.
+# DEMO_SERVE_PORT, default 8080), DEMO_CURVE_ACCEL (Drive --curve-accel: slow for curves, m/s^2;
+# empty: drive.py's constant set speed), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -29,6 +30,12 @@ dagger_laps=${DEMO_DAGGER_LAPS:-0.5}
 dagger_args=()
 (( dagger == 0 )) || dagger_args=(--dagger "$dagger" --dagger-laps "$dagger_laps" --dagger-speed "$speed" \
   --dagger-latency-ms "$latency" --dagger-jitter-ms 30)
+curve_accel=${DEMO_CURVE_ACCEL-}
+curve_args=()
+if [[ -n "$curve_accel" ]]; then
+  curve_args=(--curve-accel "$curve_accel")
+  (( dagger == 0 )) || dagger_args+=(--dagger-curve-accel "$curve_accel")
+fi
 work=${DEMO_WORK:-demo/seed-$seed}
 report=${DEMO_REPORT:-report}
 started=$SECONDS
@@ -68,7 +75,7 @@ step "prepare + train: $epochs epochs at most, one augmented copy per sample, se
 start_drive() {
   local frames=$1
   shift
-  "$BIN/Drive" "$work/model.h5" ${frames:+"$frames"} --port "$port" --speed "$speed" --quiet "$@" &
+  "$BIN/Drive" "$work/model.h5" ${frames:+"$frames"} --port "$port" --speed "$speed" "${curve_args[@]}" --quiet "$@" &
   drive_pid=$!
   for _ in $(seq 1 100); do
     if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then return 0; fi

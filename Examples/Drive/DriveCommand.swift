@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvNet
 import Drive
+import DrivingData
 import Foundation
 import HDF5
 import Logging
@@ -39,6 +40,13 @@ struct DriveCommand: AsyncParsableCommand {
     help: "Set speed of the PI throttle controller, mph (the seed drove at 25; drive.py's default is 9).")
   var speed: Double = 25
 
+  @Option(
+    help: """
+      Slow for curves: the lateral acceleration (m/s^2) allowed on the curvature the steering \
+      implies, as the simulator's expert does (it uses 3). Off by default, as in drive.py.
+      """)
+  var curveAccel: Double?
+
   @OptionGroup(title: "Input pipeline (for a model file without a stored one, or to override it)")
   var pipelineOptions: PipelineOptions
 
@@ -64,6 +72,12 @@ struct DriveCommand: AsyncParsableCommand {
   @Flag(help: "Read the model file in this process rather than a child (also BC_NO_ISOLATION=1).")
   var noIsolation = false
 
+  func validate() throws {
+    if let curveAccel, !(curveAccel.isFinite && curveAccel > 0) {
+      throw ValidationError("--curve-accel: a lateral acceleration in m/s^2, above 0")
+    }
+  }
+
   func run() async throws {
     // A long-running server: two malloc arenas keep RSS flat across bursts (ProcessMemory).
     ProcessMemory.limitArenas(2)
@@ -81,16 +95,18 @@ struct DriveCommand: AsyncParsableCommand {
     for note in loaded.notes { say("model: \(note)") }
     if check { return }
     let recorder = try imageFolder.map { try FrameRecorder(folder: $0, logger: logger) }
+    let curveLimit = curveAccel.map(CurveSpeedLimit.init(lateralAcceleration:))
     let autopilot =
       saliency
-      ? Autopilot(saliencyPredictor: predictor, setSpeed: speed, recorder: recorder)
-      : Autopilot(predictor: predictor, setSpeed: speed, recorder: recorder)
+      ? Autopilot(saliencyPredictor: predictor, setSpeed: speed, curveLimit: curveLimit, recorder: recorder)
+      : Autopilot(predictor: predictor, setSpeed: speed, curveLimit: curveLimit, recorder: recorder)
     let printer = FramePrinter(quiet: quiet)
     let server = try await DriveServer(
       configuration: .init(host: host, port: port, maxMessageSize: maxMessageSize), autopilot: autopilot,
       logger: logger, onFrame: { printer.print($0) })
     say(
       "Drive: \(model) on \(host):\(server.localPort), set speed \(speed) mph"
+        + (curveAccel.map { ", slowing for curves at \($0) m/s^2" } ?? "")
         + (imageFolder.map { ", saving frames to \($0)" } ?? "") + (saliency ? ", with saliency masks" : "")
         + ". Ctrl-C stops.")
     await waitForInterrupt()

@@ -9,9 +9,12 @@ final class DriveServerProcess {
   let log: String
   private let process: Process
 
-  /// Starts `executable model --port 0 --speed speedMph --quiet`, its output going to `log`, and
+  /// Starts `executable model --port 0 --speed speedMph --quiet arguments`, its output going to `log`, and
   /// waits (at most `timeout` seconds) until it says which port it listens on.
-  init(executable: String, model: String, speedMph: Double, log: String, timeout: Double = 180) throws {
+  init(
+    executable: String, model: String, speedMph: Double, arguments: [String] = [], log: String,
+    timeout: Double = 180
+  ) throws {
     self.speedMph = speedMph
     self.log = log
     guard FileManager.default.createFile(atPath: log, contents: nil),
@@ -20,7 +23,8 @@ final class DriveServerProcess {
     defer { try? output.close() }
     process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = [model, "--host", "127.0.0.1", "--port", "0", "--speed", String(speedMph), "--quiet"]
+    process.arguments =
+      [model, "--host", "127.0.0.1", "--port", "0", "--speed", String(speedMph), "--quiet"] + arguments
     process.standardOutput = output
     process.standardError = output
     process.standardInput = FileHandle.nullDevice

@@ -30,6 +30,13 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Override the speeds (mph, comma-separated) of every track.")
   var speeds: String?
 
+  @Option(
+    help: """
+      Drive servers slow for curves (Drive --curve-accel, m/s^2 of lateral acceleration), as the \
+      expert does with 3. Off by default: drive.py's constant set speed.
+      """)
+  var curveAccel: Double?
+
   @Option(help: "Override the seeds (comma-separated).")
   var seeds: String?
 
@@ -60,10 +67,16 @@ struct EvaluateCommand: ParsableCommand {
     guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be in 1...64") }
     guard laps.map({ $0 >= 1 }) ?? true else { throw ValidationError("--laps must be at least 1") }
     guard gallery >= 0 else { throw ValidationError("--gallery must be >= 0") }
+    if let curveAccel, !(curveAccel.isFinite && curveAccel > 0) {
+      throw ValidationError("--curve-accel: a lateral acceleration in m/s^2, above 0")
+    }
     guard FileManager.default.isReadableFile(atPath: model) else {
       throw ValidationError("cannot read the model file \(model)")
     }
   }
+
+  /// What every Drive server gets beyond the model, port and speed.
+  var driveArguments: [String] { curveAccel.map { ["--curve-accel", String($0)] } ?? [] }
 
   /// The named suite with the command line's overrides.
   func resolvedSuite() throws -> EvaluationSuite {
@@ -172,7 +185,7 @@ struct EvaluateCommand: ParsableCommand {
             if server?.speedMph != run.speedMph {
               server?.stop()
               server = try DriveServerProcess(
-                executable: executable, model: model, speedMph: run.speedMph,
+                executable: executable, model: model, speedMph: run.speedMph, arguments: driveArguments,
                 log: (pictures as NSString).appendingPathComponent("drive-worker\(worker + 1).log"))
             }
             let result = try self.evaluate(
@@ -205,7 +218,8 @@ struct EvaluateCommand: ParsableCommand {
     group.wait()
     if let error = firstError.withLock({ $0 }) { throw error }
     let evaluation = SuiteEvaluation(
-      suite: suite.name, model: model, runs: results.withLock { $0.compactMap { $0 } })
+      suite: suite.name, model: model, driveArguments: driveArguments,
+      runs: results.withLock { $0.compactMap { $0 } })
     let json = (out as NSString).appendingPathComponent("suite.json")
     let markdown = (out as NSString).appendingPathComponent("suite.md")
     try evaluation.jsonData().write(to: URL(fileURLWithPath: json))

@@ -11,6 +11,8 @@ struct DAggerOptions: ParsableArguments {
   @Option(help: "DAgger: laps each round drives and records (fractions allowed; the data budget's unit).")
   var daggerLaps = 1.0
   @Option(help: "DAgger: speed the model drives at (mph, the PI controller's target).") var daggerSpeed = 30.0
+  @Option(help: "DAgger: slow for curves as `Drive --curve-accel` does (lateral acceleration, m/s^2).")
+  var daggerCurveAccel: Double?
   @Option(help: "DAgger: latency (ms) between a frame and its command taking effect, in simulated time.")
   var daggerLatencyMs = 150.0
   @Option(help: "DAgger: uniform jitter (+- ms) of that latency.") var daggerJitterMs = 30.0
@@ -34,6 +36,9 @@ struct DAggerOptions: ParsableArguments {
     guard daggerLatencyMs >= 0, daggerJitterMs >= 0, daggerJitterMs <= daggerLatencyMs else {
       throw ValidationError(
         "--dagger-latency-ms and --dagger-jitter-ms must be >= 0, jitter at most the latency")
+    }
+    if let daggerCurveAccel, !(daggerCurveAccel.isFinite && daggerCurveAccel > 0) {
+      throw ValidationError("--dagger-curve-accel: a lateral acceleration in m/s^2, above 0")
     }
     guard daggerEpochs >= 1 else { throw ValidationError("--dagger-epochs must be at least 1") }
   }

@@ -77,7 +77,9 @@ struct DAggerRun {
     session.supervisor = supervisor
     let limit = options.daggerLaps
     let controller = LapLimitedController(
-      PredictorController(predictor: predictor, setSpeed: options.daggerSpeed)
+      PredictorController(
+        predictor: predictor, setSpeed: options.daggerSpeed,
+        curveLimit: options.daggerCurveAccel.map(CurveSpeedLimit.init(lateralAcceleration:)))
     ) { supervisor.summary.laps >= limit }
     let evaluation = try session.run(controller, name: "dagger round \(round)")
     writer?.close()

@@ -40,16 +40,22 @@ package struct TelemetryAnswer: Sendable {
 public final class Autopilot: Sendable {
   let gate: PredictorGate
   public let setSpeed: Double
+  /// Slows each car for curves (`Drive --curve-accel`); nil holds `setSpeed` as drive.py does.
+  public let curveLimit: CurveSpeedLimit?
   let recorder: FrameRecorder?
 
   /// - Parameters:
   ///   - predictor: the steering model; called from one thread at a time.
   ///   - setSpeed: the PI controller's target in mph (the seed drove at 25; drive.py's default is 9).
   ///   - recorder: saves every received frame, off the reply path.
-  public init(predictor: sending any SteeringPredictor, setSpeed: Double = 25, recorder: FrameRecorder? = nil)
-  {
+  ///   - curveLimit: slows for the curvature the steering implies (nil: drive.py's constant target).
+  public init(
+    predictor: sending any SteeringPredictor, setSpeed: Double = 25, curveLimit: CurveSpeedLimit? = nil,
+    recorder: FrameRecorder? = nil
+  ) {
     gate = PredictorGate(predictor)
     self.setSpeed = setSpeed
+    self.curveLimit = curveLimit
     self.recorder = recorder
   }
 
@@ -58,10 +64,11 @@ public final class Autopilot: Sendable {
   /// `--saliency`; docs/saliency.md). The steering comes from the same forward as the mask.
   public init(
     saliencyPredictor predictor: sending any SaliencyPredictor, setSpeed: Double = 25,
-    recorder: FrameRecorder? = nil
+    curveLimit: CurveSpeedLimit? = nil, recorder: FrameRecorder? = nil
   ) {
     gate = PredictorGate(saliency: predictor)
     self.setSpeed = setSpeed
+    self.curveLimit = curveLimit
     self.recorder = recorder
   }
 
@@ -78,10 +85,12 @@ public final class Autopilot: Sendable {
     var image = RGBImage(width: 1, height: 1)
     /// Saliency PNGs: zlib level 1, the fastest (the mask is mostly smooth; see docs/saliency.md).
     lazy var png = PNGCodec(compression: 1)
-    init(setSpeed: Double) { controller = SpeedController(setSpeed: setSpeed) }
+    init(setSpeed: Double, curveLimit: CurveSpeedLimit?) {
+      controller = SpeedController(setSpeed: setSpeed, curveLimit: curveLimit)
+    }
   }
 
-  package func makeCar() -> Car { Car(setSpeed: setSpeed) }
+  package func makeCar() -> Car { Car(setSpeed: setSpeed, curveLimit: curveLimit) }
 
   /// The reply to one `telemetry` event and what was decided. Every call returns exactly one reply:
   /// manual-mode telemetry and frames that cannot be used get `manual` (the simulator then sends
@@ -112,7 +121,8 @@ public final class Autopilot: Sendable {
       }
       guard raw.isFinite else { throw DriveError.predictionFailed("non-finite steering \(raw)") }
       let steering = min(max(raw, -1), 1)
-      let throttle = Float(min(max(car.controller.update(speed: telemetry.speed), -1), 1))
+      let command = car.controller.update(speed: telemetry.speed, steering: Double(steering))
+      let throttle = Float(min(max(command, -1), 1))
       recorder?.save(jpeg)
       let reply =
         saliencyBase64.map { SocketIOText.steer(steering: steering, throttle: throttle, saliencyBase64: $0) }

@@ -13,13 +13,22 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
   public var suite: String
   /// The model file driven.
   public var model: String
+  /// The options every Drive server ran with beyond the model and port (`--speed 30 --curve-accel 3`);
+  /// nil in files from before they were recorded.
+  public var driveArguments: [String]?
   public var runs: [SuiteRunResult]
 
-  public init(suite: String, model: String, runs: [SuiteRunResult]) {
+  public init(suite: String, model: String, driveArguments: [String]? = nil, runs: [SuiteRunResult]) {
     schema = Self.currentSchema
     self.suite = suite
     self.model = model
+    self.driveArguments = driveArguments
     self.runs = runs
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case schema, suite, model, runs
+    case driveArguments = "drive_arguments"
   }
 
   /// True when every run met its goal.
@@ -50,10 +59,11 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
     var rows = [
       [
         "track", "driver", "speed (mph)", "seed", "latency", "conditions", "laps", "off-road events",
-        "mean |CTE| (m)", "max |CTE| (m)", "expert mean |CTE| (m)", "goal", "result",
+        "mean |CTE| (m)", "max |CTE| (m)", "mean mph", "expert mean |CTE| (m)", "goal", "result",
       ]
     ]
     func cte(_ x: Double) -> String { String(format: "%.3f", x) }
+    func mph(_ x: Double) -> String { String(format: "%.1f", x) }
     for run in runs {
       let c = run.configuration
       let common = [
@@ -62,14 +72,15 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
       rows.append(
         [c.track, "model"] + common + [
           "\(run.model.laps)/\(c.laps)", String(run.model.offroadEvents), cte(run.model.meanCteM),
-          cte(run.model.maxCteM), run.expert.map { cte($0.meanCteM) } ?? "-", run.goal,
+          cte(run.model.maxCteM), mph(run.model.meanSpeedMph), run.expert.map { cte($0.meanCteM) } ?? "-",
+          run.goal,
           run.passed ? "pass" : "FAIL: " + run.reasons.joined(separator: "; "),
         ])
       if let e = run.expert {
         rows.append(
           [c.track, "expert"] + common + [
-            "\(e.laps)/\(c.laps)", String(e.offroadEvents), cte(e.meanCteM), cte(e.maxCteM), cte(e.meanCteM),
-            "upper bound", "",
+            "\(e.laps)/\(c.laps)", String(e.offroadEvents), cte(e.meanCteM), cte(e.maxCteM),
+            mph(e.meanSpeedMph), cte(e.meanCteM), "upper bound", "",
           ])
       }
     }
@@ -79,7 +90,11 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
   /// suite.md: a title, the verdict and the table (GitHub-flavoured Markdown).
   public var markdown: String {
     let failed = runs.filter { !$0.passed }.count
-    var md = "# Evaluation suite `\(suite)`\n\nModel `\(model)`: "
+    var md = "# Evaluation suite `\(suite)`\n\nModel `\(model)`"
+    if let driveArguments, !driveArguments.isEmpty {
+      md += ", Drive `\(driveArguments.joined(separator: " "))`"
+    }
+    md += ": "
     md +=
       failed == 0
       ? "all \(runs.count) runs met their goals.\n\n" : "\(failed) of \(runs.count) runs FAILED.\n\n"

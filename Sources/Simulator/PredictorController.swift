@@ -12,10 +12,12 @@ public final class PredictorController: SteeringController {
   private let decoder = JPEGDecoder(sizeLimit: 4 << 20)
   private var image = RGBImage(width: 1, height: 1)
 
-  /// - Parameter setSpeed: the PI controller's target, mph (`Drive --speed`).
-  public init(predictor: any SteeringPredictor, setSpeed: Double) {
+  /// - Parameters:
+  ///   - setSpeed: the PI controller's target, mph (`Drive --speed`).
+  ///   - curveLimit: slows for curves as `Drive --curve-accel` does; nil holds `setSpeed`.
+  public init(predictor: any SteeringPredictor, setSpeed: Double, curveLimit: CurveSpeedLimit? = nil) {
     self.predictor = predictor
-    speed = SpeedController(setSpeed: setSpeed)
+    speed = SpeedController(setSpeed: setSpeed, curveLimit: curveLimit)
   }
 
   public func controls(after observation: Observation) throws -> Controls? {
@@ -28,7 +30,8 @@ public final class PredictorController: SteeringController {
     guard raw.isFinite else { throw SimulatorError.model("non-finite steering \(raw)") }
     // Telemetry carries the speed to 4 decimals; the PI controller sees what the server would.
     let mph = (observation.state.speedMph * 10_000).rounded() / 10_000
-    let throttle = min(max(speed.update(speed: mph), -1), 1)
-    return Controls(steering: Double(min(max(raw, -1), 1)), throttle: throttle)
+    let steering = Double(min(max(raw, -1), 1))
+    let throttle = min(max(speed.update(speed: mph, steering: steering), -1), 1)
+    return Controls(steering: steering, throttle: throttle)
   }
 }

@@ -30,6 +30,28 @@ import Testing
     #expect(abs((other.steer?.throttle ?? 0) - 0.918) < 1e-6)
   }
 
+  @Test func aCurveLimitSlowsTheCarTheModelSteersIntoACurve() throws {
+    struct Left: SteeringPredictor {
+      mutating func steering(for image: RGBImage) throws -> Float { -0.4 }
+    }
+    let limit = CurveSpeedLimit(lateralAcceleration: 3)
+    let autopilot = Autopilot(predictor: Left(), setSpeed: 30, curveLimit: limit)
+    let car = autopilot.makeCar()
+    let answer = autopilot.respond(
+      to: fields(speed: "30", image: Fixtures.cameraJPEG.base64EncodedString()), car: car)
+    // Target 14.9 mph at 30 mph: brake, as SpeedController computes it for the steering sent.
+    var reference = SpeedController(setSpeed: 30, curveLimit: limit)
+    let expected = min(max(reference.update(speed: 30, steering: -0.4), -1), 1)
+    #expect(expected < 0)
+    #expect(abs(Double(try #require(answer.steer).throttle) - expected) < 1e-6)
+    #expect(car.controller.target < 15)
+    // Without a limit the same frame holds 30 mph (error 0): throttle 0.
+    let plain = Autopilot(predictor: Left(), setSpeed: 30)
+    let flat = plain.respond(
+      to: fields(speed: "30", image: Fixtures.cameraJPEG.base64EncodedString()), car: plain.makeCar())
+    #expect(flat.steer?.throttle == 0)
+  }
+
   @Test func clampsSteeringAndThrottle() throws {
     struct HardRight: SteeringPredictor {
       mutating func steering(for image: RGBImage) throws -> Float { 7 }
