@@ -46,9 +46,21 @@ public final class Autopilot: Sendable {
   ///   - predictor: the steering model; called from one thread at a time.
   ///   - setSpeed: the PI controller's target in mph (the seed drove at 25; drive.py's default is 9).
   ///   - recorder: saves every received frame, off the reply path.
-  public init(predictor: sending any SteeringPredictor, setSpeed: Double = 25, recorder: FrameRecorder? = nil)
-  {
-    gate = PredictorGate(predictor)
+  public convenience init(
+    predictor: sending any SteeringPredictor, setSpeed: Double = 25, recorder: FrameRecorder? = nil
+  ) {
+    self.init(predictors: [predictor], setSpeed: setSpeed, recorder: recorder)
+  }
+
+  /// An autopilot with a pool of predictors (copies of one model, each with its own scratch): each
+  /// frame goes to a free one, so cars on different event loops predict at once. One per core
+  /// suits the server's event loops. A `SequentialPredictor` whose model splits a frame across
+  /// cores (`Sequential.singleImageThreads`) splits only while its frame is the only one in flight.
+  /// With no predictors every frame is answered `manual`.
+  public init(
+    predictors: sending [any SteeringPredictor], setSpeed: Double = 25, recorder: FrameRecorder? = nil
+  ) {
+    gate = PredictorGate(predictors)
     self.setSpeed = setSpeed
     self.recorder = recorder
   }
@@ -56,14 +68,25 @@ public final class Autopilot: Sendable {
   /// An autopilot whose every `steer` also carries `"saliency"`: base64 of an 8-bit grey PNG the
   /// size of the telemetry's camera frame, 255 = most salient, normalised per frame (Drive
   /// `--saliency`; docs/saliency.md). The steering comes from the same forward as the mask.
-  public init(
+  public convenience init(
     saliencyPredictor predictor: sending any SaliencyPredictor, setSpeed: Double = 25,
     recorder: FrameRecorder? = nil
   ) {
-    gate = PredictorGate(saliency: predictor)
+    self.init(saliencyPredictors: [predictor], setSpeed: setSpeed, recorder: recorder)
+  }
+
+  /// Saliency replies (as `init(saliencyPredictor:)`) from a pool of predictors (as `init(predictors:)`).
+  public init(
+    saliencyPredictors predictors: sending [any SaliencyPredictor], setSpeed: Double = 25,
+    recorder: FrameRecorder? = nil
+  ) {
+    gate = PredictorGate(saliency: predictors)
     self.setSpeed = setSpeed
     self.recorder = recorder
   }
+
+  /// Predictors in the pool.
+  public var predictorCount: Int { gate.count }
 
   /// Whether replies carry a saliency mask.
   public var sendsSaliency: Bool { gate.offersSaliency }
@@ -91,6 +114,8 @@ public final class Autopilot: Sendable {
       guard let telemetry = try Telemetry(arguments: arguments) else {
         return TelemetryAnswer(reply: SocketIOText.manual, steer: nil, error: nil)
       }
+      gate.beginFrame()
+      defer { gate.endFrame() }
       let jpeg = try Self.base64Decode(telemetry.imageBase64)
       do {
         try jpeg.withUnsafeBytes { try car.decoder.decode($0, into: &car.image) }
