@@ -99,7 +99,13 @@ import Testing
       for image in Self.images(single, count: 6, seed: 21) {
         let reference = try Self.layerBits(single, image: image)
         let split = try Self.layerBits(parallel, image: image)
-        #expect(split == reference, "\(preset): a split layer's output differs from the single-thread one")
+        // Compared outside #expect: on a mismatch its diff of million-element arrays never ends.
+        let differing = reference.indices.filter {
+          split.count != reference.count || split[$0] != reference[$0]
+        }
+        #expect(
+          differing.isEmpty,
+          "\(preset): layers \(differing) of the split forward differ from the single-thread one")
         let a = try image.withUnsafeBufferPointer { try single.predict(image: $0) }
         let b = try image.withUnsafeBufferPointer { try parallel.predict(image: $0) }
         #expect(a.bitPattern == b.bitPattern)
@@ -151,7 +157,8 @@ import Testing
       images: images, labels: [0, 0, 0], provenance: [], height: 128, width: 128, channels: 3)
     let ya = try a.forward(batch: batch, mode: .inference).scalars.map(\.bitPattern)
     let yb = try b.forward(batch: batch, mode: .inference).scalars.map(\.bitPattern)
-    #expect(ya == yb)
+    let sameOutputs = ya == yb  // outside #expect, which would diff the arrays on a mismatch
+    #expect(sameOutputs)
     // A batch-1 training forward splits too and still trains: the same loss and gradients.
     var grads: [[UInt32]] = []
     for m in [a, b] {
@@ -165,7 +172,8 @@ import Testing
       grads.append(
         Array(UnsafeBufferPointer(start: m.parameters.gradients, count: m.parameterCount)).map(\.bitPattern))
     }
-    #expect(grads[0] == grads[1])
+    let sameGradients = grads[0] == grads[1]
+    #expect(sameGradients)
   }
 
   @Test func handoffSurvivesManyCallsAndConcurrentModels() throws {
