@@ -37,9 +37,9 @@ mkdir -p "$out"
 store=${BENCH_STORE:-${TMPDIR:-/tmp}/bc-bench-loader.h5}
 
 if [ $short = 1 ]; then
-  train_s=4; infer_s=3; loader_s=3; decode_s=2; peak_s=0.5; frames=200; client_frames=50
+  train_s=4; infer_s=3; loader_s=3; decode_s=2; peak_s=0.5; frames=200; client_frames=50; paced_frames=40
 else
-  train_s=20; infer_s=10; loader_s=15; decode_s=8; peak_s=2; frames=1000; client_frames=200
+  train_s=20; infer_s=10; loader_s=15; decode_s=8; peak_s=2; frames=1000; client_frames=200; paced_frames=200
 fi
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
@@ -84,7 +84,7 @@ variants() { # the variants of an area, ours first
     infer) echo ours torch torch-compile keras keras-xla ;;
     loader) echo ours h5py-threads torch ;;
     decode) echo ours opencv pillow pillow-resize ;;
-    drive) echo ours python-socketio ours-clients ;;
+    drive) echo ours python-socketio ours-clients ours-paced ;;
   esac
 }
 
@@ -107,6 +107,9 @@ run_variant() { # area variant round
     drive:ours) run "$f" bin/Bench drive --frames $frames ;;
     drive:python-socketio) drive_peer "$f" ;;
     drive:ours-clients) run "drive-clients__ours__r$3.txt" bin/Bench drive --clients 20 --frames $client_frames ;;
+    # The simulator's pace: each client sends a frame every 50 ms (20 Hz), one in flight.
+    drive:ours-paced) run "drive-paced__ours__r$3.txt" bin/Bench drive --clients 20 --rate 20 \
+      --frames $paced_frames ;;
     render:ours) run "$f" bin/Bench render ;;
   esac
 }
@@ -124,8 +127,8 @@ run_variant() { # area variant round
   echo "load_before: $(uptime)"
   echo "rounds: $rounds"
   echo "areas: ${areas[*]}"
-  echo "seconds: train $train_s, infer $infer_s, loader $loader_s, decode $decode_s, peak $peak_s; drive frames $frames, 20 clients x $client_frames frames"
-  echo "threads: ours and peers $threads for train (torch.set_num_threads, TF intra-op, OMP_NUM_THREADS), loader 2 readers/workers each; 1 for infer, decode, drive, gemm"
+  echo "seconds: train $train_s, infer $infer_s, loader $loader_s, decode $decode_s, peak $peak_s; drive frames $frames, 20 clients x $client_frames frames, 20 clients at 20 Hz x $paced_frames frames"
+  echo "threads: ours and peers $threads for train (torch.set_num_threads, TF intra-op, OMP_NUM_THREADS), loader 2 readers/workers each; 1 for infer, decode, gemm; drive: Drive's defaults (a predictor per core, a frame alone in flight split across 2 cores)"
   # The version probe's stderr (TensorFlow's start-up log) stays out of machine.txt.
   TF_CPP_MIN_LOG_LEVEL=3 "$py" - 2> /dev/null << 'EOF'
 import importlib, platform

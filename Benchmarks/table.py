@@ -32,9 +32,17 @@ METRICS = [
     ("drive", "drive round-trip p99 ms (client-timed)", rf"^drive (?:round-trip|peer) p99 ms: {NUM}", False),
     ("drive", "drive server-side p50 ms", rf"^drive p50 ms: {NUM}", False),
     ("drive", "drive server-side p99 ms", rf"^drive p99 ms: {NUM}", False),
-    ("drive-clients", "drive 20 clients p50 ms", rf"^drive clients p50 ms: {NUM}", False),
-    ("drive-clients", "drive 20 clients p99 ms", rf"^drive clients p99 ms: {NUM}", False),
-    ("drive-clients", "drive 20 clients unanswered telemetry", r"^answered (\d+/\d+) telemetry", False),
+    # 20 clients each sending the next frame as soon as it has a reply: ~20 frames always queued, so
+    # this measures throughput (p99 ~ 20 x service time / cores), not the latency a car sees.
+    ("drive-clients", "drive 20 clients saturated frames/s", rf"^drive clients frames/s: {NUM}", True),
+    ("drive-clients", "drive 20 clients saturated p50 ms", rf"^drive clients p50 ms: {NUM}", False),
+    ("drive-clients", "drive 20 clients saturated p99 ms", rf"^drive clients p99 ms: {NUM}", False),
+    ("drive-clients", "drive 20 clients saturated unanswered telemetry", r"^answered (\d+/\d+) telemetry",
+     False),
+    # 20 clients at the simulator's pace (a frame every 50 ms each, one in flight): the latency target.
+    ("drive-paced", "drive 20 clients at 20 Hz p50 ms", rf"^drive paced p50 ms: {NUM}", False),
+    ("drive-paced", "drive 20 clients at 20 Hz p99 ms", rf"^drive paced p99 ms: {NUM}", False),
+    ("drive-paced", "drive 20 clients at 20 Hz unanswered telemetry", r"^answered (\d+/\d+) telemetry", False),
     ("gemm", "sgemm GFLOP/s, model shapes, one thread", rf"gemm GFLOP/s: {NUM}", True),
     ("render", "render frames/s (one camera, one core)", rf"^render fps: {NUM}", True),
 ]
@@ -178,14 +186,16 @@ def targets(rows):
     if p99 is not None:
         result.append((f"drive server-side p99 <= {TARGET_P99_SERVER_MS} ms", f"{p99:.3f} ms",
                        p99 <= TARGET_P99_SERVER_MS))
-    c99 = median_of(rows, "drive 20 clients p99 ms")
+    # The latency target is read on the paced run (the simulator's rate); the saturated run's
+    # throughput is reported in its own rows.
+    c99 = median_of(rows, "drive 20 clients at 20 Hz p99 ms")
     lost = None
     for row in rows:
-        if row["metric"] == "drive 20 clients unanswered telemetry" and "ours" in row["variants"]:
+        if row["metric"] == "drive 20 clients at 20 Hz unanswered telemetry" and "ours" in row["variants"]:
             lost = sum(row["variants"]["ours"].values())
     if c99 is not None:
         answered = "every frame answered" if lost == 0 else f"{lost:.0f} frames unanswered"
-        result.append((f"20 clients: p99 <= {TARGET_P99_CLIENTS_MS} ms and every frame answered",
+        result.append((f"20 clients at 20 Hz: p99 <= {TARGET_P99_CLIENTS_MS} ms and every frame answered",
                        f"{c99:.3f} ms, {answered}", c99 <= TARGET_P99_CLIENTS_MS and lost == 0))
     return result
 

@@ -14,8 +14,9 @@ import TensorCore
 /// received to the steer frame written (server side), over `--frames` frames sent exactly as the
 /// simulator sends them (EIO=4 URL, 1016-byte fragments). Also the client's round trip.
 /// `--peer-port P` times only the round trip against another server (Benchmarks/drive_peer.py).
-/// `--clients N` drives N simulator-like clients at once (DriveLoadBench.swift), `--hostile` adds
-/// every kind of abusive client next to them.
+/// `--clients N` drives N simulator-like clients at once (DriveLoadBench.swift), each sending its
+/// next frame as soon as it has a reply (throughput), or with `--rate HZ` at the simulator's pace
+/// (latency); `--hostile` adds every kind of abusive client next to them.
 struct DriveBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "drive", abstract: "Telemetry -> steer latency, p50/p99 (seed model, 320x160 JPEG frames).")
@@ -29,6 +30,13 @@ struct DriveBench: ParsableCommand {
   @Option(help: "Model threads (1 keeps latency steady on a shared machine).")
   var threads = 1
 
+  @Option(
+    help: """
+      Threads one frame's forward splits each convolution across, by channel tile or row (1: no \
+      split). Default: Drive's (2 on 2 or more cores; with --clients, only a frame alone in flight).
+      """)
+  var splitThreads = min(availableCores, 2)
+
   @Option(help: "Time the round trip against a server already listening on this port instead.")
   var peerPort: Int?
 
@@ -38,6 +46,20 @@ struct DriveBench: ParsableCommand {
 
   @Option(help: "Concurrent simulator-like clients (more than 1: per-client and overall latency, peak RSS).")
   var clients = 1
+
+  @Option(
+    help: """
+      With --clients: each client sends a frame every 1/rate s (open loop, one in flight: a late \
+      reply delays the next frame), as the simulator does: the Unity client sends one telemetry per \
+      rendered frame once its reply came, 15-25 frames/s on typical machines, and Simulate sends \
+      20 Hz of simulated time (docs/simulator.md). Without it each client sends its next frame as \
+      soon as it has a reply (saturation: a throughput measure, frames/s).
+      """)
+  var rate: Double?
+
+  @Option(
+    help: "With --clients: predictors in the server's pool (copies of the model). Default: one per core.")
+  var predictors = availableCores
 
   @Flag(help: "With --clients: hostile clients of every kind at the same time.")
   var hostile = false
@@ -70,9 +92,10 @@ struct DriveBench: ParsableCommand {
     let message = Self.telemetry(jpeg: jpeg)
     print("frame: 320x160 JPEG \(jpeg.count) bytes, telemetry message \(message.utf8.count) bytes")
     if clients > 1 || hostile {
+      if let rate, !(rate > 0 && rate <= 1000) { throw ValidationError("--rate must be in (0, 1000] Hz") }
       try await DriveLoadBench(
         clients: max(clients, 1), frames: frames, modelThreads: threads, hostile: hostile, rounds: rounds,
-        timeouts: timeouts
+        timeouts: timeouts, rate: rate, predictors: max(predictors, 1), splitThreads: max(splitThreads, 1)
       ).run(message: message)
       return
     }
@@ -85,6 +108,7 @@ struct DriveBench: ParsableCommand {
       return
     }
     let model = try Sequential.seedModel(seed: 1, dropout: 0, threads: threads)
+    model.singleImageThreads = splitThreads
     let predictor = try SequentialPredictor(model: model, pipeline: .seed)
     try Self.stages(jpeg: jpeg, model: model)
     let latencies = NIOLockedValueBox<[Double]>([])
@@ -101,7 +125,9 @@ struct DriveBench: ParsableCommand {
     }.value
     try await server.stop()
     let serverSide = Array(latencies.withLockedValue { $0 }.suffix(frames))
-    print("seed model \(model.parameters.count) parameters, \(threads) model thread(s), \(frames) frames")
+    print(
+      "seed model \(model.parameters.count) parameters, \(threads) model thread(s), split across "
+        + "\(splitThreads), \(frames) frames")
     Self.report("server (last byte in -> steer out)", serverSide)
     Self.report("round trip (client)", rtt)
     print("drive round-trip p50 ms: \(Self.format(Self.percentile(rtt, 0.5)))")

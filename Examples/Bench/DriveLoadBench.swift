@@ -1,15 +1,19 @@
 import ConvNet
 import Drive
 import DriveClients
+import DrivingData
 import Foundation
 import Logging
 import ModelFile
 import NIOConcurrencyHelpers
 import NIOCore
+import TensorCore
 
-/// `Bench drive --clients N [--hostile]`: N simulator-like clients at once (handshake, 1016-byte
-/// fragments, string values, one telemetry in flight), each timing its round trips; with
-/// `--hostile`, every kind of abusive client at the same time. Reports latency per client and
+/// `Bench drive --clients N [--rate HZ] [--hostile]`: N simulator-like clients at once (handshake,
+/// 1016-byte fragments, string values, one telemetry in flight), each timing its round trips, either
+/// closed loop (the next frame on each reply: throughput) or paced at HZ (latency at the
+/// simulator's rate, with frames sent late counted); with `--hostile`, every kind of abusive client
+/// at the same time. Reports latency per client and
 /// overall, replies / telemetry, what happened to each hostile client, and the process's
 /// descriptors and memory before, during and after. Server and clients share the process; the
 /// clients hold little memory (the huge messages are generated piece by piece).
@@ -25,6 +29,12 @@ struct DriveLoadBench {
   /// Handshake, ping and write-stall timeouts in seconds (nil: the server's defaults, and 5 s pings
   /// with --hostile). Short ones make a round quick: half-open clients wait for them.
   var timeouts: Double?
+  /// Frames per second per client (paced, open loop); nil: closed loop (saturation).
+  var rate: Double?
+  /// Predictors in the server's pool.
+  var predictors = 1
+  /// `Sequential.singleImageThreads` of each model (the pool splits only a frame that is alone).
+  var splitThreads = 1
 
   /// The process's resources at one moment.
   struct Sample {
@@ -57,8 +67,12 @@ struct DriveLoadBench {
   }
 
   func run(message: String) async throws {
-    let model = try Sequential.seedModel(seed: 1, dropout: 0, threads: modelThreads)
-    let predictor = try SequentialPredictor(model: model, pipeline: .seed)
+    var pool: [any SteeringPredictor] = []
+    for _ in 0..<predictors {
+      let model = try Sequential.seedModel(seed: 1, dropout: 0, threads: modelThreads)
+      model.singleImageThreads = splitThreads
+      pool.append(try SequentialPredictor(model: model, pipeline: .seed))
+    }
     var logger = Logger(label: "bench.drive")
     logger.logLevel = .error
     var configuration = DriveServer.Configuration(port: 0)
@@ -75,11 +89,14 @@ struct DriveLoadBench {
       configuration.writeStallTimeout = t
     }
     let server = try await DriveServer(
-      configuration: configuration, autopilot: Autopilot(predictor: predictor), logger: logger)
+      configuration: configuration, autopilot: Autopilot(predictors: pool), logger: logger)
     let port = server.localPort
     print(
       "\(clients) clients x \(frames) frames (+\(warmup) untimed each), \(configuration.threads) server threads, "
-        + "\(modelThreads) model thread(s)\(hostile ? ", hostile clients too" : "")")
+        + "\(predictors) predictor(s) of \(modelThreads) model thread(s), split across \(splitThreads) when alone, "
+        + (rate.map { "paced at \($0) Hz per client" }
+          ?? "closed loop (each frame sent on the previous reply)")
+        + (hostile ? ", hostile clients too" : ""))
     print(
       "limits: handshake \(ms(configuration.handshakeTimeout)) ms, header \(configuration.maxHeaderSize) B, "
         + "message \(configuration.maxMessageSize) B, \(configuration.maxConnections) connections, "
@@ -139,11 +156,18 @@ struct DriveLoadBench {
     let connected = DispatchGroup()
     let done = DispatchGroup()
     let results = NIOLockedValueBox([Int: LoadClient.Result]())
+    var generator = SplitMix64(seed: 14)
+    let phases = (0..<clients).map { _ in Double(generator.next() >> 11) / Double(1 << 53) / (rate ?? 1) }
     for index in 0..<clients {
       connected.enter()
       done.enter()
-      let client = LoadClient(port: port, message: message, frames: frames, warmup: warmup)
-      Thread.detachNewThread {
+      var client = LoadClient(port: port, message: message, frames: frames, warmup: warmup)
+      if let rate {
+        // Independent simulators: each starts at its own seeded phase within the first interval.
+        client.interval = 1 / rate
+        client.phase = phases[index]
+      }
+      Thread.detachNewThread { [client] in
         var entered = false
         let result = client.run {
           entered = true
@@ -209,8 +233,15 @@ struct DriveLoadBench {
     }
     DriveBench.report("overall round trip (client)", overall)
     print(String(format: "answered %d/%d telemetry in %.1f s", answered, sent, elapsed))
-    print("drive clients p50 ms: \(DriveBench.format(DriveBench.percentile(overall, 0.5)))")
-    print("drive clients p99 ms: \(DriveBench.format(DriveBench.percentile(overall, 0.99)))")
+    let prefix = rate == nil ? "drive clients" : "drive paced"
+    if rate != nil {
+      let late = all.values.reduce(0) { $0 + $1.late }
+      print("late frames (sent after their tick: the previous reply came after it): \(late)")
+    } else {
+      print(String(format: "drive clients frames/s: %.0f", Double(answered) / max(elapsed, 1e-9)))
+    }
+    print("\(prefix) p50 ms: \(DriveBench.format(DriveBench.percentile(overall, 0.5)))")
+    print("\(prefix) p99 ms: \(DriveBench.format(DriveBench.percentile(overall, 0.99)))")
     for outcome in run.outcomes.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) {
       print("hostile \(outcome)")
     }

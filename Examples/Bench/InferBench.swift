@@ -11,10 +11,14 @@ struct InferBench: ParsableCommand {
 
   @Option(help: "Seconds to measure (after warm-up).") var seconds = 10.0
   @Option(help: "Stop after this many runs (e.g. to count allocations under valgrind).") var runs = Int.max
+  @Option(help: "Threads each convolution is split across, by channel tile or output row (1: no split).")
+  var splitThreads = 1
+  @Flag(help: "Also print each layer's median time.") var layers = false
 
   func run() throws {
     BLAS.threads = 1
     let model = try Sequential.seedModel(seed: 1, threads: 1)
+    model.singleImageThreads = splitThreads
     var g = SplitMix64(seed: 3)
     let image = (0..<(128 * 128 * 3)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     var latencies: [Double] = []
@@ -31,11 +35,30 @@ struct InferBench: ParsableCommand {
         latencies.append(Double(now - t0) / 1e6)
       }
     }
+    if layers { try printLayers(model, image: image) }
     latencies.sort()
     func pct(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
     print(
       "runs \(latencies.count), mean \(String(format: "%.3f", latencies.reduce(0, +) / Double(latencies.count))) ms (checksum \(sink))"
     )
     print("infer b1 ms: p50 \(String(format: "%.3f", pct(0.5))) p99 \(String(format: "%.3f", pct(0.99)))")
+  }
+
+  /// Median time of each layer's batch-1 forward (after the fused input conversion), in µs.
+  func printLayers(_ model: Sequential, image: [UInt8]) throws {
+    let (x, first) = try image.withUnsafeBufferPointer { try model.loadFusedInput($0, count: 1) }
+    var times = [[Double]](repeating: [], count: model.layers.count)
+    for _ in 0..<500 {
+      var h = x
+      for index in first..<model.layers.count {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        h = try model.layers[index].forward(h, mode: .inference)
+        times[index].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3)
+      }
+    }
+    for index in first..<model.layers.count {
+      let sorted = times[index].sorted()
+      print(String(format: "  %@: %.1f us", model.layers[index].name, sorted[sorted.count / 2]))
+    }
   }
 }

@@ -24,17 +24,35 @@ void bc_pack_rows(const float *src, int rows, int cols, int ldp, float *dst) {
   }
 }
 
+// One channel tile (channels c0..<c0 + width) of kernel (K, oc) -> (K, width) at out, zero-padded.
+static void pack_kernel_tile(const float *kernel, int k, int oc, int c0, int width, float *out) {
+  const int real = oc - c0 < width ? oc - c0 : width;  // channels of this tile that exist
+  // Whole-row copies: this runs on every forward, batch-1 inference included.
+  for (int i = 0; i < k; i++, out += width) {
+    memcpy(out, kernel + (size_t)i * oc + c0, sizeof(float) * (size_t)real);
+    if (real < width) memset(out + real, 0, sizeof(float) * (size_t)(width - real));
+  }
+}
+
 void bc_pack_kernel_tiles(const float *kernel, int k, int oc, int ocp, float *out) {
   for (int c0 = 0; c0 < ocp;) {
     const int width = 8 * tile_vectors((ocp - c0) / 8);
-    const int real = oc - c0 < width ? oc - c0 : width;  // channels of this tile that exist
-    // Whole-row copies: this runs on every forward, batch-1 inference included.
-    for (int i = 0; i < k; i++, out += width) {
-      memcpy(out, kernel + (size_t)i * oc + c0, sizeof(float) * (size_t)real);
-      if (real < width) memset(out + real, 0, sizeof(float) * (size_t)(width - real));
-    }
+    pack_kernel_tile(kernel, k, oc, c0, width, out + (size_t)k * c0);
     c0 += width;
   }
+}
+
+int bc_conv_channel_tiles(int ocp) {
+  int tiles = 0;
+  for (int c0 = 0; c0 < ocp; tiles++) c0 += 8 * tile_vectors((ocp - c0) / 8);
+  return tiles;
+}
+
+// First channel of tile `tile` (ocp for tile == the tile count).
+static int tile_start(int ocp, int tile) {
+  int c0 = 0;
+  for (int t = 0; t < tile && c0 < ocp; t++) c0 += 8 * tile_vectors((ocp - c0) / 8);
+  return c0;
 }
 
 void bc_pack_transposed_kernel(const float *kernel, int kh, int run, int oc, int runp, float *wt) {
@@ -242,10 +260,12 @@ static int image_group(const bc_conv_shape *s) {
   return group < 1 ? 1 : (int)group;
 }
 
+// Channels c_begin..<c_end (tile boundaries) of the group's output.
 static void forward_group(const bc_conv_shape *s, pixel_walk *walk, const float *x, int n,
-                          const float *wp, const float *bias, int act, float *y) {
+                          const float *wp, const float *bias, int act, float *y, int c_begin,
+                          int c_end) {
   const int total = n * s->oh * s->ow, k_total = s->kh * s->kw * s->c;
-  for (int c0 = 0; c0 < s->ocp;) {
+  for (int c0 = c_begin; c0 < c_end;) {
     const int v = tile_vectors((s->ocp - c0) / 8), r = tile_rows(v);
     walk->img = walk->rem = 0;
     for (int q0 = 0; q0 < total; q0 += r, pixel_walk_advance(walk, r)) {
@@ -274,7 +294,30 @@ bc_conv_status bc_conv_forward(const bc_conv_shape *s, const float *x, int n, co
   const int group = image_group(s);
   const size_t in = (size_t)s->h * s->w * s->c, out = (size_t)s->oh * s->ow * s->oc;
   for (int g0 = 0; g0 < n; g0 += group)
-    forward_group(s, &walk, x + g0 * in, n - g0 < group ? n - g0 : group, wp, bias, act, y + g0 * out);
+    forward_group(s, &walk, x + g0 * in, n - g0 < group ? n - g0 : group, wp, bias, act, y + g0 * out, 0,
+                  s->ocp);
+  free(walk.offsets);
+  _mm_setcsr(csr);
+  return BC_CONV_OK;
+}
+
+bc_conv_status bc_conv_forward_tiles(const bc_conv_shape *s, const float *x, const float *kernel,
+                                     const float *bias, bc_activation act, int first_tile, int tiles,
+                                     float *wp, float *y) {
+  const int k = s->kh * s->kw * s->c;
+  const int c_begin = tile_start(s->ocp, first_tile), c_end = tile_start(s->ocp, first_tile + tiles);
+  if (c_begin >= c_end) return BC_CONV_OK;
+  pixel_walk walk;
+  if (!pixel_walk_init(&walk, s)) return BC_CONV_OUT_OF_MEMORY;
+  float *packed_bias = wp + (size_t)k * s->ocp;
+  for (int c0 = c_begin; c0 < c_end;) {
+    const int width = 8 * tile_vectors((s->ocp - c0) / 8);
+    pack_kernel_tile(kernel, k, s->oc, c0, width, wp + (size_t)k * c0);
+    for (int c = c0; c < c0 + width; c++) packed_bias[c] = c < s->oc ? bias[c] : 0;
+    c0 += width;
+  }
+  const unsigned csr = flush_denormals();
+  forward_group(s, &walk, x, 1, wp, packed_bias, act, y, c_begin, c_end);
   free(walk.offsets);
   _mm_setcsr(csr);
   return BC_CONV_OK;
@@ -425,6 +468,11 @@ bc_conv_status bc_conv_forward(const bc_conv_shape *s, const float *x, int n, co
   return BC_CONV_OK;
 }
 void bc_conv_weight_grad(const bc_conv_shape *s, const float *x, int n, const float *d, float *dwp) {}
+bc_conv_status bc_conv_forward_tiles(const bc_conv_shape *s, const float *x, const float *kernel,
+                                     const float *bias, bc_activation act, int first_tile, int tiles,
+                                     float *wp, float *y) {
+  return BC_CONV_OK;
+}
 bc_conv_status bc_conv_input_grad(const bc_conv_shape *s, const float *d, int n, const float *wt, float *dx) {
   return BC_CONV_OK;
 }

@@ -1,4 +1,5 @@
-// Conv2D over NHWC images, one worker slice of the batch per core. Where every window lies inside
+// Conv2D over NHWC images, one worker slice of the batch per core (a single image: its channel tiles
+// or rows, across `singleImageThreads`). Where every window lies inside
 // the image and the CPU has AVX2, direct kernels read the input in place (TensorCore.DirectConv);
 // otherwise im2col + one GEMM per slice. Bias and activation run in one pass over each slice's
 // output. Under `precision = .bf16` the three products run as BF16 GEMMs over im2col (see
@@ -20,6 +21,11 @@ public final class Conv2D: Layer {
   public let activation: Activation
   public var computesInputGradient = true
   public var threads = 1
+  /// Threads a batch-1 forward on the direct kernels splits across: the caller and up to
+  /// `singleImageThreads - 1` idle helpers of `HelperTeam`. 1 runs it on the caller alone.
+  public var singleImageThreads = 1
+  /// Chunks of split batch-1 forwards that helper threads ran (tests check a split really happens).
+  package private(set) var helperChunks = 0
   /// Whether the direct kernels may run (when the CPU and geometry allow); false forces im2col +
   /// GEMM, which tests and benchmarks compare against.
   package var allowsDirectKernels = true {
@@ -118,6 +124,11 @@ public final class Conv2D: Layer {
     haveForward = mode == .training
     if let direct {
       packedKernel.prepare(direct.packedKernelCount, 1)
+      if n == 1, singleImageThreads > 1 {
+        try splitForward(direct, x: px, y: py)
+        savedInput = haveForward ? x : nil
+        return output
+      }
       direct.packKernel(pw, bias: pb, into: packedKernel.mutableBase)
       let pk = packedKernel.base
       let failure = Locked<TensorError?>(nil)
@@ -216,6 +227,50 @@ public final class Conv2D: Layer {
       for i in 0..<(k * oc) { gw[i] += part[i] }
       for j in 0..<oc { gb[j] += part[k * oc + j] }
     }
+  }
+
+  /// One image across the caller and idle helpers, by channel tile where the layer has several
+  /// (each thread packs and reads only its own tiles' weights: split by rows, the helper read all
+  /// weights as the caller had just packed them, from the caller's cache, and conv3-5 got slower
+  /// than unsplit), else by output rows (conv1: one tile of 24 channels, little weight, many
+  /// rows). Every output element comes from the same kernel code whoever runs it, so the output is
+  /// the same bits as unsplit.
+  private func splitForward(_ direct: DirectConv, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>)
+    throws(ConvNetError)
+  {
+    let pw = UnsafePointer(kernel.values)
+    let pb = UnsafePointer(bias.values)
+    let pk = packedKernel.mutableBase
+    let act = activation
+    let tiles = direct.channelTiles
+    let rows = direct.geometry.outputHeight
+    let failure = Locked<TensorError?>(nil)
+    let onHelpers: Int
+    if tiles > 1 {
+      onHelpers = HelperTeam.run(chunks: tiles, helpers: singleImageThreads - 1) { tile, _ in
+        do throws(TensorError) {
+          try direct.forward(
+            x, tiles: tile..<(tile + 1), kernel: pw, bias: pb, packedKernel: pk, activation: act, y: y)
+        } catch {
+          failure.withLock { $0 = $0 ?? error }
+        }
+      }
+    } else {
+      direct.packKernel(pw, bias: pb, into: pk)
+      // Two chunks per thread: a helper that starts late (it was asleep) still takes a share.
+      let chunks = min(rows, 2 * singleImageThreads)
+      onHelpers = HelperTeam.run(chunks: chunks, helpers: singleImageThreads - 1) { chunk, _ in
+        do throws(TensorError) {
+          try direct.forward(
+            x, rows: sliceRange(count: rows, parts: chunks, index: chunk), packedKernel: pk, activation: act,
+            y: y)
+        } catch {
+          failure.withLock { $0 = $0 ?? error }
+        }
+      }
+    }
+    helperChunks += onHelpers
+    if let error = failure.withLock({ $0 }) { throw error.convNet }
   }
 
   /// Images per chunk handed to a worker: at least eight chunks (four per worker on two cores),

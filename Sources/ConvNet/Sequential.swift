@@ -15,6 +15,17 @@ public final class Sequential {
     didSet { configureThreads() }
   }
 
+  /// Threads a batch-1 forward splits each Conv2D across, by channel tile or output row (the
+  /// calling thread and idle helper threads; see `HelperTeam`). 1 (the default) runs it on the
+  /// calling thread. The output is the same bits for every value. It pays only while the other
+  /// cores are idle (README, "Drive latency: both cores").
+  public var singleImageThreads = 1 {
+    didSet {
+      let value = max(1, singleImageThreads)
+      for case let conv as Conv2D in layers { conv.singleImageThreads = value }
+    }
+  }
+
   /// Called during backward with the flat index from which every gradient is final (after each
   /// layer with parameters): the data-parallel trainer starts reducing those buckets early.
   package var onGradientsReady: ((Int) -> Void)?

@@ -49,11 +49,23 @@ public final class Autopilot: Sendable {
   ///   - setSpeed: the PI controller's target in mph (the seed drove at 25; drive.py's default is 9).
   ///   - recorder: saves every received frame, off the reply path.
   ///   - curveLimit: slows for the curvature the steering implies (nil: drive.py's constant target).
-  public init(
+  public convenience init(
     predictor: sending any SteeringPredictor, setSpeed: Double = 25, curveLimit: CurveSpeedLimit? = nil,
     recorder: FrameRecorder? = nil
   ) {
-    gate = PredictorGate(predictor)
+    self.init(predictors: [predictor], setSpeed: setSpeed, curveLimit: curveLimit, recorder: recorder)
+  }
+
+  /// An autopilot with a pool of predictors (copies of one model, each with its own scratch): each
+  /// frame goes to a free one, so cars on different event loops predict at once. One per core
+  /// suits the server's event loops. A `SequentialPredictor` whose model splits a frame across
+  /// cores (`Sequential.singleImageThreads`) splits only while its frame is the only one in flight.
+  /// With no predictors every frame is answered `manual`.
+  public init(
+    predictors: sending [any SteeringPredictor], setSpeed: Double = 25, curveLimit: CurveSpeedLimit? = nil,
+    recorder: FrameRecorder? = nil
+  ) {
+    gate = PredictorGate(predictors)
     self.setSpeed = setSpeed
     self.curveLimit = curveLimit
     self.recorder = recorder
@@ -62,15 +74,26 @@ public final class Autopilot: Sendable {
   /// An autopilot whose every `steer` also carries `"saliency"`: base64 of an 8-bit grey PNG the
   /// size of the telemetry's camera frame, 255 = most salient, normalised per frame (Drive
   /// `--saliency`; docs/saliency.md). The steering comes from the same forward as the mask.
-  public init(
+  public convenience init(
     saliencyPredictor predictor: sending any SaliencyPredictor, setSpeed: Double = 25,
     curveLimit: CurveSpeedLimit? = nil, recorder: FrameRecorder? = nil
   ) {
-    gate = PredictorGate(saliency: predictor)
+    self.init(saliencyPredictors: [predictor], setSpeed: setSpeed, curveLimit: curveLimit, recorder: recorder)
+  }
+
+  /// Saliency replies (as `init(saliencyPredictor:)`) from a pool of predictors (as `init(predictors:)`).
+  public init(
+    saliencyPredictors predictors: sending [any SaliencyPredictor], setSpeed: Double = 25,
+    curveLimit: CurveSpeedLimit? = nil, recorder: FrameRecorder? = nil
+  ) {
+    gate = PredictorGate(saliency: predictors)
     self.setSpeed = setSpeed
     self.curveLimit = curveLimit
     self.recorder = recorder
   }
+
+  /// Predictors in the pool.
+  public var predictorCount: Int { gate.count }
 
   /// Whether replies carry a saliency mask.
   public var sendsSaliency: Bool { gate.offersSaliency }
@@ -100,6 +123,8 @@ public final class Autopilot: Sendable {
       guard let telemetry = try Telemetry(arguments: arguments) else {
         return TelemetryAnswer(reply: SocketIOText.manual, steer: nil, error: nil)
       }
+      gate.beginFrame()
+      defer { gate.endFrame() }
       let jpeg = try Self.base64Decode(telemetry.imageBase64)
       do {
         try jpeg.withUnsafeBytes { try car.decoder.decode($0, into: &car.image) }

@@ -1,46 +1,102 @@
+import ConvNet
+import Dispatch
 import DrivingData
+import ModelFile
 import NIOConcurrencyHelpers
 
-/// Serializes calls into a predictor (DrivingData's `SteeringPredictor`) shared by every connection
-/// (one lock; the server's event loops may call from several threads).
+/// Hands each frame to a free predictor of a pool (DrivingData's `SteeringPredictor`s, one per core
+/// by default), so cars on different event loops predict at once; a frame waits only when every
+/// predictor is busy. Each predictor keeps its own scratch and is used by one thread at a time.
+///
+/// A ConvNet model may split one frame's forward across cores (`Sequential.singleImageThreads`).
+/// That helps only while the other cores are idle: the gate lets a model split when its frame is
+/// the only one in flight and runs it on one thread otherwise, where the pool uses the cores.
 package final class PredictorGate: @unchecked Sendable {
-  private let lock = NIOLock()
-  private var predictor: any SteeringPredictor
+  /// One predictor, kept as what it is so calls do not copy it (a copy would reallocate its scratch
+  /// buffers on the next frame). Touched only by the caller that took it from `idle`.
+  private final class Slot {
+    var predictor: any SteeringPredictor
+    var saliencyPredictor: (any SaliencyPredictor)?
+    /// The ConvNet model behind the predictor, and the split it was configured with.
+    let model: Sequential?
+    let splitThreads: Int
 
-  /// Set when the gate was made for saliency: the same predictor, kept as what it is so neither
-  /// call copies it (a copy would reallocate its scratch buffers on the next frame).
-  private var saliencyPredictor: (any SaliencyPredictor)?
-
-  package init(_ predictor: sending any SteeringPredictor) {
-    self.predictor = predictor
-  }
-
-  package init(saliency predictor: sending any SaliencyPredictor) {
-    self.predictor = NoPredictor()
-    saliencyPredictor = predictor
-  }
-
-  package var offersSaliency: Bool { saliencyPredictor != nil }
-
-  package func steering(for image: RGBImage) throws -> Float {
-    try lock.withLock {
-      if saliencyPredictor != nil { return try saliencyPredictor!.steering(for: image) }
-      return try predictor.steering(for: image)
+    init(_ predictor: any SteeringPredictor, saliency: (any SaliencyPredictor)?) {
+      self.predictor = predictor
+      saliencyPredictor = saliency
+      model = (predictor as? SequentialPredictor)?.model
+      splitThreads = model?.singleImageThreads ?? 1
     }
   }
 
-  /// Steering and saliency from one forward; nil saliency when the gate has no saliency predictor.
+  private let slots: [Slot]
+  private let lock = NIOLock()
+  /// Indices of free slots (guarded by `lock`).
+  private var idle: [Int]
+  /// Frames between `beginFrame` and `endFrame` (guarded by `lock`).
+  private var inFlight = 0
+  /// Counts free slots: callers wait here when all are busy.
+  private let free: DispatchSemaphore
+
+  package init(_ predictors: sending [any SteeringPredictor]) {
+    slots = predictors.map { Slot($0, saliency: nil) }
+    idle = Array(slots.indices.reversed())
+    free = DispatchSemaphore(value: slots.count)
+  }
+
+  package init(saliency predictors: sending [any SaliencyPredictor]) {
+    slots = predictors.map { Slot($0, saliency: $0) }
+    idle = Array(slots.indices.reversed())
+    free = DispatchSemaphore(value: slots.count)
+  }
+
+  package var offersSaliency: Bool { slots.first?.saliencyPredictor != nil }
+
+  /// Predictors in the pool.
+  package var count: Int { slots.count }
+
+  /// Each predictor's `Sequential.singleImageThreads` as its last frame left it (nil: not a ConvNet
+  /// model). For tests; read it while no frame is in flight.
+  package var splitThreadsInUse: [Int?] { slots.map { $0.model?.singleImageThreads } }
+
+  /// A frame arrived (its decode comes first): while it is the only frame in flight, its forward
+  /// may split across cores.
+  package func beginFrame() { lock.withLock { inFlight += 1 } }
+
+  package func endFrame() { lock.withLock { inFlight -= 1 } }
+
+  package func steering(for image: RGBImage) throws -> Float {
+    try withSlot { slot in
+      if slot.saliencyPredictor != nil { return try slot.saliencyPredictor!.steering(for: image) }
+      return try slot.predictor.steering(for: image)
+    }
+  }
+
+  /// Steering and saliency from one forward; nil saliency when the gate has no saliency predictors.
   package func steeringAndSaliency(for image: RGBImage) throws -> (steering: Float, saliency: SaliencyFrame?)
   {
-    try lock.withLock {
-      guard saliencyPredictor != nil else { return (try predictor.steering(for: image), nil) }
-      let (steering, saliency) = try saliencyPredictor!.steeringAndSaliency(for: image)
+    try withSlot { slot in
+      guard slot.saliencyPredictor != nil else { return (try slot.predictor.steering(for: image), nil) }
+      let (steering, saliency) = try slot.saliencyPredictor!.steeringAndSaliency(for: image)
       return (steering, saliency)
     }
   }
-}
 
-/// Stands in for the plain predictor of a saliency gate (never called).
-private struct NoPredictor: SteeringPredictor {
-  mutating func steering(for image: RGBImage) throws -> Float { 0 }
+  /// Runs `body` on a free slot, waiting for one if all are busy. The slot's model splits the
+  /// forward only when this frame is the only one in flight.
+  private func withSlot<R>(_ body: (Slot) throws -> R) throws -> R {
+    guard !slots.isEmpty else { throw DriveError.predictionFailed("no predictor") }
+    free.wait()
+    let (index, alone) = lock.withLock { (idle.removeLast(), inFlight <= 1) }
+    defer {
+      lock.withLock { idle.append(index) }
+      free.signal()
+    }
+    let slot = slots[index]
+    if let model = slot.model, slot.splitThreads > 1 {
+      let threads = alone ? slot.splitThreads : 1
+      if model.singleImageThreads != threads { model.singleImageThreads = threads }
+    }
+    return try body(slot)
+  }
 }

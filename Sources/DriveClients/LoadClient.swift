@@ -1,5 +1,11 @@
 import Drive
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// One simulator-like client for load runs (`Bench drive --clients`, the abuse test): the
 /// simulator's handshake, telemetry in 1016-byte fragments with string values, one telemetry in
 /// flight, server pings answered. Blocking; run each on its own thread.
@@ -15,12 +21,20 @@ package struct LoadClient {
     package var invalid: [String] = []
     /// Why the client stopped early, if it did.
     package var failure: String?
+    /// Paced runs: frames sent after their tick because the previous reply came later than it.
+    package var late = 0
   }
 
   package var port: Int
   package var message: String
   package var frames: Int
   package var warmup = 0
+  /// Paced (open-loop) sending, as the simulator does: one telemetry every `interval` seconds,
+  /// the first `phase` seconds after the start, each only once the previous one was answered (one
+  /// in flight; a late reply delays the next frame, which counts as late). nil: closed loop, each
+  /// frame sent as soon as the previous reply arrives.
+  package var interval: Double?
+  package var phase = 0.0
 
   package init(port: Int, message: String, frames: Int, warmup: Int = 0) {
     self.port = port
@@ -37,7 +51,17 @@ package struct LoadClient {
       let open = try client.receiveText()
       guard open.hasPrefix("0{") else { throw WireClient.Failure.handshake("open packet \(open.prefix(40))") }
       ready()
+      let start = WireClient.monotonicMicroseconds()
       for i in 0..<(warmup + frames) {
+        if let interval {
+          let tick = start + UInt64((phase + Double(i) * interval) * 1e6)
+          let now = WireClient.monotonicMicroseconds()
+          if now < tick {
+            usleep(UInt32(tick - now))
+          } else if i > 0 {
+            result.late += 1
+          }
+        }
         try client.sendText(message)
         result.sent += 1
         let reply = try nextReply(client)

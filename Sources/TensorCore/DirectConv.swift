@@ -69,6 +69,51 @@ package struct DirectConv: Sendable {
     try check(status, "direct convolution forward")
   }
 
+  /// Output rows `rows` of one image: x (H, W, C) -> those rows of y (OH, OW, OC), by the same
+  /// micro-kernels as `forward` (each output element is the same bits), so a batch-1 forward can
+  /// split its rows across cores. Rows outside 0..<OH are an error.
+  package func forward(
+    _ x: UnsafePointer<Float>, rows: Range<Int>, packedKernel: UnsafePointer<Float>, activation: Activation,
+    y: UnsafeMutablePointer<Float>
+  ) throws(TensorError) {
+    let g = geometry
+    guard rows.lowerBound >= 0, rows.upperBound <= g.outputHeight else {
+      throw .invalidArgument("output rows \(rows) of a \(g.outputHeight)-row convolution")
+    }
+    guard !rows.isEmpty else { return }
+    var part = shape
+    part.oh = Int32(rows.count)
+    let bias = packedKernel + g.patchSize * paddedChannels
+    let xs = x + rows.lowerBound * g.strideY * g.inputWidth * g.channels
+    let ys = y + rows.lowerBound * g.outputWidth * outputChannels
+    let status = withUnsafePointer(to: part) {
+      bc_conv_forward($0, xs, 1, packedKernel, bias, activation.kernelCode, ys)
+    }
+    try check(status, "direct convolution forward")
+  }
+
+  /// Channel tiles of the forward kernels (8 to 24 channels each): how a layer splits by channel.
+  package var channelTiles: Int { Int(bc_conv_channel_tiles(shape.ocp)) }
+
+  /// Channel tiles `tiles` of one image: packs those tiles of kernel (K, OC) and bias (OC) into
+  /// `packedKernel` (packKernel's layout) and computes those channels of y (OH * OW, OC) = the same
+  /// bits as `forward`. Disjoint tiles touch disjoint memory, so threads can split a layer by
+  /// channel, each packing and reading only its own weights.
+  package func forward(
+    _ x: UnsafePointer<Float>, tiles: Range<Int>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    packedKernel: UnsafeMutablePointer<Float>, activation: Activation, y: UnsafeMutablePointer<Float>
+  ) throws(TensorError) {
+    guard tiles.lowerBound >= 0, tiles.upperBound <= channelTiles else {
+      throw .invalidArgument("channel tiles \(tiles) of a \(channelTiles)-tile convolution")
+    }
+    let status = withUnsafePointer(to: shape) {
+      bc_conv_forward_tiles(
+        $0, x, kernel, bias, activation.kernelCode, Int32(tiles.lowerBound), Int32(tiles.count), packedKernel,
+        y)
+    }
+    try check(status, "direct convolution forward")
+  }
+
   /// delta (rows, OCP) = dy * act'(y), zero padding columns; biasGradient (OCP) += its column sums.
   package func activationDelta(
     _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int, activation: Activation,

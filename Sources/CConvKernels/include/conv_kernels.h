@@ -1,6 +1,7 @@
 #ifndef BC_CONV_KERNELS_H
 #define BC_CONV_KERNELS_H
 #include "bf16_gemm.h"  // the BF16 GEMM of mixed-precision training, exported with this module
+#include "helper_team.h"  // helper threads that split a batch-1 forward by channel tile or row
 // Direct NHWC convolution kernels (AVX2 + FMA) for windows that lie inside the image (valid
 // padding): forward, weight gradient and input gradient, with no im2col buffer. TensorCore wraps
 // them; its im2col + GEMM path is the portable fallback and the reference the tests hold them to.
@@ -30,6 +31,17 @@ int bc_conv_kernels_available(void);
 // y (n, oh, ow, oc) = act(conv(x, wp) + bias); wp: from bc_pack_kernel_tiles; bias (ocp) zero-padded.
 bc_conv_status bc_conv_forward(const bc_conv_shape *s, const float *x, int n, const float *wp,
                                const float *bias, bc_activation act, float *y);
+
+// The channel tiles forward walks: oc = 24 is one tile, 64 four (tiles of 8, 16 or 24 channels).
+int bc_conv_channel_tiles(int ocp);
+
+// One image (n = 1): packs tiles first_tile..<first_tile + tiles of kernel (K, oc) and bias (oc)
+// into wp (laid out as bc_pack_kernel_tiles, then the bias), then computes those channels of y as
+// bc_conv_forward does, the same bits. Calls for disjoint tiles write disjoint parts of wp and y, so
+// threads can split a layer by channels, each reading only the weights it packed itself.
+bc_conv_status bc_conv_forward_tiles(const bc_conv_shape *s, const float *x, const float *kernel,
+                                     const float *bias, bc_activation act, int first_tile, int tiles,
+                                     float *wp, float *y);
 
 // d (rows, ocp) = dy * act'(y) with zeroed padding columns, and bias_grad (ocp) += its column sums;
 // dy and y: (rows, oc).
