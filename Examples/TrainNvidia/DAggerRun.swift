@@ -23,9 +23,12 @@ struct DAggerRun {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let track = try command.daggerTrack()
     let renderer = Renderer(track: track)
+    // Each round draws its own conditions (roundSeed); say so rather than quote one round's seed.
+    let conditions =
+      options.daggerConditions
+      ? DriveConditions.standard(seed: 0).settings + ", seed \(command.preparation.seed) x 1000 + round" : nil
     var history = DAggerHistory(
-      track: track.name, speedMph: options.daggerSpeed, latency: "\(latency)",
-      conditions: options.daggerConditions ? DriveConditions.standard(seed: 1).summary : nil)
+      track: track.name, speedMph: options.daggerSpeed, latency: "\(latency)", conditions: conditions)
     var data = command.data
     var loss = firstLoss
     for round in 1...(options.dagger + 1) {
@@ -53,12 +56,15 @@ struct DAggerRun {
 
   var latency: Latency { .fixed(milliseconds: options.daggerLatencyMs, jitter: options.daggerJitterMs) }
 
+  /// The seed of round `round`'s latency jitter and conditions.
+  func roundSeed(_ round: Int) -> UInt64 { command.preparation.seed &* 1000 &+ UInt64(round) }
+
   /// One supervised drive of `options.daggerLaps` laps with the model in `--output`.
   func drive(round: Int, track: Track, renderer: Renderer, recording: String?) throws -> DAggerRound {
     let (predictor, _) = try SequentialPredictor.load(
       path: command.training.output, isolated: command.isolated)
     // Each round's jitter, lighting and noise differ, and a run is reproducible from its seed.
-    let seed = command.preparation.seed &* 1000 &+ UInt64(round)
+    let seed = roundSeed(round)
     var driveOptions = DriveOptions()
     driveOptions.laps = Int(options.daggerLaps.rounded(.up))
     driveOptions.latency = latency

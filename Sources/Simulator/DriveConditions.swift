@@ -44,13 +44,16 @@ public struct DriveConditions: Sendable, Equatable {
   }
 
   /// One line for logs and reports.
-  public var summary: String {
+  public var summary: String { settings + ", seed \(seed)" }
+
+  /// What is perturbed and how much, without the seed.
+  public var settings: String {
     var parts: [String] = []
     if randomLighting { parts.append("lighting dusk-noon per lap") }
     if shadows { parts.append("moving shadows") }
     parts.append("steering noise \(steeringNoise), rate \(Int(steeringRateDegrees)) deg/s")
     parts.append("pitch jitter \(pitchJitterDegrees) deg")
-    return parts.joined(separator: ", ") + ", seed \(seed)"
+    return parts.joined(separator: ", ")
   }
 }
 
