@@ -28,6 +28,13 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
   /// The 0-based telemetry frame after which each off-road event began (the report shows the
   /// saliency of the frames just before it); nil when none (or not recorded).
   public var offroadFrames: [Int]?
+  /// Mean signed distance from the centre line (m), positive left of travel: a steady drift to
+  /// one side (a side-camera correction, a biased model). nil in files from before it was recorded.
+  public var meanLateralM: Double?
+  /// Mean distance toward the inside of curves (m) over the steps in curves of radius under 100 m:
+  /// positive cuts them, negative runs wide (late steering, latency). nil when not recorded or no
+  /// step was in such a curve.
+  public var meanCurveInsideM: Double?
 
   public init(
     track: String, controller: String, laps: Int, offroadEvents: Int, autonomy: Double, meanCteM: Double,
@@ -52,6 +59,8 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
     case track, controller, laps, autonomy, frames, stalled, latency, conditions
     case offroadTimesS = "offroad_times_s"
     case offroadFrames = "offroad_frames"
+    case meanLateralM = "mean_lateral_m"
+    case meanCurveInsideM = "mean_curve_inside_m"
     case offroadEvents = "offroad_events"
     case meanCteM = "mean_cte_m"
     case maxCteM = "max_cte_m"
@@ -79,6 +88,8 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
     conditions = try c.decodeIfPresent(String.self, forKey: .conditions)
     offroadTimesS = try c.decodeIfPresent([Double].self, forKey: .offroadTimesS)
     offroadFrames = try c.decodeIfPresent([Int].self, forKey: .offroadFrames)
+    meanLateralM = try c.decodeIfPresent(Double.self, forKey: .meanLateralM)
+    meanCurveInsideM = try c.decodeIfPresent(Double.self, forKey: .meanCurveInsideM)
   }
 
   /// Pretty-printed JSON with sorted keys, as `drive.json` is written.
@@ -95,7 +106,14 @@ public struct DriveEvaluation: Sendable, Codable, Equatable {
       format:
         "%@ on %@: %d laps [%@ s], %d off-road, autonomy %.1f%%, CTE mean %.2f m max %.2f m, %.1f mph, %.0f s%@",
       controller, track, self.laps, laps, offroadEvents, autonomy * 100, meanCteM, maxCteM, meanSpeedMph,
-      elapsedS, stalled ? " (protocol stalled)" : "")
+      elapsedS, stalled ? " (protocol stalled)" : "") + offsets
+  }
+
+  /// ", offset +0.02 m, in curves -0.11 m" when recorded.
+  var offsets: String {
+    guard let meanLateralM else { return "" }
+    return String(format: ", offset %+.2f m", meanLateralM)
+      + (meanCurveInsideM.map { String(format: ", in curves %+.2f m", $0) } ?? "")
   }
 
   /// One line for the report.

@@ -59,11 +59,18 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
     var rows = [
       [
         "track", "driver", "speed (mph)", "seed", "latency", "conditions", "laps", "off-road events",
-        "mean |CTE| (m)", "max |CTE| (m)", "mean mph", "expert mean |CTE| (m)", "goal", "result",
+        "mean |CTE| (m)", "max |CTE| (m)", "offset: all / curves (m)", "mean mph", "expert mean |CTE| (m)",
+        "goal", "result",
       ]
     ]
     func cte(_ x: Double) -> String { String(format: "%.3f", x) }
     func mph(_ x: Double) -> String { String(format: "%.1f", x) }
+    // Signed: left of travel / toward the inside of curves; "-" in files from before they existed.
+    func offset(_ e: DriveEvaluation) -> String {
+      guard let lateral = e.meanLateralM else { return "-" }
+      let curves = e.meanCurveInsideM.map { String(format: "%+.3f", $0) } ?? "-"
+      return String(format: "%+.3f", lateral) + " / " + curves
+    }
     for run in runs {
       let c = run.configuration
       let common = [
@@ -72,14 +79,15 @@ public struct SuiteEvaluation: Sendable, Codable, Equatable {
       rows.append(
         [c.track, "model"] + common + [
           "\(run.model.laps)/\(c.laps)", String(run.model.offroadEvents), cte(run.model.meanCteM),
-          cte(run.model.maxCteM), mph(run.model.meanSpeedMph), run.expert.map { cte($0.meanCteM) } ?? "-",
+          cte(run.model.maxCteM), offset(run.model), mph(run.model.meanSpeedMph),
+          run.expert.map { cte($0.meanCteM) } ?? "-",
           run.goal,
           run.passed ? "pass" : "FAIL: " + run.reasons.joined(separator: "; "),
         ])
       if let e = run.expert {
         rows.append(
           [c.track, "expert"] + common + [
-            "\(e.laps)/\(c.laps)", String(e.offroadEvents), cte(e.meanCteM), cte(e.maxCteM),
+            "\(e.laps)/\(c.laps)", String(e.offroadEvents), cte(e.meanCteM), cte(e.maxCteM), offset(e),
             mph(e.meanSpeedMph), cte(e.meanCteM), "upper bound", "",
           ])
       }

@@ -15,6 +15,11 @@ public struct Evaluator: Sendable {
   private var cteSum = 0.0
   private var cteMax = 0.0
   private var speedSum = 0.0
+  private var lateralSum = 0.0
+  private var insideSum = 0.0
+  private var curveSteps = 0
+  /// Curves tighter than this radius (m) count for `meanCurveInsideM`.
+  public static let curveRadius = 100.0
 
   public init(track: Track) { self.track = track }
 
@@ -25,6 +30,14 @@ public struct Evaluator: Sendable {
     path.append((world.vehicle.center, cte))
     cteSum += cte
     cteMax = max(cteMax, cte)
+    lateralSum += here.lateral
+    // Signed curvature is positive turning left, lateral positive left of travel: their signs
+    // agree on the inside of the curve.
+    let curvature = track.curvatures[here.segment]
+    if abs(curvature) > 1 / Self.curveRadius {
+      insideSum += curvature > 0 ? here.lateral : -here.lateral
+      curveSteps += 1
+    }
     speedSum += world.vehicle.state.speedMph
     for _ in 0..<offRoadEvents {
       interventions.append(world.vehicle.center)
@@ -42,6 +55,8 @@ public struct Evaluator: Sendable {
       offroadEvents: world.offRoadEvents, autonomy: autonomy, meanCteM: cteSum / n, maxCteM: cteMax,
       meanSpeedMph: speedSum / n, lapTimesS: world.laps.lapTimes, elapsedS: elapsed, frames: frames,
       stalled: stalled)
+    result.meanLateralM = lateralSum / n
+    result.meanCurveInsideM = curveSteps > 0 ? insideSum / Double(curveSteps) : nil
     if !interventionTimes.isEmpty {
       result.offroadTimesS = interventionTimes
       result.offroadFrames = interventionFrames

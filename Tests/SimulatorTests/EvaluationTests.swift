@@ -32,6 +32,45 @@ import Testing
     #expect(max(picture.width, picture.height) == 800)
   }
 
+  @Test func offsetsShowADriftToOneSideAndRunningWide() throws {
+    // The expert with a constant right-hand trim (positive steering turns right) settles right of
+    // the centre line: the mean signed offset moves right (negative), the mean |CTE| grows.
+    final class Trimmed: SteeringController {
+      var expert: ExpertDriver
+      let trim: Double
+      let wantsImages = false
+      init(_ expert: ExpertDriver, trim: Double) {
+        self.expert = expert
+        self.trim = trim
+      }
+      func controls(after observation: Observation) throws -> Controls? {
+        var c = expert.controls(for: observation.state)
+        c.steering += trim
+        return c
+      }
+    }
+    let track = try Track(named: "lake")
+    var options = DriveOptions()
+    options.timeLimit = 40
+    func drive(trim: Double) throws -> DriveEvaluation {
+      let session = DriveSession(
+        track: track, renderer: Renderer(track: track, mapCellSize: 0.4), options: options)
+      return try session.run(Trimmed(ExpertDriver(track: track), trim: trim), name: "trim \(trim)")
+    }
+    let plain = try drive(trim: 0)
+    let right = try drive(trim: 0.05)
+    let plainLateral = try #require(plain.meanLateralM)
+    let rightLateral = try #require(right.meanLateralM)
+    #expect(abs(plainLateral) < 0.1, "expert offset \(plainLateral)")
+    #expect(rightLateral < plainLateral - 0.1, "trimmed \(rightLateral), expert \(plainLateral)")
+    #expect(right.meanCteM > plain.meanCteM)
+    let json = try JSONSerialization.jsonObject(with: right.jsonData()) as? [String: Any]
+    let inside = try #require(right.meanCurveInsideM)
+    #expect(abs((json?["mean_lateral_m"] as? Double ?? .nan) - rightLateral) < 1e-12)
+    #expect(abs((json?["mean_curve_inside_m"] as? Double ?? .nan) - inside) < 1e-12)
+    #expect(right.summary.contains(String(format: "offset %+.2f m", rightLateral)))
+  }
+
   @Test func interventionsLowerAutonomyByNvidiasFormula() throws {
     // A controller that never steers leaves the road in every curve.
     final class Straight: SteeringController {
@@ -50,5 +89,9 @@ import Testing
     #expect(abs(report.autonomy - max(0, 1 - Double(report.offroadEvents) * 6 / report.elapsedS)) < 1e-12)
     #expect(report.autonomy < 1)
     #expect(session.evaluator.interventions.count == report.offroadEvents)
+    // Never steering, it leaves every curve on the outside (each time put back on the centre line,
+    // so the mean stays well under the half width: -0.26 m measured).
+    let inside = try #require(report.meanCurveInsideM)
+    #expect(inside < -0.1, "mean toward the inside of curves \(inside) m")
   }
 }
