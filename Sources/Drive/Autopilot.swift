@@ -61,14 +61,11 @@ public final class Autopilot: Sendable {
   /// suits the server's event loops. A `SequentialPredictor` whose model splits a frame across
   /// cores (`Sequential.singleImageThreads`) splits only while its frame is the only one in flight.
   /// With no predictors every frame is answered `manual`.
-  public init(
+  public convenience init(
     predictors: sending [any SteeringPredictor], setSpeed: Double = 25, curveLimit: CurveSpeedLimit? = nil,
     recorder: FrameRecorder? = nil
   ) {
-    gate = PredictorGate(predictors)
-    self.setSpeed = setSpeed
-    self.curveLimit = curveLimit
-    self.recorder = recorder
+    self.init(gate: PredictorGate(predictors), setSpeed: setSpeed, curveLimit: curveLimit, recorder: recorder)
   }
 
   /// An autopilot whose every `steer` also carries `"saliency"`: base64 of an 8-bit grey PNG the
@@ -82,11 +79,19 @@ public final class Autopilot: Sendable {
   }
 
   /// Saliency replies (as `init(saliencyPredictor:)`) from a pool of predictors (as `init(predictors:)`).
-  public init(
+  public convenience init(
     saliencyPredictors predictors: sending [any SaliencyPredictor], setSpeed: Double = 25,
     curveLimit: CurveSpeedLimit? = nil, recorder: FrameRecorder? = nil
   ) {
-    gate = PredictorGate(saliency: predictors)
+    self.init(
+      gate: PredictorGate(saliency: predictors), setSpeed: setSpeed, curveLimit: curveLimit,
+      recorder: recorder)
+  }
+
+  private init(
+    gate: PredictorGate, setSpeed: Double, curveLimit: CurveSpeedLimit?, recorder: FrameRecorder?
+  ) {
+    self.gate = gate
     self.setSpeed = setSpeed
     self.curveLimit = curveLimit
     self.recorder = recorder

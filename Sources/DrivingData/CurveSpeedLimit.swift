@@ -32,6 +32,6 @@ public struct CurveSpeedLimit: Sendable, Equatable {
   public func speedLimitMph(curvature: Double) -> Double {
     guard curvature > 0 else { return .infinity }
     let metresPerSecond = (lateralAcceleration / curvature).squareRoot()
-    return max(metresPerSecond / 0.44704, minimumSpeedMph)  // 0.44704 m/s per mph
+    return max(metresPerSecond / metresPerSecondPerMph, minimumSpeedMph)
   }
 }

@@ -1,4 +1,5 @@
 // The car: a kinematic bicycle model integrated with a fixed physics step.
+import DrivingData
 import Foundation
 
 /// Physical constants of the car (defaults: a mid-size saloon like the simulator's car).
@@ -28,7 +29,8 @@ public struct VehicleParameters: Sendable, Hashable {
   var dragCoefficient: Double { (maxAcceleration - rollingResistance) / (topSpeed * topSpeed) }
 }
 
-public let metresPerSecondPerMph = 0.44704
+/// DrivingData's constant, here for code that imports only the Simulator.
+public let metresPerSecondPerMph = DrivingData.metresPerSecondPerMph
 
 /// What a driver commands, in the simulator's conventions.
 public struct Controls: Sendable, Hashable {
