@@ -87,10 +87,16 @@ public enum IsolatedRead {
   /// Runs this executable as a child doing `task` on `path`; its decoded answer.
   package static func runChild(task: String, path: String) throws -> ChildAnswer {
     func damaged(_ detail: String) -> H5StoreError { .corrupt(path: path, detail: detail) }
-    guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+    // The kernel's link to the running image, not the path it resolves to: after a rebuild or an
+    // upgrade replaced or removed the file (an hours-long training reaching its DAgger rounds),
+    // that path is gone or holds another build, while /proc/self/exe still execs this one.
+    let executable = "/proc/self/exe"
+    guard FileManager.default.fileExists(atPath: executable) else {
       throw H5StoreError.readFailed(
-        path: path, detail: "cannot find this executable to read the file in a child")
+        path: path, detail: "cannot find this executable to read the file in a child (no /proc/self/exe)")
     }
+    // argv[0] names the program for ps and crash reports.
+    let name = (try? FileManager.default.destinationOfSymbolicLink(atPath: executable)) ?? executable
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else {
       throw H5StoreError.readFailed(path: path, detail: "pipe: \(String(cString: strerror(errno)))")
@@ -108,7 +114,7 @@ public enum IsolatedRead {
     var environment = ProcessInfo.processInfo.environment
     environment[taskVariable] = task
     environment[pathVariable] = path
-    let arguments = [executable]
+    let arguments = [name]
     let cArguments = arguments.map { strdup($0) } + [nil]
     let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {

@@ -129,6 +129,37 @@ import Testing
     #expect(text.contains("is damaged: reading it crashed libhdf5 (signal 11)"))
   }
 
+  /// A program whose file was replaced or removed while it ran (a rebuild, an upgrade) still reads
+  /// model files in a child: the child is the running image, not whatever the path now holds.
+  @Test(.enabled(if: predict != nil)) func aProgramWhoseFileWasRemovedStillReadsInAChild() throws {
+    let dir = try KerasFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let copy = dir + "/PredictCommand"
+    try FileManager.default.copyItem(atPath: Self.predict!, toPath: copy)
+    // Run the copy through an open descriptor after unlinking it (fexecve's way), so the program
+    // is already gone when it starts: its /proc/self/exe reads "<copy> (deleted)".
+    let handle = try #require(FileHandle(forReadingAtPath: copy))
+    defer { try? handle.close() }
+    try FileManager.default.removeItem(atPath: copy)
+    let model = Self.fixtures.appendingPathComponent("keras/ours_small.h5").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/\(getpid())/fd/\(handle.fileDescriptor)")
+    process.arguments = [model, Self.image]
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(text)")
+    let steering = printed.split(separator: "\t").last.flatMap {
+      Float($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    #expect(steering?.isFinite == true, "\(printed)")
+  }
+
   @Test(.enabled(if: predict != nil)) func withoutIsolationTheSameFileKillsTheProcess() throws {
     let (reason, status, _) = try run([Self.crashing, Self.image, "--no-isolation"])
     #expect(reason == .uncaughtSignal && status == SIGSEGV)
