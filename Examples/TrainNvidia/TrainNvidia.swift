@@ -154,10 +154,27 @@ struct PrepareOptions: ParsableArguments {
   var augmentCopies = 0
   @Option(help: "Largest augmentation shift in output pixels.") var maxShift = 16
   @Option(help: "Steering per pixel of shift.") var steeringPerPixel: Float = 0.01
+  @Option(help: "Augmented copies also rotate the hue, uniform in +-DEGREES (CSS hue-rotate; 0: off).")
+  var hueJitter: Float = 0
+  @Option(help: "Augmented copies also scale the saturation, uniform in 1 +- F (CSS saturate; 0: off).")
+  var saturationJitter: Float = 0
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
   @Option(help: "Images per HDF5 chunk of the store.") var chunkImages = 256
   @Option(help: "Steering histogram picture (SVG); default <store>.steering.svg.") var histogram: String?
   @Flag(help: "Rebuild the store even if it is current.") var force = false
+
+  func validate() throws {
+    guard hueJitter.isFinite, (0...180).contains(hueJitter) else {
+      throw ValidationError("--hue-jitter: degrees in 0...180")
+    }
+    guard saturationJitter.isFinite, (0...1).contains(saturationJitter) else {
+      throw ValidationError("--saturation-jitter: a fraction in 0...1")
+    }
+    if (hueJitter > 0 || saturationJitter > 0) && augmentCopies < 1 {
+      throw ValidationError(
+        "--hue-jitter and --saturation-jitter act on augmented copies: add --augment 1 or more")
+    }
+  }
 
   func size(for model: ModelKind) -> (Int, Int) {
     (width ?? model.inputSize.0, height ?? model.inputSize.1)
@@ -180,6 +197,10 @@ struct PrepareOptions: ParsableArguments {
     options.augmentation.copies = augmentCopies
     options.augmentation.maxShift = maxShift
     options.augmentation.steeringPerPixel = steeringPerPixel
+    if hueJitter > 0 || saturationJitter > 0 {
+      options.augmentation.colorJitter = ColorJitterOptions(
+        hueDegrees: hueJitter, saturationMin: 1 - saturationJitter, saturationMax: 1 + saturationJitter)
+    }
     return options
   }
 }

@@ -1,5 +1,5 @@
-// Seeded augmentations of training images: brightness, a random shadow, and a horizontal shift
-// with the steering adjusted per pixel (NVIDIA's viewpoint shift). Parameters are drawn at
+// Seeded augmentations of training images: brightness, a random shadow, a horizontal shift with
+// the steering adjusted per pixel (NVIDIA's viewpoint shift), and optionally a colour jitter. Parameters are drawn at
 // planning time from the sample's own random stream, so labels are known before any decoding and
 // results do not depend on threads.
 
@@ -22,8 +22,29 @@ public struct AugmentationOptions: Sendable, Hashable, Codable {
   /// Steering added per output pixel of rightward shift. The usual 0.004 per pixel of a 320-wide
   /// frame is 0.01 per pixel at 128 wide.
   public var steeringPerPixel: Float = 0.01
+  /// Hue and saturation jitter; nil (the default) draws none and leaves the options' encoding, and
+  /// so the fingerprint of stores prepared before it existed, unchanged.
+  public var colorJitter: ColorJitterOptions? = nil
 
   public init() {}
+}
+
+/// A colour jitter: the hue rotated about the grey axis and the saturation scaled, both as CSS's
+/// `hue-rotate()` and `saturate()` filters do. It shows a model its road in colours the recording
+/// never had (lake's green verges and white lines; canyon's orange rock and yellow lines), so it
+/// has to find the road by shape and contrast. Greys, and so white lines and asphalt, are kept.
+public struct ColorJitterOptions: Sendable, Hashable, Codable {
+  /// Hue rotation, uniform in -hueDegrees...hueDegrees.
+  public var hueDegrees: Float
+  /// Saturation factor range (0: grey, 1: kept).
+  public var saturationMin: Float
+  public var saturationMax: Float
+
+  public init(hueDegrees: Float = 0, saturationMin: Float = 1, saturationMax: Float = 1) {
+    self.hueDegrees = hueDegrees
+    self.saturationMin = saturationMin
+    self.saturationMax = saturationMax
+  }
 }
 
 /// The concrete augmentation of one sample.
@@ -36,6 +57,9 @@ public struct Augmentation: Sendable, Hashable {
   public var shadowLeft = true
   /// Content moves right by this many pixels (negative: left); edges are replicated.
   public var shift = 0
+  /// Hue rotation in degrees and saturation factor (0 and 1: colours kept).
+  public var hueDegrees: Float = 0
+  public var saturation: Float = 1
 
   public init() {}
 
@@ -54,14 +78,27 @@ public struct Augmentation: Sendable, Hashable {
     if options.maxShift > 0 {
       shift = random.next(below: 2 * options.maxShift + 1) - options.maxShift
     }
+    // Drawn last, and only when asked for, so the draws above stay what they were without it.
+    if let jitter = options.colorJitter {
+      let hue = abs(jitter.hueDegrees)
+      hueDegrees = hue > 0 ? random.nextFloat(in: -hue, hue) : 0
+      saturation = max(
+        0,
+        random.nextFloat(
+          in: min(jitter.saturationMin, jitter.saturationMax), max(jitter.saturationMin, jitter.saturationMax)
+        ))
+    }
   }
 
   /// The label after a shift of `shift` pixels.
   public func steering(_ steering: Float, perPixel: Float) -> Float { steering + Float(shift) * perPixel }
 
-  /// Applies shift, then brightness and shadow, to `image` in place.
+  /// Applies shift, then the colour jitter, then brightness and shadow, to `image` in place.
   public func apply(to image: inout RGBImage) {
     if shift != 0 { image.shiftHorizontally(by: shift) }
+    if hueDegrees != 0 || saturation != 1 {
+      image.transformColors(ColorMatrix.saturate(saturation) * ColorMatrix.hueRotate(degrees: hueDegrees))
+    }
     let (width, height) = (image.width, image.height)
     let shadow = shadowTop
     let brightness = brightness
@@ -112,6 +149,19 @@ extension RGBImage {
           p[o + 1] = source[s + 1]
           p[o + 2] = source[s + 2]
         }
+      }
+    }
+  }
+
+  /// Every pixel mapped through `matrix` (rounded, clamped to 0...255).
+  public mutating func transformColors(_ matrix: ColorMatrix) {
+    let m = matrix.rows
+    pixels.withUnsafeMutableBufferPointer { p in
+      for i in stride(from: 0, to: p.count - 2, by: 3) {
+        let (r, g, b) = (Float(p[i]), Float(p[i + 1]), Float(p[i + 2]))
+        p[i] = saturate(m[0] * r + m[1] * g + m[2] * b)
+        p[i + 1] = saturate(m[3] * r + m[4] * g + m[5] * b)
+        p[i + 2] = saturate(m[6] * r + m[7] * g + m[8] * b)
       }
     }
   }
