@@ -46,7 +46,7 @@ enum ReportFigures {
       bright.brightness = 0.55
       var shifted = Augmentation()
       shifted.shift = 12
-      let variants: [(String, RGBImage, Float)] = [
+      var variants: [(String, RGBImage, Float)] = [
         ("as recorded", image, steering),
         ("flipped", image.flippedHorizontally(), -steering),
         ("darker x0.55", apply(bright, image), steering),
@@ -56,6 +56,14 @@ enum ReportFigures {
           shifted.steering(steering, perPixel: preparation.options.augmentation.steeringPerPixel)
         ),
       ]
+      if let jitter = preparation.options.augmentation.colorJitter {
+        // Half the hue range and the least saturation: a typical strong draw.
+        var colored = Augmentation()
+        (colored.hueDegrees, colored.saturation) = (jitter.hueDegrees / 2, max(0, jitter.saturationMin))
+        let text =
+          "hue \(String(format: "%+.0f", colored.hueDegrees)) deg, saturation x\(String(format: "%.2f", colored.saturation))"
+        variants.append((text, apply(colored, image), steering))
+      }
       for (i, v) in variants.enumerated() {
         let file = "samples/\(camera)-\(i).png"
         try png.write(try ReportPictures.zoom(v.1, by: 2), to: dir + "/" + file)

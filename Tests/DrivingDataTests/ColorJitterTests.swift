@@ -125,4 +125,28 @@ struct ColorJitterFlagTests {
       #expect(result.status != 0 && result.stderr.contains(message), "\(flags): \(result.output)")
     }
   }
+
+  /// The report shows a jittered sample beside the other augmentations, and the store holds
+  /// augmented copies in other colours than the plain ones (greys aside).
+  @Test func prepareOnlyWithJitterShowsItInTheReport() throws {
+    let built = try RecordingBuilder(rows: 6).build()
+    defer { RecordingBuilder.remove(built.directory) }
+    let dir = try RecordingBuilder.temporaryDirectory()
+    defer { RecordingBuilder.remove(dir) }
+    let result = try BuiltExecutable.run(
+      "TrainNvidiaCommand",
+      [
+        "--data", built.directory, "--store", dir + "/samples.h5", "--prepare-only", "--no-isolation",
+        "--augment", "1", "--hue-jitter", "120", "--saturation-jitter", "0.5", "--report-dir",
+        dir + "/report",
+      ])
+    try #require(result.status == 0, "\(result.output.suffix(2000))")
+    let items = try JSONDecoder().decode(
+      [[String: String]].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report/samples.json")))
+    let jittered = items.filter { ($0["caption"] ?? "").contains("hue +60 deg, saturation x0.50") }
+    #expect(jittered.count == 3, "\(items)")  // one per camera
+    let plain = try PNGCodec().decode(contentsOf: dir + "/report/samples/center-0.png")
+    let colored = try PNGCodec().decode(contentsOf: dir + "/report/" + (jittered.first?["file"] ?? ""))
+    #expect(plain.width == colored.width && plain.pixels != colored.pixels)
+  }
 }
