@@ -1,7 +1,7 @@
 // Seeded augmentations of training images: brightness, a random shadow, a horizontal shift with
-// the steering adjusted per pixel (NVIDIA's viewpoint shift), and optionally a colour jitter. Parameters are drawn at
-// planning time from the sample's own random stream, so labels are known before any decoding and
-// results do not depend on threads.
+// the steering adjusted per pixel (NVIDIA's viewpoint shift), and optionally a colour jitter.
+// Parameters are drawn at planning time from the sample's own random stream, so labels are known
+// before any decoding and results do not depend on threads.
 
 import TensorCore
 
@@ -156,13 +156,8 @@ extension RGBImage {
   /// Every pixel mapped through `matrix` (rounded, clamped to 0...255).
   public mutating func transformColors(_ matrix: ColorMatrix) {
     let m = matrix.rows
-    pixels.withUnsafeMutableBufferPointer { p in
-      for i in stride(from: 0, to: p.count - 2, by: 3) {
-        let (r, g, b) = (Float(p[i]), Float(p[i + 1]), Float(p[i + 2]))
-        p[i] = saturate(m[0] * r + m[1] * g + m[2] * b)
-        p[i + 1] = saturate(m[3] * r + m[4] * g + m[5] * b)
-        p[i + 2] = saturate(m[6] * r + m[7] * g + m[8] * b)
-      }
+    mapInPlace { r, g, b in
+      (m[0] * r + m[1] * g + m[2] * b, m[3] * r + m[4] * g + m[5] * b, m[6] * r + m[7] * g + m[8] * b)
     }
   }
 

@@ -100,7 +100,13 @@ extension RGBImage {
   /// Applies `transform` to every pixel's channels as floats; results are rounded and saturated.
   package func map(_ transform: (Float, Float, Float) -> (Float, Float, Float)) -> RGBImage {
     var output = self
-    output.pixels.withUnsafeMutableBufferPointer { p in
+    output.mapInPlace(transform)
+    return output
+  }
+
+  /// `map` without a copy of the image.
+  package mutating func mapInPlace(_ transform: (Float, Float, Float) -> (Float, Float, Float)) {
+    pixels.withUnsafeMutableBufferPointer { p in
       for i in stride(from: 0, to: p.count, by: 3) {
         let (a, b, c) = transform(Float(p[i]), Float(p[i + 1]), Float(p[i + 2]))
         p[i] = saturate(a)
@@ -108,7 +114,6 @@ extension RGBImage {
         p[i + 2] = saturate(c)
       }
     }
-    return output
   }
 }
 
