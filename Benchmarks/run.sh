@@ -7,7 +7,8 @@
 # metric's median [min-max] over rounds and ours against the best peer variant.
 #
 # Usage: Benchmarks/run.sh VENV [--rounds N] [--short] [--out DIR] [area ...]
-#   areas: peak gemm train infer loader decode drive render (default: all, in that order)
+#   areas: peak gemm train train-bf16 infer loader decode drive render (default: all, in that order;
+#   train-bf16 needs AVX-512 BF16 and is left out of the default where the CPU lacks it)
 #   --short: a few seconds per program, for trying the harness; never for quoted figures.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,10 @@ while [ $# -gt 0 ]; do
     *) areas+=("$1"); shift ;;
   esac
 done
-[ ${#areas[@]} -eq 0 ] && areas=(peak gemm train infer loader decode drive render)
+if [ ${#areas[@]} -eq 0 ]; then
+  areas=(peak gemm train infer loader decode drive render)
+  grep -qw avx512_bf16 /proc/cpuinfo && areas=(peak gemm train train-bf16 infer loader decode drive render)
+fi
 py="$(cd "$venv" && pwd)/bin/python"
 [ -x "$py" ] || { echo "run.sh: no python in $venv (make bench creates it)" >&2; exit 2; }
 [ -x bin/Bench ] || { echo "run.sh: bin/Bench missing (make build)" >&2; exit 2; }
@@ -81,6 +85,7 @@ variants() { # the variants of an area, ours first
     peak | render) echo ours ;;
     gemm) echo ours numpy ;;
     train) echo ours torch torch-cl torch-compile keras keras-spe keras-xla ;;
+    train-bf16) echo ours torch-autocast torch-compile-autocast keras-bf16 ;;
     infer) echo ours torch torch-compile keras keras-xla ;;
     loader) echo ours h5py-threads torch ;;
     decode) echo ours opencv pillow pillow-resize ;;
@@ -95,7 +100,8 @@ run_variant() { # area variant round
     gemm:ours) run "$f" bin/Bench gemm ;;
     gemm:numpy) run "$f" "$py" Benchmarks/gemm_peer.py ;;
     train:ours) run "$f" bin/Bench train --batch-size 32 --seconds $train_s --threads $threads ;;
-    train:*) run "$f" "$py" Benchmarks/train_peer.py --framework "$v" --batch-size 32 --seconds $train_s \
+    train-bf16:ours) run "$f" bin/Bench train --precision bf16 --batch-size 32 --seconds $train_s --threads $threads ;;
+    train*:*) run "$f" "$py" Benchmarks/train_peer.py --framework "$v" --batch-size 32 --seconds $train_s \
       --threads $threads ;;
     infer:ours) run "$f" bin/Bench infer --seconds $infer_s ;;
     infer:*) run "$f" "$py" Benchmarks/infer_peer.py --framework "$v" --seconds $infer_s ;;
@@ -167,6 +173,10 @@ done
 # Where ours spends a training step (per-layer times and GFLOP/s), quoted by the README's analysis.
 if [[ " ${areas[*]} " == *" train "* ]]; then
   run train-profile.txt bin/Bench train --profile --batch-size 32 --seconds $train_s --threads $threads
+fi
+if [[ " ${areas[*]} " == *" train-bf16 "* ]]; then
+  run train-bf16-profile.txt bin/Bench train --profile --precision bf16 --batch-size 32 --seconds $train_s \
+    --threads $threads
 fi
 load_snapshot "after" >> "$out/load.txt"
 echo "load_after: $(uptime)" >> "$out/machine.txt"

@@ -12,6 +12,14 @@ with the same number of threads as `Bench train` (--threads, default: all cores)
   keras-spe      the same with steps_per_execution=32 (several steps per compiled call: Keras's advice
                  for models whose per-step overhead matters)
   keras-xla      the same as keras with jit_compile=True (XLA)
+BF16 mixed precision, the peers of `Bench train --precision bf16` (area train-bf16 of run.sh):
+  torch-autocast          torch-cl's step with forward and loss under
+                          torch.autocast("cpu", dtype=torch.bfloat16) (PyTorch's AMP recipe for CPU:
+                          oneDNN BF16 convolutions, FP32 weights and optimizer; no GradScaler, which
+                          BF16's FP32 exponent range makes unnecessary)
+  torch-compile-autocast  the same through torch.compile
+  keras-bf16              keras with the "mixed_bfloat16" policy (Keras's mixed-precision guide:
+                          bfloat16 compute, float32 variables; the output layer kept float32)
 Benchmarks/run.sh runs each in its own process. Last line: `<variant> train img/s: <n>`.
 
 Usage: train_peer.py --framework VARIANT [--batch-size 32] [--seconds 20] [--threads N]
@@ -21,8 +29,8 @@ import os
 import time
 
 p = argparse.ArgumentParser()
-p.add_argument("--framework", choices=["torch", "torch-cl", "torch-compile", "keras", "keras-spe", "keras-xla"],
-               required=True)
+p.add_argument("--framework", choices=["torch", "torch-cl", "torch-compile", "keras", "keras-spe", "keras-xla",
+                                      "torch-autocast", "torch-compile-autocast", "keras-bf16"], required=True)
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--seconds", type=float, default=20.0)
 p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -52,7 +60,7 @@ def timed(step):
     return n * args.batch_size / (time.perf_counter() - start)
 
 
-def torch_rate(channels_last, compiled):
+def torch_rate(channels_last, compiled, autocast=False):
     import torch
     from torch import nn
 
@@ -91,16 +99,19 @@ def torch_rate(channels_last, compiled):
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = nn.functional.mse_loss(forward(x), y)
+        # Autocast covers the forward and the loss only; backward runs in the dtypes forward chose.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            loss = nn.functional.mse_loss(forward(x).float(), y)
         loss.backward()
         opt.step()
 
     layout = "channels-last" if channels_last else "NCHW"
     how = "torch.compile" if compiled else "eager"
-    return timed(step), f"torch {torch.__version__} {how} {layout}, {torch.get_num_threads()} threads"
+    amp = ", autocast bf16" if autocast else ""
+    return timed(step), f"torch {torch.__version__} {how} {layout}{amp}, {torch.get_num_threads()} threads"
 
 
-def keras_rate(xla, spe):
+def keras_rate(xla, spe, bf16=False):
     os.environ["KERAS_BACKEND"] = "tensorflow"
     import tensorflow as tf
 
@@ -110,6 +121,8 @@ def keras_rate(xla, spe):
     tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
     import keras
 
+    if bf16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     L = keras.layers
     model = keras.Sequential(
         # uint8 in; Rescaling casts to float32 after the crop, inside the compiled step.
@@ -117,7 +130,8 @@ def keras_rate(xla, spe):
          L.Rescaling(1 / 127.5, offset=-1)]
         + [L.Conv2D(f, k, strides=s, activation="elu") for f, k, s in [(24, 5, 2), (36, 5, 2), (48, 5, 2), (64, 3, 1), (64, 3, 1)]]
         + [L.Dropout(0.5), L.Flatten(), L.Dense(100, activation="elu"), L.Dropout(0.5),
-           L.Dense(50, activation="elu"), L.Dense(10, activation="elu"), L.Dense(1)]
+           L.Dense(50, activation="elu"), L.Dense(10, activation="elu"),
+           L.Dense(1, dtype="float32" if bf16 else None)]
     )
     # jit_compile explicit: Keras's "auto" turns XLA off on CPU-only machines.
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=xla, steps_per_execution=spe)
@@ -135,6 +149,7 @@ def keras_rate(xla, spe):
     model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
     rate = steps * args.batch_size / (time.perf_counter() - start)
     what = f"keras {keras.__version__}, tensorflow {tf.__version__}, model.fit on tf.data (uint8), jit_compile={xla}"
+    what += f", policy {keras.mixed_precision.global_policy().name}"
     return rate, f"{what}, intra-op threads {args.threads}, inter-op {args.inter_op}, steps_per_execution {spe}"
 
 
@@ -145,6 +160,9 @@ RUNS = {
     "keras": lambda: keras_rate(False, args.steps_per_execution or 1),
     "keras-spe": lambda: keras_rate(False, args.steps_per_execution or 32),
     "keras-xla": lambda: keras_rate(True, args.steps_per_execution or 1),
+    "torch-autocast": lambda: torch_rate(True, False, autocast=True),
+    "torch-compile-autocast": lambda: torch_rate(True, True, autocast=True),
+    "keras-bf16": lambda: keras_rate(False, args.steps_per_execution or 1, bf16=True),
 }
 rate, what = RUNS[args.framework]()
 print(f"{what}, batch {args.batch_size}")

@@ -6,10 +6,12 @@ import TensorCore
 /// `Bench peak`: the machine's FP32 ceiling, measured rather than taken from a data sheet. An FMA
 /// loop with independent accumulators (CPeakKernels) runs on every core at once, for each
 /// instruction path this CPU has (AVX-512, AVX2 + FMA, portable C); the best path is the ceiling
-/// Benchmarks/run.sh divides by for every "% of peak" figure in the same run.
+/// Benchmarks/run.sh divides by for every "% of peak" figure in the same run. Where the CPU has
+/// AVX-512 BF16, a `vdpbf16ps` loop gives the mixed-precision ceiling, printed on its own lines.
 struct PeakBench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "peak", abstract: "FP32 FMA peak GFLOP/s on all cores, per instruction path.")
+    commandName: "peak",
+    abstract: "FP32 FMA peak GFLOP/s on all cores, per instruction path, and the BF16 dot-product peak.")
 
   @Option(help: "Threads running the loop at once.") var threads = availableCores
   @Option(help: "Seconds per path and thread count.") var seconds = 2.0
@@ -41,6 +43,17 @@ struct PeakBench: ParsableCommand {
     print("peak path: \(bestPath)")
     print(String(format: "peak GFLOP/s one core: %.1f", bestSingle))
     print(String(format: "peak GFLOP/s: %.1f", best))
+    let bf16 = Int32(BC_PEAK_BF16)
+    guard bc_peak_path_available(bf16) != 0 else { return print("peak bf16: not available on this CPU") }
+    let iterations = calibrate(path: bf16)
+    let single = trials(path: bf16, iterations: iterations, threads: 1)
+    let all = trials(path: bf16, iterations: iterations, threads: threads)
+    print(
+      String(
+        format:
+          "peak bf16: %d threads %.1f GFLOP/s (best of %d trials, median %.1f); 1 thread %.1f (median %.1f)",
+        threads, all.max() ?? 0, all.count, median(all), single.max() ?? 0, median(single)))
+    print(String(format: "peak BF16 GFLOP/s: %.1f", all.max() ?? 0))
   }
 
   /// Iterations that take about `trial` seconds on one thread.

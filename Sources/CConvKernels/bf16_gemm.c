@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "bf16_pairs.h"
+
 uint16_t bc_bf16_from_float(float x) {
   uint32_t bits;
   memcpy(&bits, &x, 4);
@@ -225,7 +227,7 @@ TARGET void bc_bf16_gemm(int m, int n, int k, const uint16_t *ap, const uint16_t
     }
   }
 }
-// One kernel row of a window, `count` contiguous floats, to bf16 at dst.
+// `count` contiguous floats to bf16 at dst.
 static inline TARGET void convert_run(const float *src, int count, uint16_t *dst) {
   int j = 0;
   for (; j + 16 <= count; j += 16)
@@ -234,6 +236,21 @@ static inline TARGET void convert_run(const float *src, int count, uint16_t *dst
     const __mmask16 mask = (__mmask16)((1u << (count - j)) - 1);
     _mm256_mask_storeu_epi16(dst + j, mask, (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, src + j)));
   }
+}
+
+static TARGET void convert_avx512(const float *src, size_t count, uint16_t *dst) {
+  for (size_t done = 0; done < count;) {
+    const int part = count - done > (1u << 20) ? (1 << 20) : (int)(count - done);
+    convert_run(src + done, part, dst + done);
+    done += (size_t)part;
+  }
+}
+
+void bc_bf16_convert(const float *src, size_t count, uint16_t *dst) {
+  if (have_bf16 < 0) have_bf16 = bc_bf16_available();
+  if (have_bf16) convert_avx512(src, count, dst);
+  else
+    for (size_t i = 0; i < count; i++) dst[i] = bc_bf16_from_float(src[i]);
 }
 
 // The same run of two pixels (r1 NULL: a zero pixel), interleaved into pairs at dst.
@@ -250,39 +267,18 @@ static inline TARGET void convert_run_pair(const float *r0, const float *r1, int
   }
 }
 
-TARGET void bc_bf16_patches_a(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx,
-                              int oh, int ow, uint16_t *dst) {
-  const int run = kw * c, k = kh * run, kp = (k + 1) & ~1;
-  for (int img = 0; img < n; img++)
-    for (int oy = 0; oy < oh; oy++)
-      for (int ox = 0; ox < ow; ox++, dst += kp) {
-        const float *window = x + (((size_t)img * h + (size_t)oy * sy) * w + (size_t)ox * sx) * c;
-        for (int ky = 0; ky < kh; ky++) convert_run(window + (size_t)ky * w * c, run, dst + ky * run);
-        if (kp > k) dst[k] = 0;
-      }
-}
-
-TARGET void bc_bf16_patches_b(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx,
-                              int oh, int ow, uint16_t *dst) {
+TARGET void bc_bf16_interleave(const float *r0, const float *r1, int count, uint16_t *dst) {
   static const uint16_t order[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
                                      8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-  const __m512i index = _mm512_loadu_si512(order);
-  const int run = kw * c, k = kh * run, np = (k + 15) & ~15, per = oh * ow, total = n * per;
-  for (int q = 0; q < total; q += 2, dst += (size_t)np * 2) {
-    const float *win[2] = {NULL, NULL};
-    for (int t = 0; t < 2 && q + t < total; t++) {
-      const int img = (q + t) / per, oy = (q + t) % per / ow, ox = (q + t) % ow;
-      win[t] = x + (((size_t)img * h + (size_t)oy * sy) * w + (size_t)ox * sx) * c;
-    }
-    for (int ky = 0; ky < kh; ky++) {
-      const size_t row = (size_t)ky * w * c;
-      convert_run_pair(win[0] + row, win[1] ? win[1] + row : NULL, run, dst + 2 * ky * run, index);
-    }
-    memset(dst + 2 * k, 0, sizeof(uint16_t) * 2 * (size_t)(np - k));
-  }
+  convert_run_pair(r0, r1, count, dst, _mm512_loadu_si512(order));
 }
+
 #else
 int bc_bf16_available(void) { return 0; }
+void bc_bf16_interleave(const float *r0, const float *r1, int count, uint16_t *dst) {}
+void bc_bf16_convert(const float *src, size_t count, uint16_t *dst) {
+  for (size_t i = 0; i < count; i++) dst[i] = bc_bf16_from_float(src[i]);
+}
 void bc_bf16_pack_a(const float *a, int m, int k, int lda, int trans, uint16_t *dst) {
   pack_a_scalar(a, m, k, lda, trans, dst);
 }
@@ -291,8 +287,4 @@ void bc_bf16_pack_b(const float *b, int k, int n, int ldb, int trans, uint16_t *
 }
 void bc_bf16_gemm(int m, int n, int k, const uint16_t *ap, const uint16_t *bp, float *c, ptrdiff_t rs,
                   ptrdiff_t cs, int accumulate) {}
-void bc_bf16_patches_a(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx, int oh,
-                       int ow, uint16_t *dst) {}
-void bc_bf16_patches_b(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx, int oh,
-                       int ow, uint16_t *dst) {}
 #endif

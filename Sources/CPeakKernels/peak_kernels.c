@@ -7,6 +7,7 @@
 #define CHAINS_AVX2 12
 #define CHAINS_AVX512 24
 #define CHAINS_PORTABLE 16
+#define CHAINS_BF16 24  // vdpbf16ps: latency 6, one zmm per cycle on Zen 4
 
 // Portable C: whatever the baseline target gives (SSE2 multiply + add on x86-64, no FMA).
 static float run_portable(long iterations, double *flops) {
@@ -47,6 +48,11 @@ int bc_peak_path_available(int path) {
   case BC_PEAK_AVX512:
     if ((os_saved_state() & 0xe6) != 0xe6) return 0;
     return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16));  // AVX-512F
+  case BC_PEAK_BF16:
+    if (!bc_peak_path_available(BC_PEAK_AVX512)) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || a < 1) return 0;  // no subleaf 1
+    __cpuid_count(7, 1, a, b, c, d);
+    return (a & (1u << 5)) != 0;  // AVX512_BF16
   default:
     return 0;
   }
@@ -82,8 +88,27 @@ __attribute__((target("avx512f"))) static float run_avx512(long iterations, doub
   return _mm512_reduce_add_ps(sum);
 }
 
+// acc += a . b over bfloat16 pairs with a = b = (1, 0) x 2^-20: each step adds 2^-40, far above
+// the denormal range and far below overflow for any run length.
+__attribute__((target("avx512f,avx512bf16"))) static float run_bf16(long iterations, double *flops) {
+  __m512 acc[CHAINS_BF16];
+  for (int i = 0; i < CHAINS_BF16; i++) acc[i] = _mm512_set1_ps((float)i * 0.01f);
+  const volatile int pair = 0x00003580;  // bf16 2^-20 in the low half, 0 in the high half
+  const __m512bh a = (__m512bh)_mm512_set1_epi32(pair);
+  for (long n = 0; n < iterations; n++)
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < CHAINS_BF16; i++) acc[i] =
+        _mm512_dpbf16_ps(acc[i], a, a);
+  __m512 sum = acc[0];
+  for (int i = 1; i < CHAINS_BF16; i++) sum = _mm512_add_ps(sum, acc[i]);
+  *flops = 4.0 * 16 * CHAINS_BF16 * (double)iterations;
+  return _mm512_reduce_add_ps(sum);
+}
+
 float bc_peak_run(int path, long iterations, double *flops) {
   switch (path) {
+  case BC_PEAK_BF16:
+    if (bc_peak_path_available(path)) return run_bf16(iterations, flops);
+    break;
   case BC_PEAK_AVX2:
     if (bc_peak_path_available(path)) return run_avx2(iterations, flops);
     break;

@@ -2,8 +2,9 @@
 // or rows, across `singleImageThreads`). Where every window lies inside
 // the image and the CPU has AVX2, direct kernels read the input in place (TensorCore.DirectConv);
 // otherwise im2col + one GEMM per slice. Bias and activation run in one pass over each slice's
-// output. Under `precision = .bf16` the three products run as BF16 GEMMs over im2col (see
-// Conv2D+BF16.swift). Kernel layout HWIO, as Keras stores it.
+// output. Under `precision = .bf16` the three products run in BF16 on direct kernels of the same
+// shape (TensorCore.BF16Conv), or as BF16 GEMMs over im2col (see Conv2D+BF16.swift). Kernel
+// layout HWIO, as Keras stores it.
 // x: (N, H, W, C), kernel: (KH, KW, C, OC), bias: (OC) -> y: (N, OH, OW, OC)
 import TensorCore
 
@@ -50,6 +51,7 @@ public final class Conv2D: Layer {
   // scratch for the packed activations.
   var bf16Kernel = BF16Scratch()
   var bf16Scratch: [(a: BF16Scratch, b: BF16Scratch)] = []
+  var bf16Input = BF16Scratch()  // the direct path's input in bf16
   // Direct path: kernel packed to (K, OCP), transposed to (KH, OC, RUNP); delta padded to OCP.
   private var direct: DirectConv?
   private var packedKernel = Tensor.zeros([0])
@@ -276,7 +278,7 @@ public final class Conv2D: Layer {
   /// Images per chunk handed to a worker: at least eight chunks (four per worker on two cores),
   /// so a core slowed by other work costs a chunk, not half the batch. Up to two threads the
   /// split, and so every gradient's summation order, does not depend on the thread count.
-  private func directChunk(_ n: Int) -> Int { max(1, n / max(8, max(1, threads) * 4)) }
+  func directChunk(_ n: Int) -> Int { max(1, n / max(8, max(1, threads) * 4)) }
 
   /// The backward pass on the direct kernels: delta = dy * act'(y), padded to OCP, with the bias
   /// gradient in the same pass; per chunk of images, dW and db partials, and dx for its images.

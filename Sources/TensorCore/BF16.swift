@@ -58,24 +58,10 @@ public enum BF16 {
     bc_bf16_gemm(Int32(m), Int32(n), Int32(k), a, b, c, rowStride, columnStride, accumulate ? 1 : 0)
   }
 
-  /// True when every window of g lies inside the image, so `packPatches` applies.
+  /// True when every window of g lies inside the image, so the direct kernels (BF16Conv) apply.
   package static func patchesInside(_ g: ConvGeometry) -> Bool {
     g.padTop == 0 && g.padLeft == 0 && (g.outputHeight - 1) * g.strideY + g.kernelHeight <= g.inputHeight
       && (g.outputWidth - 1) * g.strideX + g.kernelWidth <= g.inputWidth
-  }
-
-  /// The im2col patches (images * OH * OW, K) of `images` NHWC images read in place and packed in
-  /// one pass: as A (`asB` false) or as B. Equal to packA / packB of im2col's output; needs
-  /// `patchesInside(g)` and `cpuSupportsKernels`.
-  package static func packPatches(
-    _ x: UnsafePointer<Float>, images: Int, geometry g: ConvGeometry, asB: Bool,
-    into dst: UnsafeMutablePointer<UInt16>
-  ) {
-    let f = asB ? bc_bf16_patches_b : bc_bf16_patches_a
-    f(
-      x, Int32(images), Int32(g.inputHeight), Int32(g.inputWidth), Int32(g.channels), Int32(g.kernelHeight),
-      Int32(g.kernelWidth), Int32(g.strideY), Int32(g.strideX), Int32(g.outputHeight), Int32(g.outputWidth),
-      dst)
   }
 
   /// x rounded to bfloat16 (nearest, ties to even) and back: what the kernels multiply. Denormals

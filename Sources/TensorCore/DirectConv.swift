@@ -155,7 +155,7 @@ package struct DirectConv: Sendable {
 
 extension Activation {
   /// The enum conv_kernels.h declares.
-  fileprivate var kernelCode: bc_activation {
+  var kernelCode: bc_activation {
     switch self {
     case .linear: BC_ACTIVATION_LINEAR
     case .relu: BC_ACTIVATION_RELU

@@ -28,6 +28,13 @@ struct BF16LayerTests {
     (12, 14, { conv(24, 36, (5, 5), (2, 2), .valid, .relu) }),
     (6, 9, { conv(48, 64, (3, 3), (1, 1), .valid, .elu) }),
     (7, 7, { conv(2, 100, (1, 3), (1, 2), .same, .linear) }),
+    // Valid and linear, so backward is checked on the direct kernels (BF16Conv) too: the seed's conv1
+    // (a kernel row of 15 scalars, odd, so its last one is paired with zero), conv2 (36 channels: 8-lane
+    // tiles of 3 + 2), conv4, and odd channel counts with an odd run at stride (1, 2).
+    (15, 17, { conv(3, 24, (5, 5), (2, 2), .valid, .linear) }),
+    (12, 14, { conv(24, 36, (5, 5), (2, 2), .valid, .linear) }),
+    (6, 9, { conv(48, 64, (3, 3), (1, 1), .valid, .linear) }),
+    (9, 11, { conv(5, 13, (3, 3), (1, 2), .valid, .linear) }),
   ]
 
   @Test(arguments: 0..<convCases.count)
@@ -44,6 +51,9 @@ struct BF16LayerTests {
     bf.threads = 2
     let x = seededTensor([3, h, w, bf.inputChannels], seed: 5)
     let y = try bf.forward(x, mode: .training)
+    let direct = try #require(bf.geometry).padding == .valid
+    #expect(
+      (BF16Conv(geometry: try #require(bf.geometry), outputChannels: bf.outputChannels) != nil) == direct)
     let yRef = try fp.forward(Self.rounded(x), mode: .training)
     #expect(closenessRatio(y.scalars, yRef.scalars, rtol: 1e-4, atol: 1e-5) <= 1)
     let yUnrounded = try make().withWeights(of: fp, from: bf).forward(x, mode: .inference)
@@ -61,6 +71,27 @@ struct BF16LayerTests {
     #expect(
       closenessRatio(bf.kernel.gradient.scalars, fp.kernel.gradient.scalars, rtol: 1e-4, atol: 1e-4) <= 1)
     #expect(closenessRatio(bf.bias.gradient.scalars, fp.bias.gradient.scalars, rtol: 1e-5, atol: 1e-5) <= 1)
+  }
+
+  /// The direct kernels give each output element from one kernel call and sum each input-gradient
+  /// element in an order fixed by its own image, whatever images share a call: one thread and two
+  /// give the same bits.
+  @Test func directConvDoesNotDependOnThreads() throws {
+    func run(threads: Int) throws -> (y: [Float], dx: [Float]) {
+      let layer = Self.conv(24, 36, (5, 5), (2, 2), .valid, .elu)
+      var g = SplitMix64(seed: 9)
+      layer.initialize(generator: &g)
+      layer.precision = .bf16
+      layer.threads = threads
+      let y = try layer.forward(seededTensor([9, 12, 14, 24], seed: 4), mode: .training)
+      return (y.scalars, try layer.backward(seededTensor(y.shape, seed: 8)).scalars)
+    }
+    let one = try run(threads: 1)
+    let two = try run(threads: 2)
+    // Compared as a count, so a failure prints a number rather than two arrays.
+    #expect(zip(one.y, two.y).filter { $0.0.bitPattern != $0.1.bitPattern }.count == 0)
+    #expect(zip(one.dx, two.dx).filter { $0.0.bitPattern != $0.1.bitPattern }.count == 0)
+    #expect(one.dx.count == two.dx.count && one.y.count == two.y.count)
   }
 
   @Test func denseMatchesFP32OnRoundedOperands() throws {

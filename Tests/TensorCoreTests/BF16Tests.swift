@@ -152,35 +152,4 @@ struct BF16Tests {
     let bound = 2 * Float(k + 1) * 0x1p-24 * Float(k)  // the bound with every |a b| <= 1
     #expect(worst > 4 * bound, "\(worst) vs bound \(bound)")
   }
-
-  /// Patches packed straight from the input equal im2colReference's rows packed by packA / packB,
-  /// bit for bit, for the seed model's conv1 and conv2, odd pixel counts, and 1 or 3 images.
-  @Test(arguments: [
-    try! ConvGeometry(
-      inputHeight: 73, inputWidth: 128, channels: 3, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
-    try! ConvGeometry(
-      inputHeight: 35, inputWidth: 62, channels: 24, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
-    try! ConvGeometry(
-      inputHeight: 7, inputWidth: 9, channels: 5, kernelHeight: 2, kernelWidth: 3, strideY: 1, strideX: 2),
-    try! ConvGeometry(inputHeight: 5, inputWidth: 5, channels: 7, kernelHeight: 5, kernelWidth: 5),
-  ])
-  func patchesPackLikeIm2col(geometry g: ConvGeometry) {
-    #expect(BF16.patchesInside(g))
-    for n in [1, 3] {
-      let x = seededTensor([n, g.inputHeight, g.inputWidth, g.channels], seed: 4, low: -3, high: 3).scalars
-      let (rows, k) = (n * g.outputPixels, g.patchSize)
-      var col = [Float](repeating: 0, count: rows * k)
-      im2colReference(x, images: 0..<n, geometry: g, col: &col)
-      var a = [UInt16](repeating: 1, count: BF16.packedACount(m: rows, k: k))
-      var aWant = a
-      BF16.packA(col, m: rows, k: k, lda: k, transposed: false, into: &aWant)
-      BF16.packPatches(x, images: n, geometry: g, asB: false, into: &a)
-      #expect(a == aWant)
-      var b = [UInt16](repeating: 1, count: BF16.packedBCount(k: rows, n: k))
-      var bWant = b
-      BF16.packB(col, k: rows, n: k, ldb: k, transposed: false, into: &bWant)
-      BF16.packPatches(x, images: n, geometry: g, asB: true, into: &b)
-      #expect(b == bWant)
-    }
-  }
 }

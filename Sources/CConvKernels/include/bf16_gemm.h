@@ -15,6 +15,10 @@ int bc_bf16_available(void);
 // Round to nearest even: the bfloat16 bits of x (NaN stays NaN, quieted). Portable C.
 uint16_t bc_bf16_from_float(float x);
 
+// count floats -> bfloat16, exactly count written (vcvtneps2bf16; the scalar rounding without
+// AVX-512 BF16).
+void bc_bf16_convert(const float *src, size_t count, uint16_t *dst);
+
 // op(a) (m, k) -> packed A. trans 0: op(a)[i][p] = a[i * lda + p]; trans 1: a[p * lda + i].
 void bc_bf16_pack_a(const float *a, int m, int k, int lda, int trans, uint16_t *dst);
 // op(b) (k, n) -> packed B. trans 0: op(b)[p][j] = b[p * ldb + j]; trans 1: b[j * ldb + p].
@@ -25,12 +29,4 @@ void bc_bf16_pack_b(const float *b, int k, int n, int ldb, int trans, uint16_t *
 void bc_bf16_gemm(int m, int n, int k, const uint16_t *ap, const uint16_t *bp, float *c, ptrdiff_t rs,
                   ptrdiff_t cs, int accumulate);
 
-// The im2col patches of n NHWC images (h, w, c) for a kh x kw kernel at stride (sy, sx) whose
-// oh x ow windows all lie inside the image, packed without an FP32 copy: as A, (n * oh * ow,
-// kh * kw * c) rows; as B, the same matrix (rows = pixels) in pairs of pixels. Needs
-// bc_bf16_available().
-void bc_bf16_patches_a(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx, int oh,
-                       int ow, uint16_t *dst);
-void bc_bf16_patches_b(const float *x, int n, int h, int w, int c, int kh, int kw, int sy, int sx, int oh,
-                       int ow, uint16_t *dst);
 #endif
