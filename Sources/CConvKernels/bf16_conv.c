@@ -30,32 +30,34 @@ size_t bc_bf16_conv_transposed_kernel_count(const bc_conv_shape *s) {
   return (size_t)s->kh * pairs(s->oc) * 2 * runp8(s);
 }
 
-void bc_bf16_pack_conv_kernel(const bc_conv_shape *s, const float *kernel, uint16_t *dst) {
-  const int run = s->kw * s->c, run2 = pairs(run), ocp = ocp8(s);
+// Both packers only move bf16 bits: the kernel is rounded once, 16 lanes at a time, by
+// bc_bf16_pack_a (rows of roundup(oc, 2)); a scalar rounding per element cost 0.5 ms a step.
+void bc_bf16_pack_conv_kernel(const bc_conv_shape *s, const uint16_t *kb, uint16_t *dst) {
+  const int run = s->kw * s->c, run2 = pairs(run), ocp = ocp8(s), ldk = 2 * pairs(s->oc);
   for (int c0 = 0; c0 < ocp;) {
-    const int width = 8 * tile_vectors((ocp - c0) / 8);
+    const int width = 8 * tile_vectors((ocp - c0) / 8), real = s->oc - c0 < width ? s->oc - c0 : width;
     for (int ky = 0; ky < s->kh; ky++)
-      for (int j2 = 0; j2 < run2; j2++)
-        for (int l = 0; l < width; l++)
-          for (int h = 0; h < 2; h++) {
-            const int j = 2 * j2 + h, o = c0 + l;
-            *dst++ = j < run && o < s->oc ? bc_bf16_from_float(kernel[((size_t)ky * run + j) * s->oc + o]) : 0;
-          }
+      for (int j2 = 0; j2 < run2; j2++, dst += 2 * width) {
+        const uint16_t *r0 = kb + ((size_t)ky * run + 2 * j2) * ldk + c0;
+        const uint16_t *r1 = 2 * j2 + 1 < run ? r0 + ldk : NULL;
+        for (int l = 0; l < real; l++) dst[2 * l] = r0[l], dst[2 * l + 1] = r1 ? r1[l] : 0;
+        memset(dst + 2 * real, 0, sizeof(uint16_t) * 2 * (size_t)(width - real));
+      }
     c0 += width;
   }
 }
 
-void bc_bf16_pack_conv_transposed_kernel(const bc_conv_shape *s, const float *kernel, uint16_t *dst) {
-  const int run = s->kw * s->c, runp = runp8(s), oc2 = pairs(s->oc);
+void bc_bf16_pack_conv_transposed_kernel(const bc_conv_shape *s, const uint16_t *kb, uint16_t *dst) {
+  const int run = s->kw * s->c, runp = runp8(s), oc2 = pairs(s->oc), ldk = 2 * oc2;
+  uint32_t *out = (uint32_t *)(void *)dst;  // one channel pair per lane; dst is 4-byte aligned
   for (int j0 = 0; j0 < runp;) {
     const int width = 8 * tile_vectors((runp - j0) / 8);
     for (int ky = 0; ky < s->kh; ky++)
       for (int o2 = 0; o2 < oc2; o2++)
-        for (int l = 0; l < width; l++)
-          for (int h = 0; h < 2; h++) {
-            const int j = j0 + l, o = 2 * o2 + h;
-            *dst++ = j < run && o < s->oc ? bc_bf16_from_float(kernel[((size_t)ky * run + j) * s->oc + o]) : 0;
-          }
+        for (int l = 0; l < width; l++, out++) {
+          if (j0 + l < run) memcpy(out, kb + ((size_t)ky * run + j0 + l) * ldk + 2 * o2, 4);
+          else *out = 0;
+        }
     j0 += width;
   }
 }

@@ -56,7 +56,7 @@ extension Conv2D {
     let n = x.shape[0]
     let (p, oc, size) = (g.outputPixels, outputChannels, g.inputImageSize)
     let packedW = bf16Kernel.buffer(direct.kernelCount)
-    direct.packKernel(kernel.values, into: packedW)
+    direct.packKernel(kernel.values, rounded: bf16Input.buffer(direct.roundedKernelCount), into: packedW)
     let xb = bf16Input.buffer(n * size)
     let (py, px) = (output.mutableBase, x.base)
     let pb = UnsafePointer(bias.values)
@@ -95,7 +95,10 @@ extension Conv2D {
     if needDx { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let pdx = needDx ? inputGradient.mutableBase : nil
     let packedWT = bf16Kernel.buffer(direct.transposedKernelCount)
-    if needDx { direct.packTransposedKernel(kernel.values, into: packedWT) }
+    if needDx {
+      let rounded = bf16Input.buffer(direct.roundedKernelCount)  // the forward's input copy is spent
+      direct.packTransposedKernel(kernel.values, rounded: rounded, into: packedWT)
+    }
     let (pd, py, pdy, px) = (delta.mutableBase, output.base, dy.base, x.base)
     let act = activation
     parallelChunks(count: n, chunk: chunk, workers: workers) { worker, images in

@@ -103,28 +103,31 @@ public final class Dense: Layer {
     return inputGradient
   }
 
-  /// The backward products in BF16: dW^T (out, in) += delta^T (out, N) x x (N, in), stored into
-  /// (in, out) so N is the inner dimension; dx (N, in) = delta (N, out) x W^T (out, in).
+  /// The backward products in BF16, each written with unit column stride (a strided store is a
+  /// scalar one per element): dW (in, out) += x^T (in, N) x delta (N, out), and
+  /// dx^T (in, N) = W (in, out) x delta^T (out, N), stored transposed into dx (N, in) (N columns
+  /// per row of W, few). The large operands (x, W) are packed by rows; only delta, small, is
+  /// transposed.
   private func bf16Backward(delta d: UnsafeMutablePointer<Float>, n: Int) -> Tensor {
     let a = scratchA.buffer(
-      max(BF16.packedACount(m: outputCount, k: n), BF16.packedACount(m: n, k: outputCount)))
+      max(BF16.packedACount(m: inputCount, k: n), BF16.packedACount(m: inputCount, k: outputCount)))
     let b = scratchB.buffer(
-      max(BF16.packedBCount(k: n, n: inputCount), BF16.packedBCount(k: outputCount, n: inputCount)))
-    BF16.packA(d, m: outputCount, k: n, lda: outputCount, transposed: true, into: a)
-    BF16.packB(input.base, k: n, n: inputCount, ldb: inputCount, transposed: false, into: b)
+      max(BF16.packedBCount(k: n, n: outputCount), BF16.packedBCount(k: outputCount, n: n)))
+    BF16.packA(input.base, m: inputCount, k: n, lda: inputCount, transposed: true, into: a)
+    BF16.packB(d, k: n, n: outputCount, ldb: outputCount, transposed: false, into: b)
     BF16.gemm(
-      m: outputCount, n: inputCount, k: n, a: a, b: b, c: kernel.gradients, rowStride: 1,
-      columnStride: outputCount, accumulate: true)
+      m: inputCount, n: outputCount, k: n, a: a, b: b, c: kernel.gradients, rowStride: outputCount,
+      accumulate: true)
     let gb = bias.gradients
     for r in 0..<n { for j in 0..<outputCount { gb[j] += d[r * outputCount + j] } }
     input = noGradient
     guard computesInputGradient else { return noGradient }
     inputGradient.prepare(n, inputCount)
-    BF16.packA(d, m: n, k: outputCount, lda: outputCount, transposed: false, into: a)
-    BF16.packB(kernel.values, k: outputCount, n: inputCount, ldb: outputCount, transposed: true, into: b)
+    BF16.packA(kernel.values, m: inputCount, k: outputCount, lda: outputCount, transposed: false, into: a)
+    BF16.packB(d, k: outputCount, n: n, ldb: outputCount, transposed: true, into: b)
     BF16.gemm(
-      m: n, n: inputCount, k: outputCount, a: a, b: b, c: inputGradient.mutableBase, rowStride: inputCount,
-      accumulate: false)
+      m: inputCount, n: n, k: outputCount, a: a, b: b, c: inputGradient.mutableBase, rowStride: 1,
+      columnStride: inputCount, accumulate: false)
     return inputGradient
   }
 }

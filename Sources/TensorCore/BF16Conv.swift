@@ -27,14 +27,29 @@ package struct BF16Conv: Sendable {
   /// Row length of a bf16 delta: output channels rounded up to a pair (BF16.packA's rows).
   package var deltaRow: Int { (Int(shape.oc) + 1) & ~1 }
 
-  /// kernel (KH, KW, C, OC) FP32 -> bf16 channel tiles of k-pairs.
-  package func packKernel(_ kernel: UnsafePointer<Float>, into dst: UnsafeMutablePointer<UInt16>) {
-    withUnsafePointer(to: shape) { bc_bf16_pack_conv_kernel($0, kernel, dst) }
+  /// UInt16s of the rounded kernel the packers read: K rows of OC rounded up to a pair.
+  package var roundedKernelCount: Int { geometry.patchSize * deltaRow }
+
+  /// kernel (KH, KW, C, OC) FP32 -> bf16 channel tiles of k-pairs; `rounded` is scratch of
+  /// `roundedKernelCount`.
+  package func packKernel(
+    _ kernel: UnsafePointer<Float>, rounded: UnsafeMutablePointer<UInt16>,
+    into dst: UnsafeMutablePointer<UInt16>
+  ) {
+    BF16.packA(
+      kernel, m: geometry.patchSize, k: Int(shape.oc), lda: Int(shape.oc), transposed: false, into: rounded)
+    withUnsafePointer(to: shape) { bc_bf16_pack_conv_kernel($0, rounded, dst) }
   }
 
-  /// kernel (KH, KW, C, OC) FP32 -> bf16 run tiles of channel pairs, for the input gradient.
-  package func packTransposedKernel(_ kernel: UnsafePointer<Float>, into dst: UnsafeMutablePointer<UInt16>) {
-    withUnsafePointer(to: shape) { bc_bf16_pack_conv_transposed_kernel($0, kernel, dst) }
+  /// kernel (KH, KW, C, OC) FP32 -> bf16 run tiles of channel pairs, for the input gradient;
+  /// `rounded` is scratch of `roundedKernelCount`.
+  package func packTransposedKernel(
+    _ kernel: UnsafePointer<Float>, rounded: UnsafeMutablePointer<UInt16>,
+    into dst: UnsafeMutablePointer<UInt16>
+  ) {
+    BF16.packA(
+      kernel, m: geometry.patchSize, k: Int(shape.oc), lda: Int(shape.oc), transposed: false, into: rounded)
+    withUnsafePointer(to: shape) { bc_bf16_pack_conv_transposed_kernel($0, rounded, dst) }
   }
 
   /// xb: `images` bf16 images (H, W, C) -> y (images * OH * OW, OC) = act(conv + bias), bias (OC)

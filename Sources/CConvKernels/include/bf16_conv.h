@@ -20,12 +20,13 @@
 size_t bc_bf16_conv_kernel_count(const bc_conv_shape *s);
 size_t bc_bf16_conv_transposed_kernel_count(const bc_conv_shape *s);
 
-// kernel (kh, run, oc) FP32 -> bf16 tiles for bc_bf16_conv_forward: per channel tile of width
-// 8V, (kh, run / 2 rounded up, 8V, 2) with zeros beyond run and oc.
-void bc_bf16_pack_conv_kernel(const bc_conv_shape *s, const float *kernel, uint16_t *dst);
-// kernel (kh, run, oc) -> bf16 tiles for bc_bf16_conv_input_grad: per run tile of width 8V,
-// (kh, oc / 2 rounded up, 8V, 2) with zeros beyond run and oc.
-void bc_bf16_pack_conv_transposed_kernel(const bc_conv_shape *s, const float *kernel, uint16_t *dst);
+// kb: the kernel (kh * run rows, oc) already rounded to bf16 as bc_bf16_pack_a writes it (rows of
+// roundup(oc, 2)) -> tiles for bc_bf16_conv_forward: per channel tile of width 8V,
+// (kh, run / 2 rounded up, 8V, 2) with zeros beyond run and oc.
+void bc_bf16_pack_conv_kernel(const bc_conv_shape *s, const uint16_t *kb, uint16_t *dst);
+// kb as above -> tiles for bc_bf16_conv_input_grad: per run tile of width 8V,
+// (kh, oc / 2 rounded up, 8V, 2) with zeros beyond run and oc. dst 4-byte aligned.
+void bc_bf16_pack_conv_transposed_kernel(const bc_conv_shape *s, const uint16_t *kb, uint16_t *dst);
 
 // y (n * oh * ow, oc) = act(conv(xb, wp) + bias), bias and activation in FP32 registers; xb: n
 // bf16 images (h, w, c); wp: from bc_bf16_pack_conv_kernel; bias: oc floats. Needs
