@@ -10,7 +10,8 @@
 # DEMO_SERVE (1: afterwards the model drives lake live in `Simulate serve` and the URL is printed;
 # DEMO_SERVE_PORT, default 8080), DEMO_CURVE_ACCEL (Drive --curve-accel: slow for curves, m/s^2;
 # empty: drive.py's constant set speed), DEMO_LEARNING_RATE (Adam's, 0.001), DEMO_CORRECTION (the
-# side cameras' steering correction, the seed's 0.1), BIN.
+# side cameras' steering correction, the seed's 0.1), DEMO_PRECISION (TrainNvidia --precision: fp32, or
+# bf16 on a CPU with AVX-512 BF16), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -20,6 +21,7 @@ recovery_laps=${DEMO_RECOVERY_LAPS:-1}
 epochs=${DEMO_EPOCHS:-2}
 learning_rate=${DEMO_LEARNING_RATE:-0.001}
 correction=${DEMO_CORRECTION:-0.1}
+precision=${DEMO_PRECISION:-fp32}
 speed=${DEMO_SPEED:-30}
 drive_laps=${DEMO_DRIVE_LAPS:-10}
 jungle_laps=${DEMO_JUNGLE_LAPS:-3}
@@ -70,9 +72,9 @@ if (( recovery_laps > 0 )); then
     "${conditions[@]}" --output "$work/data/lake-recoveries"
 fi
 
-step "prepare + train: $epochs epochs at most at learning rate $learning_rate, side cameras +-$correction, one augmented copy per sample, seed $seed${dagger_args:+, then $dagger DAgger rounds of $dagger_laps laps}"
+step "prepare + train: $epochs epochs at most at learning rate $learning_rate in $precision, side cameras +-$correction, one augmented copy per sample, seed $seed${dagger_args:+, then $dagger DAgger rounds of $dagger_laps laps}"
 "$BIN/TrainNvidia" --data "$work/data" --store "$work/samples.h5" --epochs "$epochs" --seed "$seed" \
-  --learning-rate "$learning_rate" --correction "$correction" \
+  --learning-rate "$learning_rate" --correction "$correction" --precision "$precision" \
   --augment 1 --output "$work/model.h5" --report-dir "$report" "${dagger_args[@]}"
 
 # Starts Drive with the model in the background (frames folder, then extra flags) and waits until it listens.
