@@ -90,7 +90,6 @@ extension Conv2D {
       partials = (0..<chunks).map { _ in Tensor.zeros([k * ocp + ocp]) }
     }
     let partialBases = (0..<chunks).map { partials[$0].mutableBase }
-    for part in partialBases { part.update(repeating: 0, count: k * ocp + ocp) }
     let needDx = computesInputGradient
     if needDx { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let pdx = needDx ? inputGradient.mutableBase : nil
@@ -106,6 +105,7 @@ extension Conv2D {
       let first = images.lowerBound * p
       let d = pd + first * ocp
       let part = partialBases[images.lowerBound / chunk]
+      part.update(repeating: 0, count: k * ocp + ocp)
       direct.activationDelta(
         pdy + first * oc, output: py + first * oc, rows: rows, activation: act, delta: d,
         biasGradient: part + k * ocp)
@@ -121,12 +121,7 @@ extension Conv2D {
           a, images: images.count, transposedKernel: packedWT, dx: pdx + images.lowerBound * size)
       }
     }
-    let gw = kernel.gradients
-    let gb = bias.gradients
-    for part in partialBases {
-      for i in 0..<k { for j in 0..<oc { gw[i * oc + j] += part[i * ocp + j] } }
-      for j in 0..<oc { gb[j] += part[k * ocp + j] }
-    }
+    addChunkPartials(partialBases, k: k, oc: oc, ocp: ocp)
     return needDx ? inputGradient : noGradient
   }
 

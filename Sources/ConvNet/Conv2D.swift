@@ -231,6 +231,23 @@ public final class Conv2D: Layer {
     }
   }
 
+  /// Adds each chunk's partial (a K x OCP weight gradient, then the OCP bias gradient) into the
+  /// layer's gradients, chunk after chunk for every element (a fixed summation order), with the K
+  /// rows split across the workers: on a 2-core step this reduction was serial.
+  func addChunkPartials(_ partialBases: [UnsafeMutablePointer<Float>], k: Int, oc: Int, ocp: Int) {
+    let gw = kernel.gradients
+    let gb = bias.gradients
+    parallelSlices(count: k, workers: threads) { _, rows in
+      for part in partialBases {
+        for i in rows {
+          let (src, dst) = (part + i * ocp, gw + i * oc)
+          for j in 0..<oc { dst[j] += src[j] }
+        }
+      }
+    }
+    for part in partialBases { for j in 0..<oc { gb[j] += part[k * ocp + j] } }
+  }
+
   /// One image across the caller and idle helpers, by channel tile where the layer has several
   /// (each thread packs and reads only its own tiles' weights: split by rows, the helper read all
   /// weights as the caller had just packed them, from the caller's cache, and conv3-5 got slower
@@ -312,13 +329,13 @@ public final class Conv2D: Layer {
     let pdy = dy.base
     let px = x.base
     let act = activation
-    for part in partialBases { part.update(repeating: 0, count: k * ocp + ocp) }
     let failure = Locked<TensorError?>(nil)
     parallelChunks(count: n, chunk: chunk, workers: workers) { _, images in
       let rows = images.count * p
       let first = images.lowerBound * p
       let dp = ppd + first * ocp
       let part = partialBases[images.lowerBound / chunk]
+      part.update(repeating: 0, count: k * ocp + ocp)
       direct.activationDelta(
         pdy + first * oc, output: py + first * oc, rows: rows, activation: act, delta: dp,
         biasGradient: part + k * ocp)
@@ -334,12 +351,7 @@ public final class Conv2D: Layer {
       }
     }
     if let error = failure.withLock({ $0 }) { throw error.convNet }
-    let gw = kernel.gradients
-    let gb = bias.gradients
-    for part in partialBases {
-      for i in 0..<k { for j in 0..<oc { gw[i * oc + j] += part[i * ocp + j] } }
-      for j in 0..<oc { gb[j] += part[k * ocp + j] }
-    }
+    addChunkPartials(partialBases, k: k, oc: oc, ocp: ocp)
     return needDx ? inputGradient : noGradient
   }
 }
