@@ -86,10 +86,7 @@ extension Conv2D {
     let chunks = (n + chunk - 1) / chunk
     let scratch = bf16Workers(workers)
     delta.prepare(n * p, ocp)
-    if partials.count != chunks || partials.first?.count != k * ocp + ocp {
-      partials = (0..<chunks).map { _ in Tensor.zeros([k * ocp + ocp]) }
-    }
-    let partialBases = (0..<chunks).map { partials[$0].mutableBase }
+    let partialBases = preparePartials(chunks, size: k * ocp + ocp)
     let needDx = computesInputGradient
     if needDx { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let pdx = needDx ? inputGradient.mutableBase : nil
@@ -140,10 +137,7 @@ extension Conv2D {
     let workers = max(1, min(threads, n))
     let scratch = bf16Workers(workers)
     delta.prepare(n * p, oc)
-    if partials.count != workers || partials.first?.count != k * oc + oc {
-      partials = (0..<workers).map { _ in Tensor.zeros([k * oc + oc]) }
-    }
-    let partialBases = (0..<workers).map { partials[$0].mutableBase }
+    let partialBases = preparePartials(workers, size: k * oc + oc)
     let needDx = computesInputGradient
     if needDx { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let pdx = needDx ? inputGradient.mutableBase : nil

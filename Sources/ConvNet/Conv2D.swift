@@ -180,10 +180,7 @@ public final class Conv2D: Layer {
     let oc = outputChannels
     let workers = max(1, min(threads, n))
     delta.prepare(n * p, oc)
-    if partials.count != workers || partials.first?.count != k * oc + oc {
-      partials = (0..<workers).map { _ in Tensor.zeros([k * oc + oc]) }
-    }
-    let partialBases = (0..<workers).map { partials[$0].mutableBase }
+    let partialBases = preparePartials(workers, size: k * oc + oc)
     if computesInputGradient { inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels) }
     let needDx = computesInputGradient
     let pdx = needDx ? inputGradient.mutableBase : nil
@@ -229,6 +226,15 @@ public final class Conv2D: Layer {
       for i in 0..<(k * oc) { gw[i] += part[i] }
       for j in 0..<oc { gb[j] += part[k * oc + j] }
     }
+  }
+
+  /// `count` gradient partials of `size` floats (a weight gradient, then a bias gradient), reused
+  /// across steps while the shapes hold; contents undefined.
+  func preparePartials(_ count: Int, size: Int) -> [UnsafeMutablePointer<Float>] {
+    if partials.count != count || partials.first?.count != size {
+      partials = (0..<count).map { _ in Tensor.zeros([size]) }
+    }
+    return (0..<count).map { partials[$0].mutableBase }
   }
 
   /// Adds each chunk's partial (a K x OCP weight gradient, then the OCP bias gradient) into the
@@ -312,10 +318,7 @@ public final class Conv2D: Layer {
     let chunk = directChunk(n)
     let chunks = (n + chunk - 1) / chunk
     paddedDelta.prepare(n * p, ocp)
-    if partials.count != chunks || partials.first?.count != k * ocp + ocp {
-      partials = (0..<chunks).map { _ in Tensor.zeros([k * ocp + ocp]) }
-    }
-    let partialBases = (0..<chunks).map { partials[$0].mutableBase }
+    let partialBases = preparePartials(chunks, size: k * ocp + ocp)
     let needDx = computesInputGradient
     if needDx {
       inputGradient.prepare(n, g.inputHeight, g.inputWidth, g.channels)

@@ -36,9 +36,7 @@ package struct BF16Conv: Sendable {
     _ kernel: UnsafePointer<Float>, rounded: UnsafeMutablePointer<UInt16>,
     into dst: UnsafeMutablePointer<UInt16>
   ) {
-    BF16.packA(
-      kernel, m: geometry.patchSize, k: Int(shape.oc), lda: Int(shape.oc), transposed: false, into: rounded)
-    withUnsafePointer(to: shape) { bc_bf16_pack_conv_kernel($0, rounded, dst) }
+    pack(kernel, rounded: rounded, into: dst, with: bc_bf16_pack_conv_kernel)
   }
 
   /// kernel (KH, KW, C, OC) FP32 -> bf16 run tiles of channel pairs, for the input gradient;
@@ -47,9 +45,20 @@ package struct BF16Conv: Sendable {
     _ kernel: UnsafePointer<Float>, rounded: UnsafeMutablePointer<UInt16>,
     into dst: UnsafeMutablePointer<UInt16>
   ) {
+    pack(kernel, rounded: rounded, into: dst, with: bc_bf16_pack_conv_transposed_kernel)
+  }
+
+  /// Rounds the kernel once with the vector packer (rows of OC rounded up to a pair), then lets
+  /// `packer` move the bf16 bits into its tiles.
+  private func pack(
+    _ kernel: UnsafePointer<Float>, rounded: UnsafeMutablePointer<UInt16>,
+    into dst: UnsafeMutablePointer<UInt16>,
+    with packer: (UnsafePointer<bc_conv_shape>?, UnsafePointer<UInt16>?, UnsafeMutablePointer<UInt16>?) ->
+      Void
+  ) {
     BF16.packA(
       kernel, m: geometry.patchSize, k: Int(shape.oc), lda: Int(shape.oc), transposed: false, into: rounded)
-    withUnsafePointer(to: shape) { bc_bf16_pack_conv_transposed_kernel($0, rounded, dst) }
+    withUnsafePointer(to: shape) { packer($0, rounded, dst) }
   }
 
   /// xb: `images` bf16 images (H, W, C) -> y (images * OH * OW, OC) = act(conv + bias), bias (OC)

@@ -35,6 +35,22 @@ struct BF16ConvTests {
     (try! ConvGeometry(inputHeight: 5, inputWidth: 5, channels: 7, kernelHeight: 5, kernelWidth: 5), 64),
   ]
 
+  /// bf16GemmReference's product (m, n), and the same product of |a| and |b|: the bound's sums.
+  static func reference(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: [Float], lda: Int, b: [Float], ldb: Int
+  ) -> (value: [Float], bound: [Float]) {
+    var value = [Float](repeating: 0, count: m * n)
+    var bound = value
+    bf16GemmReference(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+      accumulate: false, c: &value, ldc: n)
+    bf16GemmReference(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.map(abs), lda: lda,
+      b: b.map(abs),
+      ldb: ldb, accumulate: false, c: &bound, ldc: n)
+    return (value, bound)
+  }
+
   /// Elementwise: |got - want| <= 2 (terms + 1) 2^-24 bound + 1e-30.
   static func withinBound(_ got: [Float], _ want: [Float], _ bound: [Float], terms: Int) -> Bool {
     let scale = 2 * Float(terms + 1) * 0x1p-24
@@ -55,7 +71,6 @@ struct BF16ConvTests {
       let bias = [Float](repeating: 0, count: oc)
       var col = [Float](repeating: 0, count: rows * k)
       im2colReference(x, images: 0..<n, geometry: g, col: &col)
-      let (colAbs, wAbs, dAbs) = (col.map(abs), w.map(abs), d.map(abs))
 
       // Forward: y (rows, OC) = col x W.
       var xb = [UInt16](repeating: 0, count: n * size)
@@ -65,14 +80,8 @@ struct BF16ConvTests {
       conv.packKernel(w, rounded: &rounded, into: &wp)
       var y = [Float](repeating: .nan, count: rows * oc)
       conv.forward(xb, images: n, packedKernel: wp, bias: bias, activation: .linear, y: &y)
-      var yRef = [Float](repeating: 0, count: rows * oc)
-      var yBound = yRef
-      bf16GemmReference(
-        transposeA: false, transposeB: false, m: rows, n: oc, k: k, a: col, lda: k, b: w, ldb: oc,
-        accumulate: false, c: &yRef, ldc: oc)
-      bf16GemmReference(
-        transposeA: false, transposeB: false, m: rows, n: oc, k: k, a: colAbs, lda: k, b: wAbs, ldb: oc,
-        accumulate: false, c: &yBound, ldc: oc)
+      let (yRef, yBound) = Self.reference(
+        transposeA: false, transposeB: false, m: rows, n: oc, k: k, a: col, lda: k, b: w, ldb: oc)
       #expect(Self.withinBound(y, yRef, yBound, terms: k), "forward, \(n) images")
 
       // Weight gradient: dW (K, OCP) += col^T x d.
@@ -83,14 +92,8 @@ struct BF16ConvTests {
       conv.deltaPairs(d, ldd: oc, images: n, into: &dp)
       var dw = [Float](repeating: 0, count: k * ocp)
       conv.accumulateWeightGradient(xs, images: n, deltaPairs: dp, gradient: &dw)
-      var dwRef = [Float](repeating: 0, count: k * oc)
-      var dwBound = dwRef
-      bf16GemmReference(
-        transposeA: true, transposeB: false, m: k, n: oc, k: rows, a: col, lda: k, b: d, ldb: oc,
-        accumulate: false, c: &dwRef, ldc: oc)
-      bf16GemmReference(
-        transposeA: true, transposeB: false, m: k, n: oc, k: rows, a: colAbs, lda: k, b: dAbs, ldb: oc,
-        accumulate: false, c: &dwBound, ldc: oc)
+      let (dwRef, dwBound) = Self.reference(
+        transposeA: true, transposeB: false, m: k, n: oc, k: rows, a: col, lda: k, b: d, ldb: oc)
       let dwReal = (0..<k).flatMap { i in dw[(i * ocp)..<(i * ocp + oc)] }
       #expect(Self.withinBound(dwReal, dwRef, dwBound, terms: rows), "weight gradient, \(n) images")
       #expect((0..<k).allSatisfy { i in dw[(i * ocp + oc)..<((i + 1) * ocp)].allSatisfy { $0 == 0 } })
@@ -103,14 +106,8 @@ struct BF16ConvTests {
       conv.packTransposedKernel(w, rounded: &rounded, into: &wt)
       var dx = [Float](repeating: .nan, count: n * size)
       conv.inputGradient(db, images: n, transposedKernel: wt, dx: &dx)
-      var dcol = [Float](repeating: 0, count: rows * k)
-      var dcolBound = dcol
-      bf16GemmReference(
-        transposeA: false, transposeB: true, m: rows, n: k, k: oc, a: d, lda: oc, b: w, ldb: oc,
-        accumulate: false, c: &dcol, ldc: k)
-      bf16GemmReference(
-        transposeA: false, transposeB: true, m: rows, n: k, k: oc, a: dAbs, lda: oc, b: wAbs, ldb: oc,
-        accumulate: false, c: &dcolBound, ldc: k)
+      let (dcol, dcolBound) = Self.reference(
+        transposeA: false, transposeB: true, m: rows, n: k, k: oc, a: d, lda: oc, b: w, ldb: oc)
       var dxRef = [Float](repeating: 0, count: n * size)
       var dxBound = dxRef
       col2imReference(dcol, images: 0..<n, geometry: g, dx: &dxRef)
