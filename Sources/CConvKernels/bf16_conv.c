@@ -123,7 +123,7 @@ static inline void walk_take(const bc_conv_shape *s, walk *p, int r, int valid, 
 
 // Images per pass: every tile walks the group's input (or delta), so a group sized to stay in L2 is
 // read from L3 once instead of once per tile.
-static int image_group(size_t image_bytes) {
+static inline int image_group(size_t image_bytes) {
   const size_t group = (192u << 10) / (image_bytes ? image_bytes : 1);
   return group < 1 ? 1 : (int)group;
 }
