@@ -28,32 +28,28 @@ struct PeakBench: ParsableCommand {
     var bestSingle = 0.0
     var bestPath = ""
     for path in Self.paths where bc_peak_path_available(path.id) != 0 {
-      let iterations = calibrate(path: path.id)
-      let single = trials(path: path.id, iterations: iterations, threads: 1)
-      let all = trials(path: path.id, iterations: iterations, threads: threads)
-      print(
-        String(
-          format:
-            "peak %@: %d threads %.1f GFLOP/s (best of %d trials, median %.1f); 1 thread %.1f (median %.1f)",
-          path.name, threads, all.max() ?? 0, all.count, median(all), single.max() ?? 0, median(single)))
-      if let top = all.max(), top > best {
-        (best, bestSingle, bestPath) = (top, single.max() ?? 0, path.name)
-      }
+      let (all, single) = measure(path: path.id, name: path.name)
+      if all > best { (best, bestSingle, bestPath) = (all, single, path.name) }
     }
     print("peak path: \(bestPath)")
     print(String(format: "peak GFLOP/s one core: %.1f", bestSingle))
     print(String(format: "peak GFLOP/s: %.1f", best))
     let bf16 = Int32(BC_PEAK_BF16)
     guard bc_peak_path_available(bf16) != 0 else { return print("peak bf16: not available on this CPU") }
-    let iterations = calibrate(path: bf16)
-    let single = trials(path: bf16, iterations: iterations, threads: 1)
-    let all = trials(path: bf16, iterations: iterations, threads: threads)
+    print(String(format: "peak BF16 GFLOP/s: %.1f", measure(path: bf16, name: "bf16").all))
+  }
+
+  /// One path's best trial on all threads and on one, printed with their medians.
+  private func measure(path: Int32, name: String) -> (all: Double, single: Double) {
+    let iterations = calibrate(path: path)
+    let single = trials(path: path, iterations: iterations, threads: 1)
+    let all = trials(path: path, iterations: iterations, threads: threads)
     print(
       String(
         format:
-          "peak bf16: %d threads %.1f GFLOP/s (best of %d trials, median %.1f); 1 thread %.1f (median %.1f)",
-        threads, all.max() ?? 0, all.count, median(all), single.max() ?? 0, median(single)))
-    print(String(format: "peak BF16 GFLOP/s: %.1f", all.max() ?? 0))
+          "peak %@: %d threads %.1f GFLOP/s (best of %d trials, median %.1f); 1 thread %.1f (median %.1f)",
+        name, threads, all.max() ?? 0, all.count, median(all), single.max() ?? 0, median(single)))
+    return (all.max() ?? 0, single.max() ?? 0)
   }
 
   /// Iterations that take about `trial` seconds on one thread.
