@@ -149,6 +149,8 @@ let package = Package(
       name: "DriveTests",
       dependencies: [
         "Drive", "DriveClients", "ConvNet", "DrivingData", "ModelFile", "TensorCore", "TestSupport", log,
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
       ],
       exclude: ["Clients", "Fixtures"]),
     .testTarget(

@@ -193,7 +193,7 @@ public final class DriveServer: Sendable {
       core.count(\.sessions)
       handler = EngineWebSocketHandler(session: session, server: core, probing: false)
     }
-    try channel.pipeline.syncOperations.addHandlers([MaskedFrameCheck(), aggregator, handler])
+    try channel.pipeline.syncOperations.addHandlers([ClientFrameUnmasker(), aggregator, handler])
   }
 }
 

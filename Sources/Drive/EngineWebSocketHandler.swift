@@ -132,7 +132,7 @@ final class EngineWebSocketHandler: ChannelInboundHandler {
         session.logger.warning("fragmentation error \(error); closing")
         close(context: context, code: .protocolError)
       }
-    } else if error is MaskedFrameCheck.UnmaskedFrame {
+    } else if error is ClientFrameUnmasker.UnmaskedFrame {
       server.count(\.malformed)
       session.logger.warning("unmasked client frame; closing")
       close(context: context, code: .protocolError)
