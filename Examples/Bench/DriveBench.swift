@@ -151,15 +151,22 @@ struct DriveBench: ParsableCommand {
       }
       return percentile(t, 0.5)
     }
+    let message = Substring(telemetry(jpeg: jpeg).dropFirst())  // the Engine.IO `4` is the session's
+    let parse = try median {
+      let event = try SocketIOPacket(parsing: message).event()
+      _ = try Telemetry(arguments: event.arguments)
+    }
     let base64 = median { _ = Data(base64Encoded: b64) }
-    let decode = try median { try jpeg.withUnsafeBytes { try decoder.decode($0, into: &image) } }
-    var preparer = FramePreparer(pipeline: .seed)
+    // As the server does: only the rows the network reads (its crop), decoded and resized.
+    var preparer = FramePreparer(pipeline: .seed, rows: model.inputRowsRead)
+    let band = { (w: Int, h: Int) in try? preparer.frameRows(width: w, height: h) }
+    let decode = try median { try jpeg.withUnsafeBytes { try decoder.decode($0, into: &image, rows: band) } }
     let resize = try median { resized = try preparer.prepare(image) }
     let forward = try median {
       _ = try resized.pixels.withUnsafeBufferPointer { try model.predict(image: $0) }
     }
     print(
-      "stages (median ms): base64 \(format(base64)), JPEG decode \(format(decode)), resize \(format(resize)), forward \(format(forward))"
+      "stages (median ms): parse \(format(parse)), base64 \(format(base64)), JPEG decode \(format(decode)), resize \(format(resize)), forward \(format(forward))"
     )
   }
 

@@ -1,6 +1,8 @@
 // libjpeg and libpng report fatal errors by longjmp. Every setjmp lives in this file, so no
 // jump ever crosses a Swift frame; Swift sees a status code and a message.
 #include "cimage_codec.h"
+
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,11 @@ int cimg_jpeg_decoder_start(cimg_jpeg_decoder *decoder, const uint8_t *data, siz
 
 int cimg_jpeg_decoder_finish(cimg_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity,
                              int fancy_upsampling) {
+  return cimg_jpeg_decoder_finish_rows(decoder, pixels, capacity, fancy_upsampling, 0, INT_MAX);
+}
+
+int cimg_jpeg_decoder_finish_rows(cimg_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity,
+                                  int fancy_upsampling, int first, int end) {
   struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
   if (!decoder->started) {
     cimg_set_message(decoder->error.message, "cimg_jpeg_decoder_finish before start");
@@ -136,15 +143,23 @@ int cimg_jpeg_decoder_finish(cimg_jpeg_decoder *decoder, uint8_t *pixels, size_t
     jpeg_abort_decompress(cinfo);
     return 1;
   }
+  const JDIMENSION height = cinfo->output_height;
+  const JDIMENSION stop = end < 0 ? 0 : ((JDIMENSION)end < height ? (JDIMENSION)end : height);
+  const JDIMENSION start = first < 0 ? 0 : ((JDIMENSION)first < stop ? (JDIMENSION)first : stop);
+  if (start > 0) jpeg_skip_scanlines(cinfo, start);
   JSAMPROW rows[16];
-  while (cinfo->output_scanline < cinfo->output_height) {
-    JDIMENSION first = cinfo->output_scanline;
-    JDIMENSION count = cinfo->output_height - first;
+  while (cinfo->output_scanline < stop) {
+    JDIMENSION row = cinfo->output_scanline;
+    JDIMENSION count = stop - row;
     if (count > 16) count = 16;
-    for (JDIMENSION i = 0; i < count; i++) rows[i] = pixels + (size_t)(first + i) * stride;
+    for (JDIMENSION i = 0; i < count; i++) rows[i] = pixels + (size_t)(row + i) * stride;
     jpeg_read_scanlines(cinfo, rows, count);
   }
-  jpeg_finish_decompress(cinfo);
+  // Stopping early: jpeg_finish_decompress would insist on reading the remaining rows.
+  if (stop < height)
+    jpeg_abort_decompress(cinfo);
+  else
+    jpeg_finish_decompress(cinfo);
   return 0;
 }
 

@@ -26,6 +26,14 @@ public final class Sequential {
     }
   }
 
+  /// Rows of a single input image the network reads: those its leading Cropping2D keeps, else all.
+  /// A caller preparing frames may compute only these (`FramePreparer.rows`).
+  public var inputRowsRead: Range<Int> {
+    let h = inputShape.first ?? 0
+    guard let crop = layers.first as? Cropping2D else { return 0..<h }
+    return min(crop.rows.top, h)..<max(crop.rows.top, h - crop.rows.bottom)
+  }
+
   /// Called during backward with the flat index from which every gradient is final (after each
   /// layer with parameters): the data-parallel trainer starts reducing those buckets early.
   package var onGradientsReady: ((Int) -> Void)?

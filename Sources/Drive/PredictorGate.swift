@@ -30,6 +30,9 @@ package final class PredictorGate: @unchecked Sendable {
   }
 
   private let slots: [Slot]
+  /// Copies of the predictors, only asked `frameRows` (a slot's own may be mid-frame on another
+  /// thread).
+  private let rowsProbes: [any SteeringPredictor]
   private let lock = NIOLock()
   /// Indices of free slots (guarded by `lock`).
   private var idle: [Int]
@@ -40,17 +43,30 @@ package final class PredictorGate: @unchecked Sendable {
 
   package init(_ predictors: sending [any SteeringPredictor]) {
     slots = predictors.map { Slot($0, saliency: nil) }
+    rowsProbes = slots.map(\.predictor)
     idle = Array(slots.indices.reversed())
     free = DispatchSemaphore(value: slots.count)
   }
 
   package init(saliency predictors: sending [any SaliencyPredictor]) {
     slots = predictors.map { Slot($0, saliency: $0) }
+    rowsProbes = slots.map(\.predictor)
     idle = Array(slots.indices.reversed())
     free = DispatchSemaphore(value: slots.count)
   }
 
   package var offersSaliency: Bool { slots.first?.saliencyPredictor != nil }
+
+  /// The rows of a `width` x `height` frame any of the predictors reads (nil: all), so a frame's
+  /// decode can skip the rest.
+  package func frameRows(width: Int, height: Int) -> Range<Int>? {
+    var band: Range<Int>?
+    for probe in rowsProbes {
+      guard let rows = probe.frameRows(width: width, height: height) else { return nil }
+      band = band.map { min($0.lowerBound, rows.lowerBound)..<max($0.upperBound, rows.upperBound) } ?? rows
+    }
+    return band
+  }
 
   /// Predictors in the pool.
   package var count: Int { slots.count }

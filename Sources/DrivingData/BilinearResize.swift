@@ -50,24 +50,44 @@ public struct BilinearResizer: Sendable {
   /// float, weight of the first tap `round((1 - frac) * 2048)`. Columns clamp the fraction at the
   /// edges; rows clamp the row index instead (OpenCV does the same; results agree).
   static func taps(source: Int, target: Int, clampFraction: Bool) -> [(first: Int, weight: Int32)] {
+    (0..<target).map { tap($0, source: source, target: target, clampFraction: clampFraction) }
+  }
+
+  static func tap(_ d: Int, source: Int, target: Int, clampFraction: Bool) -> (first: Int, weight: Int32) {
     let scale = Double(source) / Double(target)
-    return (0..<target).map { d in
-      var f = Float((Double(d) + 0.5) * scale - 0.5)
-      var s = Int(f.rounded(.down))
-      f -= Float(s)
-      if clampFraction {
-        if s < 0 { (f, s) = (0, 0) }
-        if s >= source - 1 { (f, s) = (0, source - 1) }
-      }
-      return (s, Int32(((1 - f) * Float(one)).rounded(.toNearestOrEven)))
+    var f = Float((Double(d) + 0.5) * scale - 0.5)
+    var s = Int(f.rounded(.down))
+    f -= Float(s)
+    if clampFraction {
+      if s < 0 { (f, s) = (0, 0) }
+      if s >= source - 1 { (f, s) = (0, source - 1) }
     }
+    return (s, Int32(((1 - f) * Float(one)).rounded(.toNearestOrEven)))
+  }
+
+  /// The source rows that output rows `rows` of a `sourceHeight` -> `height` resize read (both
+  /// taps, clamped), without building a resizer. `rows` must lie in 0..<height.
+  public static func sourceRows(_ rows: Range<Int>, sourceHeight: Int, height: Int) -> Range<Int> {
+    guard !rows.isEmpty else { return 0..<0 }
+    if sourceHeight == 2 * height { return (2 * rows.lowerBound)..<(2 * rows.upperBound) }  // area halving
+    let first = tap(rows.lowerBound, source: sourceHeight, target: height, clampFraction: false).first
+    let last = tap(rows.upperBound - 1, source: sourceHeight, target: height, clampFraction: false).first + 1
+    return min(max(first, 0), sourceHeight - 1)..<(min(max(last, 0), sourceHeight - 1) + 1)
   }
 
   /// Resizes `image` (which must be `sourceWidth x sourceHeight`) into `output`, reusing its storage.
-  public mutating func resize(_ image: RGBImage, into output: inout RGBImage) throws(DrivingDataError) {
+  /// With `rows`, computes only those output rows (reading only `sourceRows(rows, ...)` of the
+  /// source); the others keep whatever `output` held.
+  public mutating func resize(_ image: RGBImage, into output: inout RGBImage, rows: Range<Int>? = nil)
+    throws(DrivingDataError)
+  {
     guard image.width == sourceWidth, image.height == sourceHeight else {
       throw DrivingDataError.invalidArgument(
         "resizer for \(sourceWidth)x\(sourceHeight) got \(image.width)x\(image.height)")
+    }
+    let rows = rows ?? 0..<height
+    guard rows.lowerBound >= 0, rows.upperBound <= height else {
+      throw DrivingDataError.invalidArgument("output rows \(rows) of a resize to \(height) rows")
     }
     if output.width != width || output.height != height {
       output = RGBImage(width: width, height: height)
@@ -76,9 +96,9 @@ public struct BilinearResizer: Sendable {
     image.pixels.withUnsafeBufferPointer { source in
       output.pixels.withUnsafeMutableBufferPointer { target in
         if halves {
-          halve(source.baseAddress!, target.baseAddress!)
+          halve(source.baseAddress!, target.baseAddress!, rows: rows)
         } else {
-          resizeRows(source.baseAddress!, target.baseAddress!)
+          resizeRows(source.baseAddress!, target.baseAddress!, rows: rows)
         }
       }
     }
@@ -86,9 +106,10 @@ public struct BilinearResizer: Sendable {
 
   // source: (2 * height, 2 * width, 3) -> target: (height, width, 3); OpenCV's resizeAreaFast for a
   // factor of 2: the 2x2 sum, rounded half up.
-  private func halve(_ source: UnsafePointer<UInt8>, _ target: UnsafeMutablePointer<UInt8>) {
+  private func halve(_ source: UnsafePointer<UInt8>, _ target: UnsafeMutablePointer<UInt8>, rows: Range<Int>)
+  {
     let sourceStride = sourceWidth * 3
-    for y in 0..<height {
+    for y in rows {
       let top = source + 2 * y * sourceStride
       let bottom = top + sourceStride
       let out = target + y * width * 3
@@ -110,7 +131,9 @@ public struct BilinearResizer: Sendable {
   }
 
   // source: (sourceHeight, sourceWidth, 3) -> target: (height, width, 3)
-  private mutating func resizeRows(_ source: UnsafePointer<UInt8>, _ target: UnsafeMutablePointer<UInt8>) {
+  private mutating func resizeRows(
+    _ source: UnsafePointer<UInt8>, _ target: UnsafeMutablePointer<UInt8>, rows outputRows: Range<Int>
+  ) {
     let rowLength = width * 3
     let sourceStride = sourceWidth * 3
     let sourceWidth = sourceWidth
@@ -133,7 +156,7 @@ public struct BilinearResizer: Sendable {
               out[o + 2] = Int32(row[sx + 2]) &* a0 &+ Int32(row[next + 2]) &* a1
             }
           }
-          for dy in 0..<height {
+          for dy in outputRows {
             let first = Int(yFirst[dy])
             let second = Int(ySecond[dy])
             // Reuse rows computed for the previous output row (downscales share, upscales repeat).

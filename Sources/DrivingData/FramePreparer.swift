@@ -17,8 +17,28 @@ public struct FramePreparer: Sendable {
   private var resizer: BilinearResizer?
   private var checkedSize: (width: Int, height: Int) = (0, 0)
 
-  public init(pipeline: InputPipeline) {
+  /// Rows of the prepared image its consumer reads (nil: all), e.g. `Sequential.inputRowsRead` for
+  /// a network whose first layer crops: only those rows are resized and converted, and the others
+  /// hold unspecified values. The seed's crop keeps 73 of 128 rows.
+  public var rows: Range<Int>? {
+    didSet { checkedSize = (0, 0) }
+  }
+
+  public init(pipeline: InputPipeline, rows: Range<Int>? = nil) {
     self.pipeline = pipeline
+    self.rows = rows
+  }
+
+  /// The rows of a `width` x `height` camera frame that preparing it reads (all of them without
+  /// `rows`): a decoder may leave the others undecoded.
+  public func frameRows(width: Int, height: Int) throws(DrivingDataError) -> Range<Int> {
+    try pipeline.check(frameWidth: width, height: height)
+    guard let rows else { return 0..<height }
+    let cropped = height - pipeline.cropTop - pipeline.cropBottom
+    let source =
+      pipeline.resizeHeight.map { BilinearResizer.sourceRows(rows, sourceHeight: cropped, height: $0) }
+      ?? rows
+    return (source.lowerBound + pipeline.cropTop)..<(source.upperBound + pipeline.cropTop)
   }
 
   // frame: (h, w, 3) RGB -> modelInputShape uint8, in the pipeline's colour space
@@ -50,6 +70,12 @@ public struct FramePreparer: Sendable {
   private mutating func resize(_ frame: RGBImage, into out: inout RGBImage) throws(DrivingDataError) {
     if checkedSize != (frame.width, frame.height) {
       try pipeline.check(frameWidth: frame.width, height: frame.height)
+      if let rows {
+        let outputHeight = pipeline.resizeHeight ?? (frame.height - pipeline.cropTop - pipeline.cropBottom)
+        guard rows.lowerBound >= 0, rows.upperBound <= outputHeight else {
+          throw .invalidArgument("rows \(rows) of a prepared image \(outputHeight) rows high")
+        }
+      }
       checkedSize = (frame.width, frame.height)
       resizer = nil
     }
@@ -67,7 +93,7 @@ public struct FramePreparer: Sendable {
       resizer = try BilinearResizer(
         sourceWidth: source.width, sourceHeight: source.height, width: w, height: h)
     }
-    try resizer!.resize(source, into: &out)
+    try resizer!.resize(source, into: &out, rows: rows)
   }
 
   // (H, W, 3) -> (H - top - bottom, W, 3); the caller has checked the rows fit.

@@ -49,6 +49,17 @@ public final class JPEGDecoder {
   public func decode(_ bytes: UnsafeRawBufferPointer, into image: inout RGBImage, path: String? = nil)
     throws
   {
+    try decode(bytes, into: &image, path: path, rows: nil)
+  }
+
+  /// Decodes only the rows `rows(width, height)` names (clamped to the image; nil: all) into
+  /// `image`, which keeps whatever it held in the others: for a reader that needs a band of the
+  /// frame (`SteeringPredictor.frameRows`). Rows below the band are not decoded at all and rows
+  /// above it only entropy-decoded; the rows written are the bytes a full decode writes there.
+  public func decode(
+    _ bytes: UnsafeRawBufferPointer, into image: inout RGBImage, path: String? = nil,
+    rows: ((_ width: Int, _ height: Int) -> Range<Int>?)?
+  ) throws {
     guard let state else { throw DrivingDataError.corruptImage(path: path, reason: "out of memory") }
     guard let base = bytes.baseAddress, bytes.count > 0 else {
       throw DrivingDataError.corruptImage(path: path, reason: "empty JPEG data")
@@ -68,8 +79,11 @@ public final class JPEGDecoder {
       image.pixels = [UInt8](repeating: 0, count: count)
     }
     image = RGBImage(uncheckedWidth: Int(width), height: Int(height), pixels: image.pixels)
+    let band = rows?(Int(width), Int(height)) ?? 0..<Int(height)
     let status = image.pixels.withUnsafeMutableBufferPointer { out in
-      cimg_jpeg_decoder_finish(state, out.baseAddress, out.count, fancyUpsampling ? 1 : 0)
+      cimg_jpeg_decoder_finish_rows(
+        state, out.baseAddress, out.count, fancyUpsampling ? 1 : 0, Int32(clamping: band.lowerBound),
+        Int32(clamping: band.upperBound))
     }
     guard status == 0 else { throw failure(path) }
   }

@@ -9,4 +9,13 @@
 /// predictor from one thread at a time, so implementations may keep scratch buffers.
 public protocol SteeringPredictor {
   mutating func steering(for image: RGBImage) throws -> Float
+
+  /// The rows of a `width` x `height` frame that `steering(for:)` reads, when it reads fewer than
+  /// all (a network that crops the sky and the bonnet away): a caller may then decode only those
+  /// rows and leave the others unspecified. nil (the default): every row.
+  func frameRows(width: Int, height: Int) -> Range<Int>?
+}
+
+extension SteeringPredictor {
+  public func frameRows(width: Int, height: Int) -> Range<Int>? { nil }
 }

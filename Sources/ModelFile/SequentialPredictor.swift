@@ -21,7 +21,18 @@ public struct SequentialPredictor: SteeringPredictor {
       do { try pipeline.check(frameWidth: w, height: h) } catch { throw .invalidArgument("\(error)") }
     }
     self.model = model
-    preparer = FramePreparer(pipeline: pipeline)
+    // Only the rows the network's leading crop keeps are resized (73 of 128 for the seed's).
+    let read = model.inputRowsRead
+    preparer = FramePreparer(pipeline: pipeline, rows: read == 0..<(model.inputShape.first ?? 0) ? nil : read)
+  }
+
+  /// The frame rows the prepared rows come from (nil when every row is read or the size does not
+  /// fit the pipeline, whose error `steering(for:)` then reports).
+  public func frameRows(width: Int, height: Int) -> Range<Int>? {
+    guard preparer.rows != nil, let rows = try? preparer.frameRows(width: width, height: height) else {
+      return nil
+    }
+    return rows == 0..<height ? nil : rows
   }
 
   /// From a loaded `model.h5`: its network and its stored (or stated) pipeline.

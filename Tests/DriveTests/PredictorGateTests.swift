@@ -180,4 +180,23 @@ import Testing
     #expect(all.count == 4 * (saliency ? 3 : 10))
     #expect(all.allSatisfy { $0 == expected }, "a pooled frame's reply differs from the single predictor's")
   }
+
+  struct BandPredictor: SteeringPredictor {
+    let band: Range<Int>?
+    mutating func steering(for image: RGBImage) throws -> Float { 0 }
+    func frameRows(width: Int, height: Int) -> Range<Int>? { band }
+  }
+
+  /// The gate names the rows any of its predictors reads, so the decode skips only rows none reads.
+  @Test func frameRowsAreTheUnionOfThePredictorsBands() throws {
+    #expect(PredictorGate([BandPredictor(band: 50..<140)]).frameRows(width: 320, height: 160) == 50..<140)
+    let two = PredictorGate([BandPredictor(band: 50..<140), BandPredictor(band: 30..<100)])
+    #expect(two.frameRows(width: 320, height: 160) == 30..<140)
+    #expect(
+      PredictorGate([BandPredictor(band: 50..<140), BandPredictor(band: nil)]).frameRows(width: 3, height: 2)
+        == nil)
+    let seed = try SequentialPredictor(
+      model: Sequential.seedModel(seed: 1, dropout: 0, threads: 1), pipeline: .seed)
+    #expect(PredictorGate([seed, seed]).frameRows(width: 320, height: 160) == 53..<145)
+  }
 }

@@ -20,6 +20,11 @@ int cimg_jpeg_decoder_start(cimg_jpeg_decoder *decoder, const uint8_t *data, siz
 // fancy_upsampling 1 = libjpeg's smooth (triangle) chroma upsampling as OpenCV and Pillow use.
 int cimg_jpeg_decoder_finish(cimg_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity,
                              int fancy_upsampling);
+// The same for rows first..<end only (clamped to the image): rows above are skipped with
+// jpeg_skip_scanlines (entropy-decoded, not transformed), rows below are not decoded; both keep
+// what `pixels` held. The rows written are the same bytes a full decode writes there.
+int cimg_jpeg_decoder_finish_rows(cimg_jpeg_decoder *decoder, uint8_t *pixels, size_t capacity,
+                                  int fancy_upsampling, int first, int end);
 // The last error, or "" after success.
 const char *cimg_jpeg_decoder_message(const cimg_jpeg_decoder *decoder);
 
