@@ -125,7 +125,8 @@ public final class Conv2D: Layer {
     let act = activation
     haveForward = mode == .training
     if let direct {
-      packedKernel.prepare(direct.packedKernelCount, 1)
+      // Two copies: a split forward's row halves each pack their tile's weights (splitForward).
+      packedKernel.prepare(2 * direct.packedKernelCount, 1)
       if n == 1, singleImageThreads > 1 {
         try splitForward(direct, x: px, y: py)
         savedInput = haveForward ? x : nil
@@ -254,10 +255,10 @@ public final class Conv2D: Layer {
     for part in partialBases { for j in 0..<oc { gb[j] += part[k * ocp + j] } }
   }
 
-  /// One image across the caller and idle helpers, by channel tile where the layer has several
-  /// (each thread packs and reads only its own tiles' weights: split by rows, the helper read all
-  /// weights as the caller had just packed them, from the caller's cache, and conv3-5 got slower
-  /// than unsplit), else by output rows (conv1: one tile of 24 channels, little weight, many
+  /// One image across the caller and idle helpers, by channel tile and row half where the layer
+  /// has several tiles (each chunk packs and reads only its own tile's weights: split by rows alone,
+  /// the helper read all weights as the caller had just packed them, from the caller's cache, and
+  /// conv3-5 got slower than unsplit), else by output rows (conv1: one tile of 24 channels, little weight, many
   /// rows). Every output element comes from the same kernel code whoever runs it, so the output is
   /// the same bits as unsplit.
   private func splitForward(_ direct: DirectConv, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>)
@@ -272,10 +273,19 @@ public final class Conv2D: Layer {
     let failure = Locked<TensorError?>(nil)
     let onHelpers: Int
     if tiles > 1 {
-      onHelpers = HelperTeam.run(chunks: tiles, helpers: singleImageThreads - 1) { tile, _ in
+      // With fewer than two tiles a thread, each tile in two row halves: tiles of 24 + 16 channels
+      // (conv2) or three of 16 (conv3) cannot be shared evenly by two threads (by tile alone conv3
+      // ran 1.42x, not 2x, and halves took conv2 from 139 to 118 us). conv4 and conv5 have four
+      // tiles and a few rows: there halves only added chunks (conv5 13 -> 15 us).
+      let halves = tiles < 2 * singleImageThreads ? min(2, rows) : 1
+      let copy = direct.packedKernelCount
+      onHelpers = HelperTeam.run(chunks: tiles * halves, helpers: singleImageThreads - 1) { chunk, _ in
+        let (tile, half) = chunk.quotientAndRemainder(dividingBy: halves)
         do throws(TensorError) {
           try direct.forward(
-            x, tiles: tile..<(tile + 1), kernel: pw, bias: pb, packedKernel: pk, activation: act, y: y)
+            x, tiles: tile..<(tile + 1), rows: sliceRange(count: rows, parts: halves, index: half),
+            kernel: pw,
+            bias: pb, packedKernel: pk + half * copy, activation: act, y: y)
         } catch {
           failure.withLock { $0 = $0 ?? error }
         }

@@ -99,17 +99,30 @@ package struct DirectConv: Sendable {
   /// `packedKernel` (packKernel's layout) and computes those channels of y (OH * OW, OC) = the same
   /// bits as `forward`. Disjoint tiles touch disjoint memory, so threads can split a layer by
   /// channel, each packing and reading only its own weights.
+  /// With `rows`, only those output rows of those tiles (a chunk of a split by tile and row; each
+  /// chunk packs its tiles' weights into its own `packedKernel`).
   package func forward(
-    _ x: UnsafePointer<Float>, tiles: Range<Int>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-    packedKernel: UnsafeMutablePointer<Float>, activation: Activation, y: UnsafeMutablePointer<Float>
+    _ x: UnsafePointer<Float>, tiles: Range<Int>, rows: Range<Int>? = nil, kernel: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>, packedKernel: UnsafeMutablePointer<Float>, activation: Activation,
+    y: UnsafeMutablePointer<Float>
   ) throws(TensorError) {
     guard tiles.lowerBound >= 0, tiles.upperBound <= channelTiles else {
       throw .invalidArgument("channel tiles \(tiles) of a \(channelTiles)-tile convolution")
     }
-    let status = withUnsafePointer(to: shape) {
+    let g = geometry
+    let rows = rows ?? 0..<g.outputHeight
+    guard rows.lowerBound >= 0, rows.upperBound <= g.outputHeight else {
+      throw .invalidArgument("output rows \(rows) of a \(g.outputHeight)-row convolution")
+    }
+    guard !rows.isEmpty else { return }
+    var part = shape
+    part.oh = Int32(rows.count)
+    let xs = x + rows.lowerBound * g.strideY * g.inputWidth * g.channels
+    let ys = y + rows.lowerBound * g.outputWidth * outputChannels
+    let status = withUnsafePointer(to: part) {
       bc_conv_forward_tiles(
-        $0, x, kernel, bias, activation.kernelCode, Int32(tiles.lowerBound), Int32(tiles.count), packedKernel,
-        y)
+        $0, xs, kernel, bias, activation.kernelCode, Int32(tiles.lowerBound), Int32(tiles.count),
+        packedKernel, ys)
     }
     try check(status, "direct convolution forward")
   }
