@@ -30,6 +30,7 @@ typedef struct {
   _Atomic int owned;     // 1 while a caller holds this helper
   _Atomic int state;     // IDLE, POSTED, TAKEN
   _Atomic int sleeping;  // 1 while the helper waits on `wake` (or is about to)
+  _Atomic int parked;    // bc_team_park: sleep now instead of spinning on
   pthread_mutex_t mutex;
   pthread_cond_t wake;
   // The posted job; written by the owner before it stores POSTED.
@@ -66,12 +67,16 @@ static void *helper_main(void *argument) {
     const int64_t deadline = now_nanoseconds() + SPIN_NANOSECONDS;
     for (int spins = 1; atomic_load_explicit(&h->state, memory_order_acquire) != POSTED; spins++) {
       SPIN_PAUSE();
-      if (spins % 512 != 0 || now_nanoseconds() < deadline) continue;
+      if (!atomic_load_explicit(&h->parked, memory_order_relaxed) &&
+          (spins % 512 != 0 || now_nanoseconds() < deadline))
+        continue;
       // Sleep. Dekker with the poster: sleeping is stored before state is read, and the poster
       // stores state before it reads sleeping (both seq_cst), so one of them sees the other.
       pthread_mutex_lock(&h->mutex);
+      atomic_store(&h->parked, 0);
       atomic_store(&h->sleeping, 1);
       while (atomic_load(&h->state) != POSTED) pthread_cond_wait(&h->wake, &h->mutex);
+      atomic_store(&h->parked, 0);  // a park that came while asleep is spent: spin after this job
       atomic_store(&h->sleeping, 0);
       pthread_mutex_unlock(&h->mutex);
     }
@@ -150,6 +155,11 @@ int bc_team_run(void (*body)(void *context, int chunk, int worker), void *contex
     atomic_store_explicit(&h->owned, 0, memory_order_release);
   }
   return chunks - own;
+}
+
+void bc_team_park(int max_helpers) {
+  const int available = atomic_load(&started);
+  for (int i = 0; i < available && i < max_helpers; i++) atomic_store(&helpers[i].parked, 1);
 }
 
 int bc_team_helpers(void) { return atomic_load(&started); }

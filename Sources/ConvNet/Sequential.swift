@@ -26,6 +26,14 @@ public final class Sequential {
     }
   }
 
+  /// Sends the helper threads a batch-1 forward split across `threads` (default
+  /// `singleImageThreads`) uses to sleep now rather than after their spin: a spinning helper holds
+  /// a core, and a thread the caller wakes next (the client its reply goes to) waits for it. The
+  /// next split forward wakes them.
+  public func parkSplitHelpers(threads: Int? = nil) {
+    HelperTeam.park(helpers: (threads ?? singleImageThreads) - 1)
+  }
+
   /// Rows of a single input image the network reads: those its leading Cropping2D keeps, else all.
   /// A caller preparing frames may compute only these (`FramePreparer.rows`).
   public var inputRowsRead: Range<Int> {

@@ -30,6 +30,13 @@ package enum HelperTeam {
     }
   }
 
+  /// Sends up to `helpers` idle helper threads to sleep now instead of spinning on: for a caller
+  /// done with split jobs for a while, whose next step wakes another thread (a reply's write).
+  package static func park(helpers: Int) {
+    guard helpers > 0 else { return }
+    bc_team_park(Int32(clamping: helpers))
+  }
+
   /// Helper threads started so far.
   package static var startedHelpers: Int { Int(bc_team_helpers()) }
 

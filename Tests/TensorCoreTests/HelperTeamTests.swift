@@ -67,6 +67,32 @@ import Testing
     #expect(failures.withLock { $0 } == 0)
   }
 
+  /// Parking (after a split forward, before a reply's write) sends spinning helpers to sleep; jobs
+  /// posted after it, by this caller or racing ones, still run every chunk once and reach helpers.
+  @Test func parkedHelpersStillTakeLaterJobs() {
+    let failures = Mutex(0)
+    let onHelpers = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: 3) { caller in
+      for round in 0..<600 {
+        let chunks = 2 + (round + caller) % 7
+        let (counts, badWorker, clash) = Self.check(chunks: chunks, helpers: 1)
+        if counts != [Int](repeating: 1, count: chunks) || badWorker || clash {
+          failures.withLock { $0 += 1 }
+        }
+        // Parks land on spinning helpers, on sleeping ones, and between a post and its take.
+        if round % 3 != 0 { HelperTeam.park(helpers: 1 + round % 2) }
+        if round % 200 == 199 { usleep(2_000) }
+      }
+    }
+    #expect(failures.withLock { $0 } == 0)
+    // A parked helper is woken by the next post: long jobs right after a park reach it.
+    for _ in 0..<50 {
+      HelperTeam.park(helpers: 1)
+      onHelpers.withLock { $0 += HelperTeam.run(chunks: 8, helpers: 1) { _, _ in usleep(200) } }
+    }
+    #expect(onHelpers.withLock { $0 } > 0, "after a park no chunk ran on a helper")
+  }
+
   @Test func writesOfHelpersAreVisibleToTheCaller() {
     // Plain (non-atomic) writes by whichever thread ran a chunk, read by the caller after the call.
     var buffer = [Int](repeating: 0, count: 4096)

@@ -23,6 +23,11 @@ int bc_team_run(void (*body)(void *context, int chunk, int worker), void *contex
 
 enum { BC_TEAM_MAX_HELPERS = 63 };
 
+// Sends up to max_helpers idle helpers to sleep now rather than at the end of their spin: a
+// spinning helper holds a core, and a thread woken next (the client a reply goes to) then waits
+// for it. A job posted later wakes them as usual.
+void bc_team_park(int max_helpers);
+
 // Helper threads started so far.
 int bc_team_helpers(void);
 
