@@ -248,6 +248,10 @@ package final class EngineSession: @unchecked Sendable {
   }
 
   private func reactToSocketIO(_ data: Substring, _ reaction: inout Reaction) {
+    if let fields = SocketIOPacket.simulatorTelemetry(data) {
+      answerTelemetry([fields], &reaction)
+      return
+    }
     let packet: SocketIOPacket
     do { packet = try SocketIOPacket(parsing: data) } catch {
       server.count(\.malformed)
@@ -284,17 +288,21 @@ package final class EngineSession: @unchecked Sendable {
         logger.debug("event \(event.name) ignored")
         return
       }
-      let answer = server.autopilot.respond(to: event.arguments, car: car)
-      server.count(\.telemetry)
-      server.count(answer.steer == nil ? \.manual : \.steer)
-      if let error = answer.error {
-        server.count(\.malformed)
-        logger.warning("answered manual: \(error)")
-      }
-      reaction.replies.append(answer.reply)
-      reaction.frame = answer.steer
+      answerTelemetry(event.arguments, &reaction)
     case .disconnect, .ack, .connectError, .binaryEvent, .binaryAck:
       break
     }
+  }
+
+  private func answerTelemetry(_ arguments: [Any], _ reaction: inout Reaction) {
+    let answer = server.autopilot.respond(to: arguments, car: car)
+    server.count(\.telemetry)
+    server.count(answer.steer == nil ? \.manual : \.steer)
+    if let error = answer.error {
+      server.count(\.malformed)
+      logger.warning("answered manual: \(error)")
+    }
+    reaction.replies.append(answer.reply)
+    reaction.frame = answer.steer
   }
 }
