@@ -115,8 +115,8 @@ package final class PredictorGate: @unchecked Sendable {
     }
     guard alone, let model = slot.model, slot.splitThreads > 1 else { return try body(slot) }
     // The reply's write comes next and wakes the client: with the helper spinning on the other
-    // core that write took 91 us instead of 30, and the server's median gained 0.03-0.12 ms with
-    // the helper parked (Bench drive, 2-core VM, 3 alternating rounds).
+    // core that write took 91 us instead of 30, and parking took 0.06 ms off the server's median
+    // (Bench drive, 2-core VM, 3 alternating rounds).
     defer { model.parkSplitHelpers(threads: slot.splitThreads) }
     return try body(slot)
   }

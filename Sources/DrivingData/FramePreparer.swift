@@ -18,8 +18,9 @@ public struct FramePreparer: Sendable {
   private var checkedSize: (width: Int, height: Int) = (0, 0)
 
   /// Rows of the prepared image its consumer reads (nil: all), e.g. `Sequential.inputRowsRead` for
-  /// a network whose first layer crops: only those rows are resized and converted, and the others
-  /// hold unspecified values. The seed's crop keeps 73 of 128 rows.
+  /// a network whose first layer crops: only those rows are resized, and the others hold
+  /// unspecified values (the colour conversion still runs over all). The seed's crop keeps 73 of
+  /// 128 rows.
   public var rows: Range<Int>? {
     didSet { checkedSize = (0, 0) }
   }
