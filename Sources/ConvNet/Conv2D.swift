@@ -255,11 +255,11 @@ public final class Conv2D: Layer {
     for part in partialBases { for j in 0..<oc { gb[j] += part[k * ocp + j] } }
   }
 
-  /// One image across the caller and idle helpers, by channel tile and row half where the layer
-  /// has several tiles (each chunk packs and reads only its own tile's weights: split by rows alone,
-  /// the helper read all weights as the caller had just packed them, from the caller's cache, and
-  /// conv3-5 got slower than unsplit), else by output rows (conv1: one tile of 24 channels, little weight, many
-  /// rows). Every output element comes from the same kernel code whoever runs it, so the output is
+  /// One image across the caller and idle helpers, by channel tile (and row half) where the layer
+  /// has several tiles (each chunk packs and reads only its own tile's weights: split by rows
+  /// alone, the helper read all weights as the caller had just packed them, from the caller's
+  /// cache, and conv3-5 got slower than unsplit), else by output rows (conv1: one tile of 24
+  /// channels, little weight, many rows). Every output element comes from the same kernel code whoever runs it, so the output is
   /// the same bits as unsplit.
   private func splitForward(_ direct: DirectConv, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>)
     throws(ConvNetError)

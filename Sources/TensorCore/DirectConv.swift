@@ -76,20 +76,30 @@ package struct DirectConv: Sendable {
     _ x: UnsafePointer<Float>, rows: Range<Int>, packedKernel: UnsafePointer<Float>, activation: Activation,
     y: UnsafeMutablePointer<Float>
   ) throws(TensorError) {
-    let g = geometry
-    guard rows.lowerBound >= 0, rows.upperBound <= g.outputHeight else {
-      throw .invalidArgument("output rows \(rows) of a \(g.outputHeight)-row convolution")
-    }
-    guard !rows.isEmpty else { return }
-    var part = shape
-    part.oh = Int32(rows.count)
-    let bias = packedKernel + g.patchSize * paddedChannels
-    let xs = x + rows.lowerBound * g.strideY * g.inputWidth * g.channels
-    let ys = y + rows.lowerBound * g.outputWidth * outputChannels
+    guard let (part, xs, ys) = try band(rows, x: x, y: y) else { return }
+    let bias = packedKernel + geometry.patchSize * paddedChannels
     let status = withUnsafePointer(to: part) {
       bc_conv_forward($0, xs, 1, packedKernel, bias, activation.kernelCode, ys)
     }
     try check(status, "direct convolution forward")
+  }
+
+  /// Output rows `rows` of one image as a convolution of their own: the shape with those rows, and
+  /// where their input and output start. nil for no rows; rows outside 0..<OH are an error.
+  private func band(_ rows: Range<Int>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>)
+    throws(TensorError) -> (bc_conv_shape, UnsafePointer<Float>, UnsafeMutablePointer<Float>)?
+  {
+    let g = geometry
+    guard rows.lowerBound >= 0, rows.upperBound <= g.outputHeight else {
+      throw .invalidArgument("output rows \(rows) of a \(g.outputHeight)-row convolution")
+    }
+    guard !rows.isEmpty else { return nil }
+    var part = shape
+    part.oh = Int32(rows.count)
+    return (
+      part, x + rows.lowerBound * g.strideY * g.inputWidth * g.channels,
+      y + rows.lowerBound * g.outputWidth * outputChannels
+    )
   }
 
   /// Channel tiles of the forward kernels (8 to 24 channels each): how a layer splits by channel.
@@ -109,16 +119,7 @@ package struct DirectConv: Sendable {
     guard tiles.lowerBound >= 0, tiles.upperBound <= channelTiles else {
       throw .invalidArgument("channel tiles \(tiles) of a \(channelTiles)-tile convolution")
     }
-    let g = geometry
-    let rows = rows ?? 0..<g.outputHeight
-    guard rows.lowerBound >= 0, rows.upperBound <= g.outputHeight else {
-      throw .invalidArgument("output rows \(rows) of a \(g.outputHeight)-row convolution")
-    }
-    guard !rows.isEmpty else { return }
-    var part = shape
-    part.oh = Int32(rows.count)
-    let xs = x + rows.lowerBound * g.strideY * g.inputWidth * g.channels
-    let ys = y + rows.lowerBound * g.outputWidth * outputChannels
+    guard let (part, xs, ys) = try band(rows ?? 0..<geometry.outputHeight, x: x, y: y) else { return }
     let status = withUnsafePointer(to: part) {
       bc_conv_forward_tiles(
         $0, xs, kernel, bias, activation.kernelCode, Int32(tiles.lowerBound), Int32(tiles.count),
